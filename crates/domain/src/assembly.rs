@@ -1,0 +1,332 @@
+//! The state of one assembly as its events leave it. `apply` never fails: events
+//! are facts already checked by `decide`.
+
+use crate::event::Event;
+use crate::ids::{GroupId, MeetingId, MemberId, SessionKey};
+use crate::rules::{
+    AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind,
+    MeetingState, MemberStatus, Post,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One assembly body (人民代表大会, 政协委员会, or any other), with everything that
+/// happened in it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Assembly {
+    pub founded: bool,
+    pub name: String,
+    pub name_en: String,
+    pub kind: Option<BodyKind>,
+    pub level: Option<Level>,
+    pub population: Option<u64>,
+    pub rules: Option<AssemblyRules>,
+    pub terms: BTreeMap<u32, Term>,
+    pub sessions: BTreeMap<SessionKey, Session>,
+    pub groups: BTreeMap<GroupId, Group>,
+    pub members: BTreeMap<MemberId, Member>,
+    pub meetings: BTreeMap<MeetingId, Meeting>,
+    pub posts: Vec<PostHolding>,
+    /// Number of events applied; equals the stream version in the journal.
+    pub version: u64,
+}
+
+/// A term (届) of office.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Term {
+    pub number: u32,
+    pub starts_on: NaiveDate,
+}
+
+/// A session (次) of a term.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub key: SessionKey,
+    pub title: String,
+    pub title_en: String,
+    pub opens_on: NaiveDate,
+    pub closed: bool,
+    pub presidium: Vec<MemberId>,
+    pub secretary_general: Option<MemberId>,
+    pub agenda: Vec<AgendaItem>,
+    pub agenda_adopted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgendaItem {
+    pub number: u32,
+    pub title: String,
+    pub title_en: String,
+    pub kind: ItemKind,
+    pub state: ItemState,
+}
+
+/// A delegation (代表团) or sector (界别).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub id: GroupId,
+    pub kind: GroupKind,
+    pub name: String,
+    pub name_en: String,
+}
+
+/// A deputy (代表) or CPPCC member (委员).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: MemberId,
+    pub term: u32,
+    pub name: String,
+    pub pinyin: String,
+    pub gender: Gender,
+    pub birth_year: Option<u16>,
+    pub group: GroupId,
+    pub ethnicity: String,
+    pub occupation: String,
+    pub phone: Option<String>,
+    pub biography: Option<String>,
+    pub status: MemberStatus,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One change of a member's status, with its reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub on: NaiveDate,
+    pub status: MemberStatus,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meeting {
+    pub id: MeetingId,
+    pub session: SessionKey,
+    pub kind: MeetingKind,
+    pub group: Option<GroupId>,
+    pub title: String,
+    pub title_en: String,
+    pub starts_at: DateTime<Utc>,
+    pub state: MeetingState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostHolding {
+    pub post: Post,
+    pub member: MemberId,
+    pub session: Option<SessionKey>,
+}
+
+impl Assembly {
+    /// Rebuilds an assembly from its events.
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
+        let mut a = Assembly::default();
+        for e in events {
+            a.apply(e);
+        }
+        a
+    }
+
+    /// Members who hold a mandate: the base "all deputies" of OL arts. 14 and 25.
+    pub fn seated_members(&self) -> impl Iterator<Item = &Member> {
+        self.members.values().filter(|m| m.status.holds_mandate())
+    }
+
+    pub fn members_of<'a>(&'a self, group: &'a GroupId) -> impl Iterator<Item = &'a Member> + 'a {
+        self.members.values().filter(move |m| &m.group == group)
+    }
+
+    pub fn holders_of(&self, post: Post) -> impl Iterator<Item = &PostHolding> {
+        self.posts.iter().filter(move |p| p.post == post)
+    }
+
+    /// The session being held or prepared: the latest one not closed.
+    pub fn current_session(&self) -> Option<&Session> {
+        self.sessions.values().rev().find(|s| !s.closed)
+    }
+
+    pub fn apply(&mut self, event: &Event) {
+        self.version += 1;
+        match event {
+            Event::AssemblyFounded { name, name_en, kind, level, population, rules } => {
+                self.founded = true;
+                self.name = name.clone();
+                self.name_en = name_en.clone();
+                self.kind = Some(*kind);
+                self.level = Some(*level);
+                self.population = *population;
+                self.rules = Some(rules.clone());
+            }
+            Event::TermBegan { term, starts_on } => {
+                self.terms.insert(*term, Term { number: *term, starts_on: *starts_on });
+            }
+            Event::SessionConvened { session, title, title_en, opens_on } => {
+                self.sessions.insert(
+                    *session,
+                    Session {
+                        key: *session,
+                        title: title.clone(),
+                        title_en: title_en.clone(),
+                        opens_on: *opens_on,
+                        closed: false,
+                        presidium: Vec::new(),
+                        secretary_general: None,
+                        agenda: Vec::new(),
+                        agenda_adopted: false,
+                    },
+                );
+            }
+            Event::SessionClosed { session } => {
+                if let Some(s) = self.sessions.get_mut(session) {
+                    s.closed = true;
+                }
+            }
+            Event::GroupFormed { group, kind, name, name_en } => {
+                self.groups.insert(
+                    group.clone(),
+                    Group {
+                        id: group.clone(),
+                        kind: *kind,
+                        name: name.clone(),
+                        name_en: name_en.clone(),
+                    },
+                );
+            }
+            Event::MemberRegistered {
+                member,
+                term,
+                name,
+                pinyin,
+                gender,
+                birth_year,
+                group,
+                ethnicity,
+                occupation,
+                registered_on,
+            } => {
+                self.members.insert(
+                    member.clone(),
+                    Member {
+                        id: member.clone(),
+                        term: *term,
+                        name: name.clone(),
+                        pinyin: pinyin.clone(),
+                        gender: *gender,
+                        birth_year: *birth_year,
+                        group: group.clone(),
+                        ethnicity: ethnicity.clone(),
+                        occupation: occupation.clone(),
+                        phone: None,
+                        biography: None,
+                        status: MemberStatus::Active,
+                        history: vec![HistoryEntry {
+                            on: *registered_on,
+                            status: MemberStatus::Active,
+                            reason: String::new(),
+                        }],
+                    },
+                );
+            }
+            Event::MemberProfileAmended { member, occupation, phone, biography } => {
+                if let Some(m) = self.members.get_mut(member) {
+                    if let Some(o) = occupation {
+                        m.occupation = o.clone();
+                    }
+                    if let Some(p) = phone {
+                        m.phone = Some(p.clone());
+                    }
+                    if let Some(b) = biography {
+                        m.biography = Some(b.clone());
+                    }
+                }
+            }
+            Event::MemberStatusChanged { member, status, reason, effective_on } => {
+                if let Some(m) = self.members.get_mut(member) {
+                    m.status = *status;
+                    m.history.push(HistoryEntry {
+                        on: *effective_on,
+                        status: *status,
+                        reason: reason.clone(),
+                    });
+                }
+            }
+            Event::MeetingScheduled { meeting, session, kind, group, title, title_en, starts_at } => {
+                self.meetings.insert(
+                    meeting.clone(),
+                    Meeting {
+                        id: meeting.clone(),
+                        session: *session,
+                        kind: *kind,
+                        group: group.clone(),
+                        title: title.clone(),
+                        title_en: title_en.clone(),
+                        starts_at: *starts_at,
+                        state: MeetingState::Scheduled,
+                    },
+                );
+            }
+            Event::MeetingOpened { meeting } => {
+                if let Some(m) = self.meetings.get_mut(meeting) {
+                    m.state = MeetingState::InProgress;
+                }
+            }
+            Event::MeetingAdjourned { meeting } => {
+                if let Some(m) = self.meetings.get_mut(meeting) {
+                    m.state = MeetingState::Adjourned;
+                }
+            }
+            Event::PresidiumElected { session, members, .. } => {
+                if let Some(s) = self.sessions.get_mut(session) {
+                    s.presidium = members.clone();
+                }
+                for m in members {
+                    self.posts.push(PostHolding {
+                        post: Post::PresidiumMember,
+                        member: m.clone(),
+                        session: Some(*session),
+                    });
+                }
+            }
+            Event::SecretaryGeneralElected { session, member, .. } => {
+                if let Some(s) = self.sessions.get_mut(session) {
+                    s.secretary_general = Some(member.clone());
+                }
+                self.posts.push(PostHolding {
+                    post: Post::SecretaryGeneral,
+                    member: member.clone(),
+                    session: Some(*session),
+                });
+            }
+            Event::PostAssigned { post, member } => {
+                self.posts.push(PostHolding { post: *post, member: member.clone(), session: None });
+            }
+            Event::PostVacated { post, member } => {
+                self.posts.retain(|p| !(p.post == *post && &p.member == member));
+            }
+            Event::AgendaItemProposed { session, item, title, title_en, kind } => {
+                if let Some(s) = self.sessions.get_mut(session) {
+                    s.agenda.push(AgendaItem {
+                        number: *item,
+                        title: title.clone(),
+                        title_en: title_en.clone(),
+                        kind: *kind,
+                        state: ItemState::Pending,
+                    });
+                }
+            }
+            Event::AgendaAdopted { session, .. } => {
+                if let Some(s) = self.sessions.get_mut(session) {
+                    s.agenda_adopted = true;
+                }
+            }
+            Event::AgendaItemMoved { session, item, state } => {
+                if let Some(it) = self
+                    .sessions
+                    .get_mut(session)
+                    .and_then(|s| s.agenda.iter_mut().find(|i| i.number == *item))
+                {
+                    it.state = *state;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,620 @@
+//! Commands and the rules they are checked against. `decide` is the single place
+//! where a statute turns into code; every rejection names its rule and source.
+
+use crate::assembly::Assembly;
+use crate::event::Event;
+use crate::ids::{GroupId, MeetingId, MemberId, SessionKey};
+use crate::rules::{
+    AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind,
+    MeetingState, MemberStatus, Post, RuleError, deputy_quota, source,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Longest free text accepted in a name or title.
+const MAX_NAME: usize = 200;
+/// Longest biography or reason.
+const MAX_TEXT: usize = 20_000;
+
+/// A new member as submitted for registration (e.g. one row of an import).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberDraft {
+    pub id: MemberId,
+    pub term: u32,
+    pub name: String,
+    #[serde(default)]
+    pub pinyin: String,
+    pub gender: Gender,
+    pub birth_year: Option<u16>,
+    pub group: GroupId,
+    #[serde(default)]
+    pub ethnicity: String,
+    #[serde(default)]
+    pub occupation: String,
+    pub registered_on: NaiveDate,
+}
+
+/// Optional profile changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileChanges {
+    pub occupation: Option<String>,
+    pub phone: Option<String>,
+    pub biography: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    FoundAssembly {
+        name: String,
+        name_en: String,
+        kind: BodyKind,
+        level: Level,
+        population: Option<u64>,
+        rules: Option<AssemblyRules>,
+    },
+    BeginTerm {
+        term: u32,
+        starts_on: NaiveDate,
+    },
+    ConveneSession {
+        session: SessionKey,
+        title: String,
+        title_en: String,
+        opens_on: NaiveDate,
+    },
+    CloseSession {
+        session: SessionKey,
+    },
+    FormGroup {
+        group: GroupId,
+        kind: GroupKind,
+        name: String,
+        name_en: String,
+    },
+    RegisterMembers {
+        members: Vec<MemberDraft>,
+    },
+    AmendMemberProfile {
+        member: MemberId,
+        changes: ProfileChanges,
+    },
+    ChangeMemberStatus {
+        member: MemberId,
+        status: MemberStatus,
+        reason: String,
+        effective_on: NaiveDate,
+    },
+    ScheduleMeeting {
+        meeting: MeetingId,
+        session: SessionKey,
+        kind: MeetingKind,
+        group: Option<GroupId>,
+        title: String,
+        title_en: String,
+        starts_at: DateTime<Utc>,
+    },
+    OpenMeeting {
+        meeting: MeetingId,
+    },
+    AdjournMeeting {
+        meeting: MeetingId,
+    },
+    ElectPresidium {
+        meeting: MeetingId,
+        members: Vec<MemberId>,
+    },
+    ElectSecretaryGeneral {
+        meeting: MeetingId,
+        member: MemberId,
+    },
+    AssignPost {
+        post: Post,
+        member: MemberId,
+    },
+    VacatePost {
+        post: Post,
+        member: MemberId,
+    },
+    ProposeAgendaItem {
+        session: SessionKey,
+        title: String,
+        title_en: String,
+        kind: ItemKind,
+    },
+    AdoptAgenda {
+        meeting: MeetingId,
+    },
+    MoveAgendaItem {
+        session: SessionKey,
+        item: u32,
+        to: ItemState,
+    },
+}
+
+type Decision = Result<Vec<Event>, RuleError>;
+
+fn text(field: &'static str, value: &str, max: usize) -> Result<(), RuleError> {
+    if value.trim().is_empty() {
+        return Err(RuleError::model("text.required", format!("{field} must not be empty")).field(field));
+    }
+    if value.chars().count() > max {
+        return Err(RuleError::model("text.too_long", format!("{field} is longer than {max} characters"))
+            .field(field));
+    }
+    Ok(())
+}
+
+fn member<'a>(a: &'a Assembly, id: &MemberId, field: &'static str) -> Result<&'a crate::Member, RuleError> {
+    a.members
+        .get(id)
+        .ok_or_else(|| RuleError::model("member.unknown", format!("no member {id}")).field(field))
+}
+
+fn seated_member(a: &Assembly, id: &MemberId, field: &'static str) -> Result<(), RuleError> {
+    let m = member(a, id, field)?;
+    if !m.status.holds_mandate() {
+        return Err(RuleError::statute(
+            "member.mandate_ended",
+            source::DL_62,
+            format!("the mandate of {} ({id}) has ended", m.name),
+        )
+        .field(field));
+    }
+    Ok(())
+}
+
+fn open_session(a: &Assembly, key: SessionKey) -> Result<&crate::Session, RuleError> {
+    let s = a
+        .sessions
+        .get(&key)
+        .ok_or_else(|| RuleError::model("session.unknown", format!("no session {key}")).field("session"))?;
+    if s.closed {
+        return Err(RuleError::model("session.closed", format!("session {key} is closed")).field("session"));
+    }
+    Ok(s)
+}
+
+/// The meeting that may take the decisions OL art. 17 gives to the preparatory
+/// meeting: for a People's Congress only the preparatory meeting itself, in progress;
+/// other assemblies may also decide at a plenary.
+fn preparatory<'a>(a: &'a Assembly, id: &MeetingId, what: &str) -> Result<&'a crate::Meeting, RuleError> {
+    let m = a
+        .meetings
+        .get(id)
+        .ok_or_else(|| RuleError::model("meeting.unknown", format!("no meeting {id}")).field("meeting"))?;
+    let congress = matches!(a.kind, Some(BodyKind::PeoplesCongress));
+    let allowed = m.kind == MeetingKind::Preparatory || (!congress && m.kind == MeetingKind::Plenary);
+    if !allowed {
+        return Err(RuleError::statute(
+            "preparatory_meeting.only",
+            source::OL_17,
+            format!("{what} by the preparatory meeting"),
+        )
+        .field("meeting"));
+    }
+    if m.state != MeetingState::InProgress {
+        return Err(RuleError::model(
+            "meeting.not_in_progress",
+            format!("meeting {id} is not in progress; open it first"),
+        )
+        .field("meeting"));
+    }
+    open_session(a, m.session)?;
+    Ok(m)
+}
+
+/// Checks `command` against the rules and the state; returns the events to record.
+pub fn decide(a: &Assembly, command: &Command) -> Decision {
+    if !a.founded && !matches!(command, Command::FoundAssembly { .. }) {
+        return Err(RuleError::model("assembly.unknown", "the assembly has not been founded"));
+    }
+    match command {
+        Command::FoundAssembly { name, name_en, kind, level, population, rules } => {
+            if a.founded {
+                return Err(RuleError::model("assembly.exists", "the assembly already exists"));
+            }
+            text("name", name, MAX_NAME)?;
+            text("name_en", name_en, MAX_NAME)?;
+            if *kind == BodyKind::PeoplesCongress && *level != Level::None && population.is_none() {
+                return Err(RuleError::statute(
+                    "assembly.population_required",
+                    source::EL_12,
+                    "a People's Congress needs its population: the deputy quota depends on it",
+                )
+                .field("population"));
+            }
+            Ok(vec![Event::AssemblyFounded {
+                name: name.trim().to_owned(),
+                name_en: name_en.trim().to_owned(),
+                kind: *kind,
+                level: *level,
+                population: *population,
+                rules: rules.clone().unwrap_or_else(|| AssemblyRules::for_kind(*kind)),
+            }])
+        }
+        Command::BeginTerm { term, starts_on } => {
+            if *term == 0 {
+                return Err(RuleError::model("term.number", "term numbers start at 1").field("term"));
+            }
+            if a.terms.contains_key(term) {
+                return Err(RuleError::model("term.exists", format!("term {term} has already begun")).field("term"));
+            }
+            if let Some((last, _)) = a.terms.last_key_value() {
+                if term < last {
+                    return Err(RuleError::model("term.order", format!("term {term} comes before term {last}"))
+                        .field("term"));
+                }
+            }
+            Ok(vec![Event::TermBegan { term: *term, starts_on: *starts_on }])
+        }
+        Command::ConveneSession { session, title, title_en, opens_on } => {
+            if !a.terms.contains_key(&session.term) {
+                return Err(RuleError::model("term.unknown", format!("term {} has not begun", session.term))
+                    .field("session"));
+            }
+            if a.sessions.contains_key(session) {
+                return Err(RuleError::model("session.exists", format!("session {session} already exists"))
+                    .field("session"));
+            }
+            text("title", title, MAX_NAME)?;
+            text("title_en", title_en, MAX_NAME)?;
+            Ok(vec![Event::SessionConvened {
+                session: *session,
+                title: title.trim().to_owned(),
+                title_en: title_en.trim().to_owned(),
+                opens_on: *opens_on,
+            }])
+        }
+        Command::CloseSession { session } => {
+            let s = open_session(a, *session)?;
+            if let Some(it) = s
+                .agenda
+                .iter()
+                .find(|i| matches!(i.state, ItemState::Pending | ItemState::InProgress))
+            {
+                return Err(RuleError::model(
+                    "session.agenda_open",
+                    format!("agenda item {} ({}) is not done or deferred", it.number, it.title),
+                ));
+            }
+            Ok(vec![Event::SessionClosed { session: *session }])
+        }
+        Command::FormGroup { group, kind, name, name_en } => {
+            if a.groups.contains_key(group) {
+                return Err(RuleError::model("group.exists", format!("group {group} already exists")).field("group"));
+            }
+            let expected = match a.kind {
+                Some(BodyKind::PeoplesCongress) => Some(GroupKind::Delegation),
+                Some(BodyKind::CppccCommittee) => Some(GroupKind::Sector),
+                _ => None,
+            };
+            if let Some(expected) = expected {
+                if *kind != expected {
+                    return Err(RuleError::model(
+                        "group.kind",
+                        "a People's Congress seats deputies in delegations, a CPPCC committee seats members in sectors",
+                    )
+                    .field("kind"));
+                }
+            }
+            text("name", name, MAX_NAME)?;
+            text("name_en", name_en, MAX_NAME)?;
+            Ok(vec![Event::GroupFormed {
+                group: group.clone(),
+                kind: *kind,
+                name: name.trim().to_owned(),
+                name_en: name_en.trim().to_owned(),
+            }])
+        }
+        Command::RegisterMembers { members } => register_members(a, members),
+        Command::AmendMemberProfile { member: id, changes } => {
+            member(a, id, "member")?;
+            let ProfileChanges { occupation, phone, biography } = changes;
+            if occupation.is_none() && phone.is_none() && biography.is_none() {
+                return Err(RuleError::model("profile.no_change", "nothing to change"));
+            }
+            if let Some(o) = occupation {
+                text("occupation", o, MAX_NAME)?;
+            }
+            if let Some(p) = phone {
+                let ok = !p.is_empty()
+                    && p.len() <= 20
+                    && p.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
+                if !ok {
+                    return Err(RuleError::model("profile.phone", "a phone number holds digits, '+', '-' and spaces, at most 20")
+                        .field("phone"));
+                }
+            }
+            if let Some(b) = biography {
+                text("biography", b, MAX_TEXT)?;
+            }
+            Ok(vec![Event::MemberProfileAmended {
+                member: id.clone(),
+                occupation: occupation.clone(),
+                phone: phone.clone(),
+                biography: biography.clone(),
+            }])
+        }
+        Command::ChangeMemberStatus { member: id, status, reason, effective_on } => {
+            let m = member(a, id, "member")?;
+            if m.status.is_terminal() {
+                return Err(RuleError::statute(
+                    "member.mandate_ended",
+                    source::DL_62,
+                    format!("the mandate of {} ({id}) has ended and cannot be restored", m.name),
+                )
+                .field("status"));
+            }
+            if m.status == *status {
+                return Err(RuleError::model("member.same_status", format!("{} is already {status:?}", m.name))
+                    .field("status"));
+            }
+            if *status != MemberStatus::Active {
+                text("reason", reason, MAX_TEXT)?;
+            }
+            if let Some(last) = m.history.last() {
+                if *effective_on < last.on {
+                    return Err(RuleError::model(
+                        "member.history_order",
+                        format!("the change takes effect before the last recorded change ({})", last.on),
+                    )
+                    .field("effective_on"));
+                }
+            }
+            Ok(vec![Event::MemberStatusChanged {
+                member: id.clone(),
+                status: *status,
+                reason: reason.trim().to_owned(),
+                effective_on: *effective_on,
+            }])
+        }
+        Command::ScheduleMeeting { meeting, session, kind, group, title, title_en, starts_at } => {
+            if a.meetings.contains_key(meeting) {
+                return Err(RuleError::model("meeting.exists", format!("meeting {meeting} already exists"))
+                    .field("meeting"));
+            }
+            open_session(a, *session)?;
+            if *kind == MeetingKind::Preparatory
+                && a.meetings.values().any(|m| m.session == *session && m.kind == MeetingKind::Preparatory)
+            {
+                return Err(RuleError::statute(
+                    "preparatory_meeting.once",
+                    source::OL_17,
+                    "each session holds one preparatory meeting",
+                )
+                .field("kind"));
+            }
+            match (kind, group) {
+                (MeetingKind::Delegation, Some(g)) => {
+                    if !a.groups.contains_key(g) {
+                        return Err(RuleError::model("group.unknown", format!("no group {g}")).field("group"));
+                    }
+                }
+                (MeetingKind::Delegation, None) => {
+                    return Err(RuleError::model("meeting.group_required", "a delegation meeting needs its delegation")
+                        .field("group"));
+                }
+                (_, Some(_)) => {
+                    return Err(RuleError::model("meeting.group_unexpected", "only delegation meetings belong to a group")
+                        .field("group"));
+                }
+                (_, None) => {}
+            }
+            text("title", title, MAX_NAME)?;
+            text("title_en", title_en, MAX_NAME)?;
+            Ok(vec![Event::MeetingScheduled {
+                meeting: meeting.clone(),
+                session: *session,
+                kind: *kind,
+                group: group.clone(),
+                title: title.trim().to_owned(),
+                title_en: title_en.trim().to_owned(),
+                starts_at: *starts_at,
+            }])
+        }
+        Command::OpenMeeting { meeting } => {
+            let m = a
+                .meetings
+                .get(meeting)
+                .ok_or_else(|| RuleError::model("meeting.unknown", format!("no meeting {meeting}")).field("meeting"))?;
+            if m.state != MeetingState::Scheduled {
+                return Err(RuleError::model("meeting.state", format!("meeting {meeting} is not scheduled")));
+            }
+            let s = open_session(a, m.session)?;
+            let congress = matches!(a.kind, Some(BodyKind::PeoplesCongress));
+            if congress && m.kind == MeetingKind::Plenary && (s.presidium.is_empty() || !s.agenda_adopted) {
+                return Err(RuleError::statute(
+                    "plenary.after_preparatory",
+                    source::OL_17,
+                    "a plenary is presided over by the presidium: the preparatory meeting must first elect it and adopt the agenda",
+                ));
+            }
+            Ok(vec![Event::MeetingOpened { meeting: meeting.clone() }])
+        }
+        Command::AdjournMeeting { meeting } => {
+            let m = a
+                .meetings
+                .get(meeting)
+                .ok_or_else(|| RuleError::model("meeting.unknown", format!("no meeting {meeting}")).field("meeting"))?;
+            if m.state != MeetingState::InProgress {
+                return Err(RuleError::model("meeting.state", format!("meeting {meeting} is not in progress")));
+            }
+            Ok(vec![Event::MeetingAdjourned { meeting: meeting.clone() }])
+        }
+        Command::ElectPresidium { meeting, members } => {
+            let m = preparatory(a, meeting, "the presidium is elected")?;
+            let s = open_session(a, m.session)?;
+            if !s.presidium.is_empty() {
+                return Err(RuleError::statute(
+                    "presidium.elected",
+                    source::OL_17,
+                    format!("the presidium of session {} has already been elected", s.key),
+                ));
+            }
+            if members.is_empty() {
+                return Err(RuleError::model("presidium.empty", "the presidium needs members").field("members"));
+            }
+            let mut seen = BTreeSet::new();
+            for id in members {
+                seated_member(a, id, "members")?;
+                if !seen.insert(id) {
+                    return Err(RuleError::model("presidium.duplicate", format!("{id} is listed twice")).field("members"));
+                }
+            }
+            Ok(vec![Event::PresidiumElected { session: m.session, meeting: meeting.clone(), members: members.clone() }])
+        }
+        Command::ElectSecretaryGeneral { meeting, member: id } => {
+            let m = preparatory(a, meeting, "the secretary-general is elected")?;
+            let s = open_session(a, m.session)?;
+            if s.secretary_general.is_some() {
+                return Err(RuleError::statute(
+                    "secretary_general.elected",
+                    source::OL_17,
+                    format!("the secretary-general of session {} has already been elected", s.key),
+                ));
+            }
+            seated_member(a, id, "member")?;
+            Ok(vec![Event::SecretaryGeneralElected { session: m.session, meeting: meeting.clone(), member: id.clone() }])
+        }
+        Command::AssignPost { post, member: id } => {
+            if matches!(post, Post::PresidiumMember | Post::SecretaryGeneral) {
+                return Err(RuleError::statute(
+                    "post.elected_by_preparatory_meeting",
+                    source::OL_17,
+                    "the presidium and the secretary-general are elected by the preparatory meeting",
+                )
+                .field("post"));
+            }
+            seated_member(a, id, "member")?;
+            if a.posts.iter().any(|p| p.post == *post && &p.member == id) {
+                return Err(RuleError::model("post.held", format!("{id} already holds this post")).field("member"));
+            }
+            if *post == Post::Chair && a.holders_of(Post::Chair).next().is_some() {
+                return Err(RuleError::model("post.chair_taken", "the body has a chair; vacate the post first")
+                    .field("post"));
+            }
+            Ok(vec![Event::PostAssigned { post: *post, member: id.clone() }])
+        }
+        Command::VacatePost { post, member: id } => {
+            if !a.posts.iter().any(|p| p.post == *post && &p.member == id) {
+                return Err(RuleError::model("post.not_held", format!("{id} does not hold this post")).field("member"));
+            }
+            Ok(vec![Event::PostVacated { post: *post, member: id.clone() }])
+        }
+        Command::ProposeAgendaItem { session, title, title_en, kind } => {
+            let s = open_session(a, *session)?;
+            if s.agenda_adopted {
+                return Err(RuleError::statute(
+                    "agenda.adopted",
+                    source::OL_17,
+                    "the agenda has been adopted by the preparatory meeting; it can no longer be extended",
+                ));
+            }
+            text("title", title, MAX_NAME)?;
+            text("title_en", title_en, MAX_NAME)?;
+            let number = u32::try_from(s.agenda.len()).unwrap_or(u32::MAX).saturating_add(1);
+            Ok(vec![Event::AgendaItemProposed {
+                session: *session,
+                item: number,
+                title: title.trim().to_owned(),
+                title_en: title_en.trim().to_owned(),
+                kind: *kind,
+            }])
+        }
+        Command::AdoptAgenda { meeting } => {
+            let m = preparatory(a, meeting, "the agenda is adopted")?;
+            let s = open_session(a, m.session)?;
+            if s.agenda_adopted {
+                return Err(RuleError::statute("agenda.adopted", source::OL_17, "the agenda is already adopted"));
+            }
+            if s.agenda.is_empty() {
+                return Err(RuleError::model("agenda.empty", "the agenda has no items"));
+            }
+            Ok(vec![Event::AgendaAdopted { session: m.session, meeting: meeting.clone() }])
+        }
+        Command::MoveAgendaItem { session, item, to } => {
+            let s = open_session(a, *session)?;
+            if !s.agenda_adopted {
+                return Err(RuleError::statute(
+                    "agenda.not_adopted",
+                    source::OL_17,
+                    "the agenda must first be adopted by the preparatory meeting",
+                ));
+            }
+            let it = s
+                .agenda
+                .iter()
+                .find(|i| i.number == *item)
+                .ok_or_else(|| RuleError::model("agenda.unknown_item", format!("no agenda item {item}")).field("item"))?;
+            if !it.state.can_move_to(*to) {
+                return Err(RuleError::model(
+                    "agenda.transition",
+                    format!("agenda item {item} cannot go from {:?} to {to:?}", it.state),
+                )
+                .field("to"));
+            }
+            if *to == ItemState::InProgress {
+                if let Some(other) = s.agenda.iter().find(|i| i.state == ItemState::InProgress) {
+                    return Err(RuleError::model(
+                        "agenda.one_at_a_time",
+                        format!("agenda item {} is still in progress", other.number),
+                    ));
+                }
+            }
+            Ok(vec![Event::AgendaItemMoved { session: *session, item: *item, state: *to }])
+        }
+    }
+}
+
+fn register_members(a: &Assembly, drafts: &[MemberDraft]) -> Decision {
+    if drafts.is_empty() {
+        return Err(RuleError::model("members.empty", "no members to register").field("members"));
+    }
+    let mut ids = BTreeSet::new();
+    let mut events = Vec::with_capacity(drafts.len());
+    for (i, d) in drafts.iter().enumerate() {
+        let at = |e: RuleError| RuleError { message: format!("member {} ({}): {}", i + 1, d.id, e.message), ..e };
+        if a.members.contains_key(&d.id) || !ids.insert(&d.id) {
+            return Err(at(RuleError::model("member.exists", "the id is already taken").field("id")));
+        }
+        if !a.terms.contains_key(&d.term) {
+            return Err(at(RuleError::model("term.unknown", format!("term {} has not begun", d.term)).field("term")));
+        }
+        if !a.groups.contains_key(&d.group) {
+            return Err(at(RuleError::model("group.unknown", format!("no group {}", d.group)).field("group")));
+        }
+        text("name", &d.name, MAX_NAME).map_err(at)?;
+        events.push(Event::MemberRegistered {
+            member: d.id.clone(),
+            term: d.term,
+            name: d.name.trim().to_owned(),
+            pinyin: d.pinyin.trim().to_owned(),
+            gender: d.gender,
+            birth_year: d.birth_year,
+            group: d.group.clone(),
+            ethnicity: d.ethnicity.trim().to_owned(),
+            occupation: d.occupation.trim().to_owned(),
+            registered_on: d.registered_on,
+        });
+    }
+    if let (Some(BodyKind::PeoplesCongress), Some(level), Some(pop)) = (a.kind, a.level, a.population) {
+        if let Some(quota) = deputy_quota(level, pop) {
+            let seated = a.seated_members().count() as u64;
+            let total = seated + drafts.len() as u64;
+            if total > quota {
+                return Err(RuleError::statute(
+                    "deputies.quota",
+                    source::EL_12,
+                    format!(
+                        "a congress for {pop} residents has at most {quota} deputies; {seated} are seated and {} more would make {total}",
+                        drafts.len()
+                    ),
+                )
+                .field("members"));
+            }
+        }
+    }
+    Ok(events)
+}

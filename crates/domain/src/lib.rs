@@ -1,0 +1,22 @@
+//! The domain of Plenum: assemblies, their members, meetings and agendas, and the
+//! rules that every command is checked against. Pure code: no IO, no async, no clock.
+//!
+//! The shape is `decide(state, command) -> Result<events, RuleError>` and
+//! `state.apply(event)`, so each statute becomes a unit test (see `tests/`).
+
+pub mod assembly;
+pub mod command;
+pub mod event;
+pub mod ids;
+pub mod rules;
+
+pub use assembly::{
+    AgendaItem, Assembly, Group, HistoryEntry, Meeting, Member, PostHolding, Session, Term,
+};
+pub use command::{Command, MemberDraft, ProfileChanges, decide};
+pub use event::Event;
+pub use ids::{AssemblyId, GroupId, IdError, MeetingId, MemberId, SessionKey};
+pub use rules::{
+    AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind,
+    MeetingState, MemberStatus, Post, Quorum, RuleError,
+};

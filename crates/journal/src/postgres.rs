@@ -1,0 +1,241 @@
+//! The production journal on PostgreSQL. Appends take a transaction-scoped advisory
+//! lock, so positions stay gapless and in commit order even with several Plenum
+//! processes; commits are announced with NOTIFY so every process can follow.
+
+use crate::{AppendRequest, GENESIS, Journal, JournalError, RecordedEvent, Snapshot, Stats, now_micros, seal};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{Mutex, watch};
+use tokio_postgres::{AsyncMessage, Client, NoTls, Row};
+
+const SCHEMA: &str = include_str!("../migrations/postgres/0001_journal.sql");
+const CHANNEL: &str = "plenum_journal";
+const COLUMNS: &str = "position, stream, version, type, payload, actor, recorded_at, command_id, hash";
+
+#[derive(Clone)]
+pub struct PgJournal {
+    writer: Arc<Mutex<Client>>,
+    reader: Arc<Client>,
+    head: Arc<watch::Sender<u64>>,
+}
+
+async fn open(url: &str) -> Result<Client, JournalError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::error!("journal connection closed: {e}");
+        }
+    });
+    Ok(client)
+}
+
+fn row(r: &Row) -> Result<RecordedEvent, JournalError> {
+    let hash: Vec<u8> = r.try_get(8)?;
+    Ok(RecordedEvent {
+        position: r.try_get::<_, i64>(0)? as u64,
+        stream: r.try_get(1)?,
+        version: r.try_get::<_, i64>(2)? as u64,
+        kind: r.try_get(3)?,
+        payload: r.try_get(4)?,
+        actor: r.try_get(5)?,
+        recorded_at: r.try_get(6)?,
+        command_id: r.try_get(7)?,
+        hash: hash.try_into().unwrap_or([0; 32]),
+    })
+}
+
+fn raise(head: &watch::Sender<u64>, position: u64) {
+    head.send_if_modified(|h| {
+        let newer = position > *h;
+        if newer {
+            *h = position;
+        }
+        newer
+    });
+}
+
+async fn head_of(c: &impl tokio_postgres::GenericClient) -> Result<(u64, [u8; 32]), JournalError> {
+    let r = c.query_opt("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1", &[]).await?;
+    Ok(match r {
+        Some(r) => {
+            let h: Vec<u8> = r.try_get(1)?;
+            (r.try_get::<_, i64>(0)? as u64, h.try_into().unwrap_or(GENESIS))
+        }
+        None => (0, GENESIS),
+    })
+}
+
+impl PgJournal {
+    /// Connects and creates the tables if needed. The URL may set a schema with
+    /// `options=-csearch_path%3DNAME` (the tests do, one schema each).
+    pub async fn connect(url: &str) -> Result<Self, JournalError> {
+        let mut writer = open(url).await?;
+        {
+            let tx = writer.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.plenum_migrate'))", &[])
+                .await?;
+            tx.batch_execute(SCHEMA).await?;
+            tx.commit().await?;
+        }
+        let schema: String = writer.query_one("SELECT current_schema()", &[]).await?.try_get(0)?;
+        let (head, _) = head_of(&writer).await?;
+        let reader = open(url).await?;
+        let (tx, _) = watch::channel(head);
+        let head = Arc::new(tx);
+        Self::listen(url, schema, Arc::clone(&head)).await?;
+        Ok(Self { writer: Arc::new(Mutex::new(writer)), reader: Arc::new(reader), head })
+    }
+
+    /// Follows commits of every process through LISTEN/NOTIFY.
+    async fn listen(url: &str, schema: String, head: Arc<watch::Sender<u64>>) -> Result<(), JournalError> {
+        let (client, mut connection) = tokio_postgres::connect(url, NoTls).await?;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+            while let Some(msg) = messages.next().await {
+                match msg {
+                    Ok(AsyncMessage::Notification(n)) => {
+                        if tx.send(n.payload().to_owned()).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::error!("journal listener closed: {e}");
+                        break;
+                    }
+                }
+            }
+        });
+        client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+        tokio::spawn(async move {
+            // Keeps the client (and so the LISTEN) alive as long as notifications come.
+            let _client = client;
+            let prefix = format!("{schema}:");
+            while let Some(payload) = rx.recv().await {
+                if let Some(p) = payload.strip_prefix(&prefix).and_then(|p| p.parse().ok()) {
+                    raise(&head, p);
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+impl Journal for PgJournal {
+    async fn append_batch(&self, batch: Vec<AppendRequest>) -> Result<Vec<RecordedEvent>, JournalError> {
+        if batch.iter().all(|r| r.events.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.plenum_journal'))", &[])
+            .await?;
+        let (head, prev) = head_of(&tx).await?;
+        let streams: Vec<&str> = batch.iter().map(|r| r.stream.as_str()).collect();
+        let mut versions: HashMap<String, u64> = HashMap::new();
+        for r in tx
+            .query("SELECT stream, MAX(version) FROM events WHERE stream = ANY($1) GROUP BY stream", &[&streams])
+            .await?
+        {
+            versions.insert(r.try_get(0)?, r.try_get::<_, i64>(1)? as u64);
+        }
+        let recorded = seal(batch, head, prev, |s| Ok(versions.get(s).copied().unwrap_or(0)))?;
+        let mut cols: (Vec<i64>, Vec<&str>, Vec<i64>, Vec<&str>, Vec<&str>, Vec<&str>, Vec<i64>, Vec<Option<&str>>, Vec<&[u8]>) =
+            Default::default();
+        for e in &recorded {
+            cols.0.push(e.position as i64);
+            cols.1.push(&e.stream);
+            cols.2.push(e.version as i64);
+            cols.3.push(&e.kind);
+            cols.4.push(&e.payload);
+            cols.5.push(&e.actor);
+            cols.6.push(e.recorded_at);
+            cols.7.push(e.command_id.as_deref());
+            cols.8.push(&e.hash);
+        }
+        tx.execute(
+            "INSERT INTO events (position, stream, version, type, payload, actor, recorded_at, command_id, hash)
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                                  $7::bigint[], $8::text[], $9::bytea[])",
+            &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6, &cols.7, &cols.8],
+        )
+        .await?;
+        let last = recorded.last().map_or(head, |e| e.position);
+        tx.execute("SELECT pg_notify($1, current_schema() || ':' || $2::text)", &[&CHANNEL, &last.to_string()])
+            .await?;
+        tx.commit().await?;
+        drop(client);
+        raise(&self.head, last);
+        Ok(recorded)
+    }
+
+    async fn read_stream(&self, stream: &str, after_version: u64) -> Result<Vec<RecordedEvent>, JournalError> {
+        let rows = self
+            .reader
+            .query(
+                &format!("SELECT {COLUMNS} FROM events WHERE stream = $1 AND version > $2 ORDER BY version"),
+                &[&stream, &(after_version as i64)],
+            )
+            .await?;
+        rows.iter().map(row).collect()
+    }
+
+    async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, JournalError> {
+        let rows = self
+            .reader
+            .query(
+                &format!("SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"),
+                &[&(after as i64), &(limit as i64)],
+            )
+            .await?;
+        rows.iter().map(row).collect()
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.head.subscribe()
+    }
+
+    async fn head(&self) -> Result<u64, JournalError> {
+        Ok(head_of(self.reader.as_ref()).await?.0)
+    }
+
+    async fn save_snapshot(&self, name: &str, snapshot: Snapshot) -> Result<(), JournalError> {
+        self.reader
+            .execute(
+                "INSERT INTO snapshots (name, position, data, taken_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (name) DO UPDATE SET position = excluded.position, data = excluded.data, taken_at = excluded.taken_at",
+                &[&name, &(snapshot.position as i64), &snapshot.data, &now_micros()],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn load_snapshot(&self, name: &str) -> Result<Option<Snapshot>, JournalError> {
+        let r = self.reader.query_opt("SELECT position, data FROM snapshots WHERE name = $1", &[&name]).await?;
+        r.map(|r| Ok(Snapshot { position: r.try_get::<_, i64>(0)? as u64, data: r.try_get(1)? })).transpose()
+    }
+
+    async fn stats(&self) -> Result<Stats, JournalError> {
+        let c = self.reader.as_ref();
+        let (head, head_hash) = head_of(c).await?;
+        let r = c.query_one("SELECT COUNT(*), MIN(recorded_at), MAX(recorded_at) FROM events", &[]).await?;
+        let grouped = |sql: &'static str| async move {
+            let rows = c.query(sql, &[]).await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get::<_, String>(0)?, r.try_get::<_, i64>(1)? as u64)))
+                .collect::<Result<Vec<_>, JournalError>>()
+        };
+        Ok(Stats {
+            events: r.try_get::<_, i64>(0)? as u64,
+            head,
+            head_hash: hex::encode(head_hash),
+            first_at: r.try_get(1)?,
+            last_at: r.try_get(2)?,
+            streams: grouped("SELECT stream, COUNT(*) FROM events GROUP BY stream ORDER BY stream").await?,
+            types: grouped("SELECT type, COUNT(*) FROM events GROUP BY type ORDER BY COUNT(*) DESC, type").await?,
+            snapshots: grouped("SELECT name, position FROM snapshots ORDER BY name").await?,
+        })
+    }
+}

@@ -1,0 +1,217 @@
+//! The embedded journal: one SQLite file in WAL mode with `synchronous=FULL`, so an
+//! acknowledged append survives a crash or power loss.
+
+use crate::{
+    AppendRequest, GENESIS, Journal, JournalError, RecordedEvent, Snapshot, Stats, now_micros, seal,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+
+const SCHEMA: &str = include_str!("../migrations/sqlite/0001_journal.sql");
+/// `PRAGMA user_version` of the current schema.
+const SCHEMA_VERSION: i64 = 1;
+
+#[derive(Clone)]
+pub struct SqliteJournal {
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
+    head: Arc<watch::Sender<u64>>,
+}
+
+fn connect(path: &str) -> Result<Connection, JournalError> {
+    let c = Connection::open(path)?;
+    c.busy_timeout(std::time::Duration::from_secs(10))?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "FULL")?;
+    Ok(c)
+}
+
+fn lock(m: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
+    // A panic while holding the lock cannot leave a half transaction behind (it is
+    // rolled back on drop), so a poisoned lock is safe to take.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+const COLUMNS: &str = "position, stream, version, type, payload, actor, recorded_at, command_id, hash";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
+    let hash: Vec<u8> = r.get(8)?;
+    Ok(RecordedEvent {
+        position: r.get::<_, i64>(0)? as u64,
+        stream: r.get(1)?,
+        version: r.get::<_, i64>(2)? as u64,
+        kind: r.get(3)?,
+        payload: r.get(4)?,
+        actor: r.get(5)?,
+        recorded_at: r.get(6)?,
+        command_id: r.get(7)?,
+        hash: hash.try_into().unwrap_or([0; 32]),
+    })
+}
+
+fn head_of(c: &Connection) -> Result<(u64, [u8; 32]), JournalError> {
+    let last: Option<(i64, Vec<u8>)> = c
+        .query_row("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    Ok(match last {
+        Some((p, h)) => (p as u64, h.try_into().unwrap_or(GENESIS)),
+        None => (0, GENESIS),
+    })
+}
+
+impl SqliteJournal {
+    /// Opens (creating if needed) the journal in the file at `path`.
+    pub fn open(path: &str) -> Result<Self, JournalError> {
+        let writer = connect(path)?;
+        let version: i64 = writer.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(JournalError::Schema(format!(
+                "schema version {version} is newer than this Plenum understands ({SCHEMA_VERSION})"
+            )));
+        }
+        writer.execute_batch(SCHEMA)?;
+        writer.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        let (head, _) = head_of(&writer)?;
+        let reader = connect(path)?;
+        let (tx, _) = watch::channel(head);
+        Ok(Self { writer: Arc::new(Mutex::new(writer)), reader: Arc::new(Mutex::new(reader)), head: Arc::new(tx) })
+    }
+
+    async fn blocking<T: Send + 'static>(
+        conn: &Arc<Mutex<Connection>>,
+        f: impl FnOnce(&mut Connection) -> Result<T, JournalError> + Send + 'static,
+    ) -> Result<T, JournalError> {
+        let conn = Arc::clone(conn);
+        tokio::task::spawn_blocking(move || f(&mut lock(&conn)))
+            .await
+            .map_err(|e| JournalError::Storage(format!("journal task failed: {e}")))?
+    }
+}
+
+impl Journal for SqliteJournal {
+    async fn append_batch(&self, batch: Vec<AppendRequest>) -> Result<Vec<RecordedEvent>, JournalError> {
+        if batch.iter().all(|r| r.events.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let recorded = Self::blocking(&self.writer, move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let (head, prev) = head_of(&tx)?;
+            let recorded = {
+                let mut version_q =
+                    tx.prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")?;
+                seal(batch, head, prev, |s| Ok(version_q.query_row([s], |r| r.get::<_, i64>(0))? as u64))?
+            };
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO events (position, stream, version, type, payload, actor, recorded_at, command_id, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?;
+                for e in &recorded {
+                    insert.execute(params![
+                        e.position as i64,
+                        e.stream,
+                        e.version as i64,
+                        e.kind,
+                        e.payload,
+                        e.actor,
+                        e.recorded_at,
+                        e.command_id,
+                        &e.hash[..]
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(recorded)
+        })
+        .await?;
+        if let Some(last) = recorded.last() {
+            self.head.send_replace(last.position);
+        }
+        Ok(recorded)
+    }
+
+    async fn read_stream(&self, stream: &str, after_version: u64) -> Result<Vec<RecordedEvent>, JournalError> {
+        let stream = stream.to_owned();
+        Self::blocking(&self.reader, move |c| {
+            let mut q = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM events WHERE stream = ?1 AND version > ?2 ORDER BY version"
+            ))?;
+            let rows = q.query_map(params![stream, after_version as i64], row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, JournalError> {
+        Self::blocking(&self.reader, move |c| {
+            let mut q = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+            ))?;
+            let rows = q.query_map(params![after as i64, limit as i64], row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.head.subscribe()
+    }
+
+    async fn head(&self) -> Result<u64, JournalError> {
+        Self::blocking(&self.reader, |c| Ok(head_of(c)?.0)).await
+    }
+
+    async fn save_snapshot(&self, name: &str, snapshot: Snapshot) -> Result<(), JournalError> {
+        let name = name.to_owned();
+        Self::blocking(&self.writer, move |c| {
+            c.execute(
+                "INSERT INTO snapshots (name, position, data, taken_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (name) DO UPDATE SET position = excluded.position, data = excluded.data, taken_at = excluded.taken_at",
+                params![name, snapshot.position as i64, snapshot.data, now_micros()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn load_snapshot(&self, name: &str) -> Result<Option<Snapshot>, JournalError> {
+        let name = name.to_owned();
+        Self::blocking(&self.reader, move |c| {
+            Ok(c.query_row("SELECT position, data FROM snapshots WHERE name = ?1", [name], |r| {
+                Ok(Snapshot { position: r.get::<_, i64>(0)? as u64, data: r.get(1)? })
+            })
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn stats(&self) -> Result<Stats, JournalError> {
+        Self::blocking(&self.reader, |c| {
+            let (head, head_hash) = head_of(c)?;
+            let (events, first_at, last_at): (i64, Option<i64>, Option<i64>) = c.query_row(
+                "SELECT COUNT(*), MIN(recorded_at), MAX(recorded_at) FROM events",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let grouped = |sql: &str| -> Result<Vec<(String, u64)>, JournalError> {
+                let mut q = c.prepare(sql)?;
+                let rows = q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            };
+            Ok(Stats {
+                events: events as u64,
+                head,
+                head_hash: hex::encode(head_hash),
+                first_at,
+                last_at,
+                streams: grouped("SELECT stream, COUNT(*) FROM events GROUP BY stream ORDER BY stream")?,
+                types: grouped("SELECT type, COUNT(*) FROM events GROUP BY type ORDER BY COUNT(*) DESC, type")?,
+                snapshots: grouped("SELECT name, position FROM snapshots ORDER BY name")?,
+            })
+        })
+        .await
+    }
+}
