@@ -1,1 +1,345 @@
-//! placeholder
+//! Plenum's services: the per-assembly writers that check commands and commit them
+//! with group commit, the projector that keeps the in-memory read side current, and
+//! snapshots that keep start-up fast.
+//!
+//! Write path: `App::execute` → the assembly's writer task (one per assembly, so its
+//! commands are serialised) → `decide` against the writer's own state → one journal
+//! transaction for every command waiting (group commit) → acknowledgement.
+//! Read path: the projector follows the journal in position order and applies each
+//! event to `Projections`; pages read from there.
+
+pub mod demo;
+pub mod import;
+pub mod projection;
+mod writer;
+
+pub use projection::{AssemblyView, Projections, Receipt};
+
+use plenum_domain::{Assembly, AssemblyId, Command, Event, RuleError};
+use plenum_journal::{AnyJournal, Journal, JournalError, PAGE, Snapshot};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// Name of the projections snapshot in the journal store.
+pub const SNAPSHOT_NAME: &str = "projections";
+/// A snapshot is written after this many events have been projected since the last.
+pub const SNAPSHOT_EVERY: u64 = 100_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Rule(#[from] RuleError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Projection(#[from] projection::ProjectionError),
+    #[error("the assembly's writer has stopped; try again")]
+    Unavailable,
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// A committed event as the live stream sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Committed {
+    pub position: u64,
+    pub assembly: AssemblyId,
+    pub version: u64,
+    pub kind: String,
+    pub event: Event,
+}
+
+struct Inner {
+    journal: Arc<AnyJournal>,
+    projections: RwLock<Projections>,
+    /// Projected position, for waiting on one's own writes.
+    projected: watch::Sender<u64>,
+    live: broadcast::Sender<Arc<Committed>>,
+    writers: Mutex<HashMap<AssemblyId, mpsc::Sender<writer::Job>>>,
+    last_snapshot: Mutex<u64>,
+}
+
+/// A handle to the running services; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+/// How start-up went, for logs and the start-up benchmark.
+#[derive(Debug, Clone, Serialize)]
+pub struct StartupReport {
+    pub snapshot_position: Option<u64>,
+    pub replayed_events: u64,
+    pub position: u64,
+    pub millis: u128,
+}
+
+fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|p| p.into_inner())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl App {
+    /// Rebuilds the projections (from the latest valid snapshot, then the journal)
+    /// and starts following the journal.
+    pub async fn start(journal: AnyJournal) -> Result<(Self, StartupReport), AppError> {
+        let started = std::time::Instant::now();
+        let journal = Arc::new(journal);
+        let mut projections = Projections::default();
+        let mut snapshot_position = None;
+        if let Some(snap) = journal.load_snapshot(SNAPSHOT_NAME).await? {
+            let at = if snap.position == 0 {
+                None
+            } else {
+                journal.read_all(snap.position - 1, 1).await?.first().map(|e| e.hash)
+            };
+            match projection::decode_snapshot(&snap.data, |p| {
+                if p == 0 { Some(plenum_journal::GENESIS) } else { at }
+            }) {
+                Some(p) => {
+                    snapshot_position = Some(p.position);
+                    projections = p;
+                }
+                None => {
+                    tracing::warn!("the projections snapshot does not fit this journal; replaying everything")
+                }
+            }
+        }
+        let from = projections.position;
+        loop {
+            let page = journal.read_all(projections.position, PAGE).await?;
+            if page.is_empty() {
+                break;
+            }
+            for rec in &page {
+                projections.apply(rec)?;
+            }
+        }
+        let replayed = projections.position - from;
+        let position = projections.position;
+        let (projected, _) = watch::channel(position);
+        let (live, _) = broadcast::channel(4096);
+        let app = App {
+            inner: Arc::new(Inner {
+                journal,
+                projections: RwLock::new(projections),
+                projected,
+                live,
+                writers: Mutex::new(HashMap::new()),
+                last_snapshot: Mutex::new(snapshot_position.unwrap_or(0)),
+            }),
+        };
+        if replayed >= SNAPSHOT_EVERY {
+            app.snapshot().await?;
+        }
+        tokio::spawn(app.clone().project());
+        let report = StartupReport {
+            snapshot_position,
+            replayed_events: replayed,
+            position,
+            millis: started.elapsed().as_millis(),
+        };
+        tracing::info!(?report, "projections rebuilt");
+        Ok((app, report))
+    }
+
+    pub fn journal(&self) -> &AnyJournal {
+        &self.inner.journal
+    }
+
+    /// Follows the journal and applies new events in order.
+    async fn project(self) {
+        let mut head = self.inner.journal.subscribe();
+        loop {
+            let at = read(&self.inner.projections).position;
+            match self.inner.journal.read_all(at, PAGE).await {
+                Ok(page) if !page.is_empty() => {
+                    let mut committed = Vec::with_capacity(page.len());
+                    {
+                        let mut p = write(&self.inner.projections);
+                        for rec in &page {
+                            match p.apply(rec) {
+                                Ok(Some((assembly, event))) => committed.push(Arc::new(Committed {
+                                    position: rec.position,
+                                    assembly,
+                                    version: rec.version,
+                                    kind: rec.kind.clone(),
+                                    event,
+                                })),
+                                Ok(None) => {}
+                                Err(e) => {
+                                    tracing::error!("projection stopped: {e}");
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                    let position = page.last().map_or(at, |e| e.position);
+                    self.inner.projected.send_replace(position);
+                    for c in committed {
+                        // No receiver is fine: nobody is watching live.
+                        let _ = self.inner.live.send(c);
+                    }
+                    let due = position.saturating_sub(*lock(&self.inner.last_snapshot)) >= SNAPSHOT_EVERY;
+                    if due {
+                        if let Err(e) = self.snapshot().await {
+                            tracing::warn!("snapshot failed: {e}");
+                        }
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!("reading the journal failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    continue;
+                }
+            }
+            // Wait for a commit newer than what is projected. Another process's
+            // commits to a SQLite file announce nothing here, so look again each second.
+            let wait = head.wait_for(|h| *h > at);
+            if let Ok(Err(_)) = tokio::time::timeout(std::time::Duration::from_secs(1), wait).await {
+                return;
+            }
+        }
+    }
+
+    /// Writes a snapshot of the projections as they are now.
+    pub async fn snapshot(&self) -> Result<u64, AppError> {
+        let (position, data) = {
+            let p = read(&self.inner.projections);
+            (p.position, p.clone())
+        };
+        let hash = if position == 0 {
+            plenum_journal::GENESIS
+        } else {
+            match self.inner.journal.read_all(position - 1, 1).await?.first() {
+                Some(e) => e.hash,
+                None => return Err(AppError::Internal(format!("event {position} is missing"))),
+            }
+        };
+        let bytes = tokio::task::spawn_blocking(move || projection::encode_snapshot(&data, &hash))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(AppError::Internal)?;
+        self.inner.journal.save_snapshot(SNAPSHOT_NAME, Snapshot { position, data: bytes }).await?;
+        *lock(&self.inner.last_snapshot) = position;
+        Ok(position)
+    }
+
+    /// Checks and records a command. Returns once its events are durable and
+    /// projected. A retry with the same `command_id` returns the first receipt.
+    pub async fn execute(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        command: Command,
+        command_id: Option<String>,
+    ) -> Result<Receipt, AppError> {
+        let receipt = self.submit(assembly, actor, command, command_id).await?;
+        let mut projected = self.inner.projected.subscribe();
+        projected.wait_for(|p| *p >= receipt.position).await.map_err(|_| AppError::Unavailable)?;
+        Ok(receipt)
+    }
+
+    /// Like `execute`, but returns as soon as the events are durable.
+    pub async fn submit(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        command: Command,
+        command_id: Option<String>,
+    ) -> Result<Receipt, AppError> {
+        let tx = self.writer(assembly);
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        tx.send(writer::Job { actor: actor.to_owned(), command, command_id, reply })
+            .await
+            .map_err(|_| AppError::Unavailable)?;
+        rx.await.map_err(|_| AppError::Unavailable)?
+    }
+
+    fn writer(&self, assembly: &AssemblyId) -> mpsc::Sender<writer::Job> {
+        let mut writers = lock(&self.inner.writers);
+        if let Some(tx) = writers.get(assembly) {
+            if !tx.is_closed() {
+                return tx.clone();
+            }
+        }
+        let (tx, rx) = mpsc::channel(writer::QUEUE);
+        writers.insert(assembly.clone(), tx.clone());
+        tokio::spawn(writer::run(self.clone(), assembly.clone(), rx));
+        tx
+    }
+
+    /// The assembly's state and receipts as projected, once everything up to
+    /// `position` is applied.
+    pub(crate) async fn view_at(
+        &self,
+        assembly: &AssemblyId,
+        position: u64,
+    ) -> Result<AssemblyView, AppError> {
+        let mut projected = self.inner.projected.subscribe();
+        projected.wait_for(|p| *p >= position).await.map_err(|_| AppError::Unavailable)?;
+        Ok(read(&self.inner.projections).assemblies.get(assembly).cloned().unwrap_or_default())
+    }
+
+    /// Reads one assembly's projected state.
+    pub fn read<T>(&self, assembly: &AssemblyId, f: impl FnOnce(&Assembly) -> T) -> Option<T> {
+        read(&self.inner.projections).assemblies.get(assembly).map(|v| f(&v.state))
+    }
+
+    /// Reads all projections.
+    pub fn read_all<T>(&self, f: impl FnOnce(&Projections) -> T) -> T {
+        f(&read(&self.inner.projections))
+    }
+
+    /// The position up to which the read side is current.
+    pub fn position(&self) -> u64 {
+        *self.inner.projected.borrow()
+    }
+
+    /// Committed events as they are projected (the live stream).
+    pub fn live(&self) -> broadcast::Receiver<Arc<Committed>> {
+        self.inner.live.subscribe()
+    }
+}
+
+/// Records the demo session (see `demo`) unless the journal already holds it.
+/// Each step carries a command id, so an interrupted seeding resumes where it
+/// stopped. Returns whether anything was written.
+pub async fn seed_demo(app: &App) -> Result<bool, AppError> {
+    let steps = demo::plan().map_err(AppError::Internal)?;
+    let done = steps.last().is_some_and(|last| {
+        let key = format!("demo-{}", steps.len() - 1);
+        app.read_all(|p| p.assemblies.get(&last.assembly).is_some_and(|v| v.receipts.contains_key(&key)))
+    });
+    if done {
+        return Ok(false);
+    }
+    for (n, step) in steps.into_iter().enumerate() {
+        app.execute(&step.assembly, step.actor, step.command, Some(format!("demo-{n}"))).await.map_err(|e| {
+            AppError::Internal(format!(
+                "demo step {n} failed: {e}. The database may come from another version of Plenum: \
+                 start again with `plenum demo --reset`"
+            ))
+        })?;
+    }
+    Ok(true)
+}
+
+/// What `plenum demo` prints under the address: where to look, and as whom.
+pub fn demo_logins() -> Vec<String> {
+    vec![
+        format!("congress: {} · CPPCC: {}", demo::CONGRESS, demo::CPPCC),
+        "the status page is public; accounts and role logins come with the web app".to_owned(),
+    ]
+}

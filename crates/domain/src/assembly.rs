@@ -4,8 +4,8 @@
 use crate::event::Event;
 use crate::ids::{GroupId, MeetingId, MemberId, SessionKey};
 use crate::rules::{
-    AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind,
-    MeetingState, MemberStatus, Post,
+    AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind, MeetingState,
+    MemberStatus, Post,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -183,12 +183,7 @@ impl Assembly {
             Event::GroupFormed { group, kind, name, name_en } => {
                 self.groups.insert(
                     group.clone(),
-                    Group {
-                        id: group.clone(),
-                        kind: *kind,
-                        name: name.clone(),
-                        name_en: name_en.clone(),
-                    },
+                    Group { id: group.clone(), kind: *kind, name: name.clone(), name_en: name_en.clone() },
                 );
             }
             Event::MemberRegistered {

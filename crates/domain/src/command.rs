@@ -5,8 +5,8 @@ use crate::assembly::Assembly;
 use crate::event::Event;
 use crate::ids::{GroupId, MeetingId, MemberId, SessionKey};
 use crate::rules::{
-    AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind,
-    MeetingState, MemberStatus, Post, RuleError, deputy_quota, source,
+    AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind, MeetingState,
+    MemberStatus, Post, RuleError, deputy_quota, source,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -239,12 +239,17 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
                 return Err(RuleError::model("term.number", "term numbers start at 1").field("term"));
             }
             if a.terms.contains_key(term) {
-                return Err(RuleError::model("term.exists", format!("term {term} has already begun")).field("term"));
+                return Err(
+                    RuleError::model("term.exists", format!("term {term} has already begun")).field("term")
+                );
             }
             if let Some((last, _)) = a.terms.last_key_value() {
                 if term < last {
-                    return Err(RuleError::model("term.order", format!("term {term} comes before term {last}"))
-                        .field("term"));
+                    return Err(RuleError::model(
+                        "term.order",
+                        format!("term {term} comes before term {last}"),
+                    )
+                    .field("term"));
                 }
             }
             Ok(vec![Event::TermBegan { term: *term, starts_on: *starts_on }])
@@ -269,10 +274,8 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
         }
         Command::CloseSession { session } => {
             let s = open_session(a, *session)?;
-            if let Some(it) = s
-                .agenda
-                .iter()
-                .find(|i| matches!(i.state, ItemState::Pending | ItemState::InProgress))
+            if let Some(it) =
+                s.agenda.iter().find(|i| matches!(i.state, ItemState::Pending | ItemState::InProgress))
             {
                 return Err(RuleError::model(
                     "session.agenda_open",
@@ -283,7 +286,9 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
         }
         Command::FormGroup { group, kind, name, name_en } => {
             if a.groups.contains_key(group) {
-                return Err(RuleError::model("group.exists", format!("group {group} already exists")).field("group"));
+                return Err(
+                    RuleError::model("group.exists", format!("group {group} already exists")).field("group")
+                );
             }
             let expected = match a.kind {
                 Some(BodyKind::PeoplesCongress) => Some(GroupKind::Delegation),
@@ -323,8 +328,11 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
                     && p.len() <= 20
                     && p.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
                 if !ok {
-                    return Err(RuleError::model("profile.phone", "a phone number holds digits, '+', '-' and spaces, at most 20")
-                        .field("phone"));
+                    return Err(RuleError::model(
+                        "profile.phone",
+                        "a phone number holds digits, '+', '-' and spaces, at most 20",
+                    )
+                    .field("phone"));
                 }
             }
             if let Some(b) = biography {
@@ -348,8 +356,11 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
                 .field("status"));
             }
             if m.status == *status {
-                return Err(RuleError::model("member.same_status", format!("{} is already {status:?}", m.name))
-                    .field("status"));
+                return Err(RuleError::model(
+                    "member.same_status",
+                    format!("{} is already {status:?}", m.name),
+                )
+                .field("status"));
             }
             if *status != MemberStatus::Active {
                 text("reason", reason, MAX_TEXT)?;
@@ -393,12 +404,18 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
                     }
                 }
                 (MeetingKind::Delegation, None) => {
-                    return Err(RuleError::model("meeting.group_required", "a delegation meeting needs its delegation")
-                        .field("group"));
+                    return Err(RuleError::model(
+                        "meeting.group_required",
+                        "a delegation meeting needs its delegation",
+                    )
+                    .field("group"));
                 }
                 (_, Some(_)) => {
-                    return Err(RuleError::model("meeting.group_unexpected", "only delegation meetings belong to a group")
-                        .field("group"));
+                    return Err(RuleError::model(
+                        "meeting.group_unexpected",
+                        "only delegation meetings belong to a group",
+                    )
+                    .field("group"));
                 }
                 (_, None) => {}
             }
@@ -415,10 +432,9 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
             }])
         }
         Command::OpenMeeting { meeting } => {
-            let m = a
-                .meetings
-                .get(meeting)
-                .ok_or_else(|| RuleError::model("meeting.unknown", format!("no meeting {meeting}")).field("meeting"))?;
+            let m = a.meetings.get(meeting).ok_or_else(|| {
+                RuleError::model("meeting.unknown", format!("no meeting {meeting}")).field("meeting")
+            })?;
             if m.state != MeetingState::Scheduled {
                 return Err(RuleError::model("meeting.state", format!("meeting {meeting} is not scheduled")));
             }
@@ -434,12 +450,14 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
             Ok(vec![Event::MeetingOpened { meeting: meeting.clone() }])
         }
         Command::AdjournMeeting { meeting } => {
-            let m = a
-                .meetings
-                .get(meeting)
-                .ok_or_else(|| RuleError::model("meeting.unknown", format!("no meeting {meeting}")).field("meeting"))?;
+            let m = a.meetings.get(meeting).ok_or_else(|| {
+                RuleError::model("meeting.unknown", format!("no meeting {meeting}")).field("meeting")
+            })?;
             if m.state != MeetingState::InProgress {
-                return Err(RuleError::model("meeting.state", format!("meeting {meeting} is not in progress")));
+                return Err(RuleError::model(
+                    "meeting.state",
+                    format!("meeting {meeting} is not in progress"),
+                ));
             }
             Ok(vec![Event::MeetingAdjourned { meeting: meeting.clone() }])
         }
@@ -454,16 +472,23 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
                 ));
             }
             if members.is_empty() {
-                return Err(RuleError::model("presidium.empty", "the presidium needs members").field("members"));
+                return Err(
+                    RuleError::model("presidium.empty", "the presidium needs members").field("members")
+                );
             }
             let mut seen = BTreeSet::new();
             for id in members {
                 seated_member(a, id, "members")?;
                 if !seen.insert(id) {
-                    return Err(RuleError::model("presidium.duplicate", format!("{id} is listed twice")).field("members"));
+                    return Err(RuleError::model("presidium.duplicate", format!("{id} is listed twice"))
+                        .field("members"));
                 }
             }
-            Ok(vec![Event::PresidiumElected { session: m.session, meeting: meeting.clone(), members: members.clone() }])
+            Ok(vec![Event::PresidiumElected {
+                session: m.session,
+                meeting: meeting.clone(),
+                members: members.clone(),
+            }])
         }
         Command::ElectSecretaryGeneral { meeting, member: id } => {
             let m = preparatory(a, meeting, "the secretary-general is elected")?;
@@ -476,7 +501,11 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
                 ));
             }
             seated_member(a, id, "member")?;
-            Ok(vec![Event::SecretaryGeneralElected { session: m.session, meeting: meeting.clone(), member: id.clone() }])
+            Ok(vec![Event::SecretaryGeneralElected {
+                session: m.session,
+                meeting: meeting.clone(),
+                member: id.clone(),
+            }])
         }
         Command::AssignPost { post, member: id } => {
             if matches!(post, Post::PresidiumMember | Post::SecretaryGeneral) {
@@ -489,17 +518,23 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
             }
             seated_member(a, id, "member")?;
             if a.posts.iter().any(|p| p.post == *post && &p.member == id) {
-                return Err(RuleError::model("post.held", format!("{id} already holds this post")).field("member"));
+                return Err(
+                    RuleError::model("post.held", format!("{id} already holds this post")).field("member")
+                );
             }
             if *post == Post::Chair && a.holders_of(Post::Chair).next().is_some() {
-                return Err(RuleError::model("post.chair_taken", "the body has a chair; vacate the post first")
-                    .field("post"));
+                return Err(RuleError::model(
+                    "post.chair_taken",
+                    "the body has a chair; vacate the post first",
+                )
+                .field("post"));
             }
             Ok(vec![Event::PostAssigned { post: *post, member: id.clone() }])
         }
         Command::VacatePost { post, member: id } => {
             if !a.posts.iter().any(|p| p.post == *post && &p.member == id) {
-                return Err(RuleError::model("post.not_held", format!("{id} does not hold this post")).field("member"));
+                return Err(RuleError::model("post.not_held", format!("{id} does not hold this post"))
+                    .field("member"));
             }
             Ok(vec![Event::PostVacated { post: *post, member: id.clone() }])
         }
@@ -527,7 +562,11 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
             let m = preparatory(a, meeting, "the agenda is adopted")?;
             let s = open_session(a, m.session)?;
             if s.agenda_adopted {
-                return Err(RuleError::statute("agenda.adopted", source::OL_17, "the agenda is already adopted"));
+                return Err(RuleError::statute(
+                    "agenda.adopted",
+                    source::OL_17,
+                    "the agenda is already adopted",
+                ));
             }
             if s.agenda.is_empty() {
                 return Err(RuleError::model("agenda.empty", "the agenda has no items"));
@@ -543,11 +582,9 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
                     "the agenda must first be adopted by the preparatory meeting",
                 ));
             }
-            let it = s
-                .agenda
-                .iter()
-                .find(|i| i.number == *item)
-                .ok_or_else(|| RuleError::model("agenda.unknown_item", format!("no agenda item {item}")).field("item"))?;
+            let it = s.agenda.iter().find(|i| i.number == *item).ok_or_else(|| {
+                RuleError::model("agenda.unknown_item", format!("no agenda item {item}")).field("item")
+            })?;
             if !it.state.can_move_to(*to) {
                 return Err(RuleError::model(
                     "agenda.transition",
@@ -575,15 +612,20 @@ fn register_members(a: &Assembly, drafts: &[MemberDraft]) -> Decision {
     let mut ids = BTreeSet::new();
     let mut events = Vec::with_capacity(drafts.len());
     for (i, d) in drafts.iter().enumerate() {
-        let at = |e: RuleError| RuleError { message: format!("member {} ({}): {}", i + 1, d.id, e.message), ..e };
+        let at =
+            |e: RuleError| RuleError { message: format!("member {} ({}): {}", i + 1, d.id, e.message), ..e };
         if a.members.contains_key(&d.id) || !ids.insert(&d.id) {
             return Err(at(RuleError::model("member.exists", "the id is already taken").field("id")));
         }
         if !a.terms.contains_key(&d.term) {
-            return Err(at(RuleError::model("term.unknown", format!("term {} has not begun", d.term)).field("term")));
+            return Err(at(
+                RuleError::model("term.unknown", format!("term {} has not begun", d.term)).field("term")
+            ));
         }
         if !a.groups.contains_key(&d.group) {
-            return Err(at(RuleError::model("group.unknown", format!("no group {}", d.group)).field("group")));
+            return Err(
+                at(RuleError::model("group.unknown", format!("no group {}", d.group)).field("group")),
+            );
         }
         text("name", &d.name, MAX_NAME).map_err(at)?;
         events.push(Event::MemberRegistered {

@@ -4,8 +4,7 @@
 
 use crate::ids::{GroupId, MeetingId, MemberId, SessionKey};
 use crate::rules::{
-    AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind,
-    MemberStatus, Post,
+    AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind, MemberStatus, Post,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

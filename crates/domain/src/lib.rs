@@ -10,13 +10,11 @@ pub mod event;
 pub mod ids;
 pub mod rules;
 
-pub use assembly::{
-    AgendaItem, Assembly, Group, HistoryEntry, Meeting, Member, PostHolding, Session, Term,
-};
+pub use assembly::{AgendaItem, Assembly, Group, HistoryEntry, Meeting, Member, PostHolding, Session, Term};
 pub use command::{Command, MemberDraft, ProfileChanges, decide};
 pub use event::Event;
 pub use ids::{AssemblyId, GroupId, IdError, MeetingId, MemberId, SessionKey};
 pub use rules::{
-    AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind,
-    MeetingState, MemberStatus, Post, Quorum, RuleError,
+    AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind, MeetingState,
+    MemberStatus, Post, Quorum, RuleError,
 };

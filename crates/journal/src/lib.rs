@@ -248,7 +248,11 @@ impl Journal for AnyJournal {
     async fn append_batch(&self, batch: Vec<AppendRequest>) -> Result<Vec<RecordedEvent>, JournalError> {
         dispatch!(self, j => j.append_batch(batch).await)
     }
-    async fn read_stream(&self, stream: &str, after_version: u64) -> Result<Vec<RecordedEvent>, JournalError> {
+    async fn read_stream(
+        &self,
+        stream: &str,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>, JournalError> {
         dispatch!(self, j => j.read_stream(stream, after_version).await)
     }
     async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, JournalError> {
@@ -294,7 +298,11 @@ pub(crate) fn seal(
             None => stream_version(&req.stream)?,
         };
         if actual != req.expected_version {
-            return Err(JournalError::Conflict { stream: req.stream, expected: req.expected_version, actual });
+            return Err(JournalError::Conflict {
+                stream: req.stream,
+                expected: req.expected_version,
+                actual,
+            });
         }
         let mut version = actual;
         for ev in req.events {

@@ -2,7 +2,9 @@
 //! lock, so positions stay gapless and in commit order even with several Plenum
 //! processes; commits are announced with NOTIFY so every process can follow.
 
-use crate::{AppendRequest, GENESIS, Journal, JournalError, RecordedEvent, Snapshot, Stats, now_micros, seal};
+use crate::{
+    AppendRequest, GENESIS, Journal, JournalError, RecordedEvent, Snapshot, Stats, now_micros, seal,
+};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -136,14 +138,26 @@ impl Journal for PgJournal {
         let streams: Vec<&str> = batch.iter().map(|r| r.stream.as_str()).collect();
         let mut versions: HashMap<String, u64> = HashMap::new();
         for r in tx
-            .query("SELECT stream, MAX(version) FROM events WHERE stream = ANY($1) GROUP BY stream", &[&streams])
+            .query(
+                "SELECT stream, MAX(version) FROM events WHERE stream = ANY($1) GROUP BY stream",
+                &[&streams],
+            )
             .await?
         {
             versions.insert(r.try_get(0)?, r.try_get::<_, i64>(1)? as u64);
         }
         let recorded = seal(batch, head, prev, |s| Ok(versions.get(s).copied().unwrap_or(0)))?;
-        let mut cols: (Vec<i64>, Vec<&str>, Vec<i64>, Vec<&str>, Vec<&str>, Vec<&str>, Vec<i64>, Vec<Option<&str>>, Vec<&[u8]>) =
-            Default::default();
+        let mut cols: (
+            Vec<i64>,
+            Vec<&str>,
+            Vec<i64>,
+            Vec<&str>,
+            Vec<&str>,
+            Vec<&str>,
+            Vec<i64>,
+            Vec<Option<&str>>,
+            Vec<&[u8]>,
+        ) = Default::default();
         for e in &recorded {
             cols.0.push(e.position as i64);
             cols.1.push(&e.stream);
@@ -163,15 +177,22 @@ impl Journal for PgJournal {
         )
         .await?;
         let last = recorded.last().map_or(head, |e| e.position);
-        tx.execute("SELECT pg_notify($1, current_schema() || ':' || $2::text)", &[&CHANNEL, &last.to_string()])
-            .await?;
+        tx.execute(
+            "SELECT pg_notify($1, current_schema() || ':' || $2::text)",
+            &[&CHANNEL, &last.to_string()],
+        )
+        .await?;
         tx.commit().await?;
         drop(client);
         raise(&self.head, last);
         Ok(recorded)
     }
 
-    async fn read_stream(&self, stream: &str, after_version: u64) -> Result<Vec<RecordedEvent>, JournalError> {
+    async fn read_stream(
+        &self,
+        stream: &str,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>, JournalError> {
         let rows = self
             .reader
             .query(
@@ -213,7 +234,8 @@ impl Journal for PgJournal {
     }
 
     async fn load_snapshot(&self, name: &str) -> Result<Option<Snapshot>, JournalError> {
-        let r = self.reader.query_opt("SELECT position, data FROM snapshots WHERE name = $1", &[&name]).await?;
+        let r =
+            self.reader.query_opt("SELECT position, data FROM snapshots WHERE name = $1", &[&name]).await?;
         r.map(|r| Ok(Snapshot { position: r.try_get::<_, i64>(0)? as u64, data: r.try_get(1)? })).transpose()
     }
 
@@ -234,7 +256,8 @@ impl Journal for PgJournal {
             first_at: r.try_get(1)?,
             last_at: r.try_get(2)?,
             streams: grouped("SELECT stream, COUNT(*) FROM events GROUP BY stream ORDER BY stream").await?,
-            types: grouped("SELECT type, COUNT(*) FROM events GROUP BY type ORDER BY COUNT(*) DESC, type").await?,
+            types: grouped("SELECT type, COUNT(*) FROM events GROUP BY type ORDER BY COUNT(*) DESC, type")
+                .await?,
             snapshots: grouped("SELECT name, position FROM snapshots ORDER BY name").await?,
         })
     }

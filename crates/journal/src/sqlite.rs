@@ -77,7 +77,11 @@ impl SqliteJournal {
         let (head, _) = head_of(&writer)?;
         let reader = connect(path)?;
         let (tx, _) = watch::channel(head);
-        Ok(Self { writer: Arc::new(Mutex::new(writer)), reader: Arc::new(Mutex::new(reader)), head: Arc::new(tx) })
+        Ok(Self {
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+            head: Arc::new(tx),
+        })
     }
 
     async fn blocking<T: Send + 'static>(
@@ -128,12 +132,24 @@ impl Journal for SqliteJournal {
         })
         .await?;
         if let Some(last) = recorded.last() {
-            self.head.send_replace(last.position);
+            // Concurrent appends may get here out of commit order: never move back.
+            let position = last.position;
+            self.head.send_if_modified(|h| {
+                let newer = position > *h;
+                if newer {
+                    *h = position;
+                }
+                newer
+            });
         }
         Ok(recorded)
     }
 
-    async fn read_stream(&self, stream: &str, after_version: u64) -> Result<Vec<RecordedEvent>, JournalError> {
+    async fn read_stream(
+        &self,
+        stream: &str,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>, JournalError> {
         let stream = stream.to_owned();
         Self::blocking(&self.reader, move |c| {
             let mut q = c.prepare_cached(&format!(
@@ -191,11 +207,10 @@ impl Journal for SqliteJournal {
     async fn stats(&self) -> Result<Stats, JournalError> {
         Self::blocking(&self.reader, |c| {
             let (head, head_hash) = head_of(c)?;
-            let (events, first_at, last_at): (i64, Option<i64>, Option<i64>) = c.query_row(
-                "SELECT COUNT(*), MIN(recorded_at), MAX(recorded_at) FROM events",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
+            let (events, first_at, last_at): (i64, Option<i64>, Option<i64>) =
+                c.query_row("SELECT COUNT(*), MIN(recorded_at), MAX(recorded_at) FROM events", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
             let grouped = |sql: &str| -> Result<Vec<(String, u64)>, JournalError> {
                 let mut q = c.prepare(sql)?;
                 let rows = q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
@@ -208,7 +223,9 @@ impl Journal for SqliteJournal {
                 first_at,
                 last_at,
                 streams: grouped("SELECT stream, COUNT(*) FROM events GROUP BY stream ORDER BY stream")?,
-                types: grouped("SELECT type, COUNT(*) FROM events GROUP BY type ORDER BY COUNT(*) DESC, type")?,
+                types: grouped(
+                    "SELECT type, COUNT(*) FROM events GROUP BY type ORDER BY COUNT(*) DESC, type",
+                )?,
                 snapshots: grouped("SELECT name, position FROM snapshots ORDER BY name")?,
             })
         })

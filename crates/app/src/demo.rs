@@ -1,0 +1,1077 @@
+//! Demo data: the 1st session of the 15th Taiyuan Municipal People's Congress and
+//! the 1st session of the 14th Taiyuan Municipal Committee of the CPPCC, January
+//! 2022 (the "two sessions" of the press editorial in `fixtures/`), caught in
+//! progress.
+//!
+//! `plan()` returns every command, in order, for both assemblies; replaying it
+//! through `decide` and `apply` leaves the congress after its first plenary and the
+//! delegations' deliberation of the government work report, and the CPPCC after its
+//! election. All people are synthetic: names are drawn deterministically from common
+//! surnames and given-name characters, so the same plan comes out on every call.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use fastrand::Rng;
+use plenum_domain::{
+    AssemblyId, BodyKind, Command, Gender, GroupId, GroupKind, ItemKind, ItemState, Level, MeetingId,
+    MeetingKind, MemberDraft, MemberId, MemberStatus, Post, ProfileChanges, SessionKey,
+};
+use std::collections::BTreeSet;
+
+/// The 15th Taiyuan Municipal People's Congress.
+pub const CONGRESS: &str = "taiyuan-rd-15";
+/// The 14th Taiyuan Municipal Committee of the CPPCC.
+pub const CPPCC: &str = "taiyuan-zx-14";
+
+/// The actor the demo's commands are recorded under.
+const SECRETARIAT: &str = "secretariat";
+/// Residents of Taiyuan: 240 + 5,000,000 / 25,000 = 440 deputies (EL art. 12).
+const POPULATION: u64 = 5_000_000;
+
+/// One command of the demo, for one assembly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoStep {
+    pub assembly: AssemblyId,
+    pub actor: &'static str,
+    pub command: Command,
+}
+
+/// All demo commands, in order. Deterministic: every call returns the same plan.
+/// Errors only if a built-in id or date were malformed (a test proves they are not).
+pub fn plan() -> Result<Vec<DemoStep>, String> {
+    let mut steps = Vec::new();
+    congress(&mut steps)?;
+    cppcc(&mut steps)?;
+    Ok(steps)
+}
+
+// ---------------------------------------------------------------------------
+// Small helpers: ids and dates are constants we control, so a parse error is a
+// programming error reported as a plain message.
+
+type Res<T> = Result<T, String>;
+
+fn assembly_id(s: &str) -> Res<AssemblyId> {
+    AssemblyId::parse(s).map_err(|e| format!("{s}: {e}"))
+}
+
+fn group_id(s: &str) -> Res<GroupId> {
+    GroupId::parse(s).map_err(|e| format!("{s}: {e}"))
+}
+
+fn member_id(s: &str) -> Res<MemberId> {
+    MemberId::parse(s).map_err(|e| format!("{s}: {e}"))
+}
+
+fn meeting_id(s: &str) -> Res<MeetingId> {
+    MeetingId::parse(s).map_err(|e| format!("{s}: {e}"))
+}
+
+fn day(y: i32, m: u32, d: u32) -> Res<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("no date {y}-{m}-{d}"))
+}
+
+/// A time given in Beijing time (UTC+8), stored in UTC.
+fn beijing(y: i32, m: u32, d: u32, hour: u32, minute: u32) -> Res<DateTime<Utc>> {
+    let cst = FixedOffset::east_opt(8 * 3600).ok_or("bad offset")?;
+    cst.with_ymd_and_hms(y, m, d, hour, minute, 0)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("no time {y}-{m}-{d} {hour}:{minute}"))
+}
+
+struct Steps<'a> {
+    out: &'a mut Vec<DemoStep>,
+    assembly: AssemblyId,
+}
+
+impl Steps<'_> {
+    fn push(&mut self, command: Command) {
+        self.out.push(DemoStep { assembly: self.assembly.clone(), actor: SECRETARIAT, command });
+    }
+
+    fn schedule(
+        &mut self,
+        meeting: &MeetingId,
+        session: SessionKey,
+        kind: MeetingKind,
+        group: Option<GroupId>,
+        title: (&str, &str),
+        starts_at: DateTime<Utc>,
+    ) {
+        self.push(Command::ScheduleMeeting {
+            meeting: meeting.clone(),
+            session,
+            kind,
+            group,
+            title: title.0.to_owned(),
+            title_en: title.1.to_owned(),
+            starts_at,
+        });
+    }
+
+    fn propose(&mut self, session: SessionKey, items: &[(&str, &str, ItemKind)]) {
+        for (title, title_en, kind) in items {
+            self.push(Command::ProposeAgendaItem {
+                session,
+                title: (*title).to_owned(),
+                title_en: (*title_en).to_owned(),
+                kind: *kind,
+            });
+        }
+    }
+
+    fn move_item(&mut self, session: SessionKey, item: u32, to: ItemState) {
+        self.push(Command::MoveAgendaItem { session, item, to });
+    }
+
+    fn status(&mut self, member: &MemberId, status: MemberStatus, reason: String, on: NaiveDate) {
+        self.push(Command::ChangeMemberStatus { member: member.clone(), status, reason, effective_on: on });
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Synthetic names. Each character carries its toneless pinyin (ü written "v").
+
+#[rustfmt::skip]
+const SURNAMES: &[(&str, &str)] = &[
+    ("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"),
+    ("杨", "yang"), ("赵", "zhao"), ("黄", "huang"), ("周", "zhou"), ("吴", "wu"),
+    ("徐", "xu"), ("孙", "sun"), ("胡", "hu"), ("朱", "zhu"), ("高", "gao"),
+    ("林", "lin"), ("何", "he"), ("郭", "guo"), ("马", "ma"), ("罗", "luo"),
+    ("梁", "liang"), ("宋", "song"), ("郑", "zheng"), ("谢", "xie"), ("韩", "han"),
+    ("唐", "tang"), ("冯", "feng"), ("于", "yu"), ("董", "dong"), ("萧", "xiao"),
+    ("程", "cheng"), ("曹", "cao"), ("袁", "yuan"), ("邓", "deng"), ("许", "xu"),
+    ("傅", "fu"), ("沈", "shen"), ("曾", "zeng"), ("彭", "peng"), ("吕", "lv"),
+    ("苏", "su"), ("卢", "lu"), ("蒋", "jiang"), ("蔡", "cai"), ("贾", "jia"),
+    ("丁", "ding"), ("魏", "wei"), ("薛", "xue"), ("叶", "ye"), ("阎", "yan"),
+    ("余", "yu"), ("潘", "pan"), ("杜", "du"), ("戴", "dai"), ("夏", "xia"),
+    ("钟", "zhong"), ("汪", "wang"), ("田", "tian"), ("任", "ren"), ("姜", "jiang"),
+    ("范", "fan"), ("方", "fang"), ("石", "shi"), ("姚", "yao"), ("谭", "tan"),
+    ("廖", "liao"), ("邹", "zou"), ("熊", "xiong"), ("金", "jin"), ("陆", "lu"),
+    ("郝", "hao"), ("孔", "kong"), ("白", "bai"), ("崔", "cui"), ("康", "kang"),
+    ("毛", "mao"), ("邱", "qiu"), ("秦", "qin"), ("江", "jiang"), ("史", "shi"),
+    ("顾", "gu"), ("侯", "hou"), ("邵", "shao"), ("孟", "meng"), ("龙", "long"),
+    ("万", "wan"), ("段", "duan"), ("雷", "lei"), ("钱", "qian"), ("汤", "tang"),
+    ("尹", "yin"), ("黎", "li"), ("易", "yi"), ("常", "chang"), ("武", "wu"),
+    ("乔", "qiao"), ("贺", "he"), ("赖", "lai"), ("龚", "gong"), ("文", "wen"),
+];
+
+#[rustfmt::skip]
+const MALE_GIVEN: &[(&str, &str)] = &[
+    ("建", "jian"), ("国", "guo"), ("军", "jun"), ("明", "ming"), ("伟", "wei"),
+    ("强", "qiang"), ("志", "zhi"), ("刚", "gang"), ("勇", "yong"), ("斌", "bin"),
+    ("杰", "jie"), ("涛", "tao"), ("波", "bo"), ("辉", "hui"), ("鹏", "peng"),
+    ("峰", "feng"), ("宇", "yu"), ("东", "dong"), ("永", "yong"), ("利", "li"),
+    ("俊", "jun"), ("磊", "lei"), ("超", "chao"), ("振", "zhen"), ("兴", "xing"),
+    ("宏", "hong"), ("德", "de"), ("成", "cheng"), ("福", "fu"), ("荣", "rong"),
+    ("光", "guang"), ("忠", "zhong"), ("亮", "liang"), ("庆", "qing"), ("卫", "wei"),
+    ("保", "bao"), ("晋", "jin"), ("彦", "yan"), ("毅", "yi"), ("旭", "xu"),
+    ("浩", "hao"), ("博", "bo"), ("山", "shan"), ("良", "liang"), ("虎", "hu"),
+    ("鑫", "xin"), ("锋", "feng"), ("飞", "fei"), ("继", "ji"), ("胜", "sheng"),
+];
+
+#[rustfmt::skip]
+const FEMALE_GIVEN: &[(&str, &str)] = &[
+    ("丽", "li"), ("芳", "fang"), ("娟", "juan"), ("敏", "min"), ("静", "jing"),
+    ("燕", "yan"), ("艳", "yan"), ("霞", "xia"), ("红", "hong"), ("玲", "ling"),
+    ("梅", "mei"), ("莉", "li"), ("慧", "hui"), ("婷", "ting"), ("琳", "lin"),
+    ("雪", "xue"), ("英", "ying"), ("秀", "xiu"), ("兰", "lan"), ("萍", "ping"),
+    ("洁", "jie"), ("颖", "ying"), ("琴", "qin"), ("晶", "jing"), ("瑶", "yao"),
+    ("倩", "qian"), ("璐", "lu"), ("悦", "yue"), ("凤", "feng"), ("桂", "gui"),
+    ("淑", "shu"), ("娜", "na"), ("蓉", "rong"), ("珍", "zhen"), ("月", "yue"),
+];
+
+#[rustfmt::skip]
+const NEUTRAL_GIVEN: &[(&str, &str)] = &[
+    ("文", "wen"), ("华", "hua"), ("海", "hai"), ("林", "lin"), ("新", "xin"),
+    ("晓", "xiao"), ("春", "chun"), ("平", "ping"), ("玉", "yu"), ("云", "yun"),
+    ("佳", "jia"), ("欣", "xin"), ("金", "jin"), ("瑞", "rui"), ("雅", "ya"),
+    ("安", "an"), ("宁", "ning"), ("丹", "dan"), ("立", "li"), ("清", "qing"),
+];
+
+const MINORITIES: &[&str] = &["回族", "满族", "蒙古族"];
+
+/// Draws unique names for one assembly.
+struct Names {
+    rng: Rng,
+    used: BTreeSet<String>,
+}
+
+impl Names {
+    fn new(seed: u64) -> Self {
+        Self { rng: Rng::with_seed(seed), used: BTreeSet::new() }
+    }
+
+    fn pick<'a>(&mut self, list: &'a [(&'a str, &'a str)]) -> (&'a str, &'a str) {
+        list.get(self.rng.usize(..list.len())).copied().unwrap_or(("明", "ming"))
+    }
+
+    fn given(&mut self, female: bool) -> (&'static str, &'static str) {
+        if self.rng.u8(..100) < 25 {
+            self.pick(NEUTRAL_GIVEN)
+        } else if female {
+            self.pick(FEMALE_GIVEN)
+        } else {
+            self.pick(MALE_GIVEN)
+        }
+    }
+
+    /// A name not yet used in this assembly, with its pinyin.
+    fn draw(&mut self, female: bool) -> Res<(String, String)> {
+        for _ in 0..10_000 {
+            // Skewed towards the front of the list: the commoner surnames.
+            let n = SURNAMES.len();
+            let i = self.rng.usize(..n).min(self.rng.usize(..n));
+            let (sur, sur_py) = SURNAMES.get(i).copied().unwrap_or(("王", "wang"));
+            let mut name = sur.to_owned();
+            let mut pinyin = sur_py.to_owned();
+            let (g1, p1) = self.given(female);
+            name.push_str(g1);
+            pinyin.push(' ');
+            pinyin.push_str(p1);
+            if self.rng.u8(..100) < 75 {
+                let (g2, p2) = self.given(female);
+                if g2 == g1 {
+                    continue;
+                }
+                name.push_str(g2);
+                pinyin.push(' ');
+                pinyin.push_str(p2);
+            }
+            if self.used.insert(name.clone()) {
+                return Ok((name, pinyin));
+            }
+        }
+        Err("ran out of unique names".to_owned())
+    }
+}
+
+/// How one group's members are drawn.
+struct Cohort<'a> {
+    group: &'a str,
+    count: usize,
+    /// `{p}` stands for the place (district, county) of the group.
+    occupations: &'a [&'a str],
+    place: &'a str,
+    female_percent: u8,
+    born: (u16, u16),
+    minorities_only: bool,
+}
+
+fn draw_members(
+    names: &mut Names,
+    cohort: &Cohort<'_>,
+    prefix: &str,
+    first_number: usize,
+    term: u32,
+    registered_on: NaiveDate,
+) -> Res<Vec<MemberDraft>> {
+    let group = group_id(cohort.group)?;
+    let mut out = Vec::with_capacity(cohort.count);
+    for k in 0..cohort.count {
+        let female = names.rng.u8(..100) < cohort.female_percent;
+        let (name, pinyin) = names.draw(female)?;
+        let rng = &mut names.rng;
+        let birth_year = rng.u16(cohort.born.0..=cohort.born.1);
+        let ethnicity = if cohort.minorities_only || rng.u8(..100) < 4 {
+            MINORITIES.get(rng.usize(..MINORITIES.len())).copied().unwrap_or("回族")
+        } else {
+            "汉族"
+        };
+        let occupation = cohort
+            .occupations
+            .get(rng.usize(..cohort.occupations.len().max(1)))
+            .copied()
+            .unwrap_or("{p}干部")
+            .replace("{p}", cohort.place);
+        out.push(MemberDraft {
+            id: member_id(&format!("{prefix}-{:04}", first_number + k))?,
+            term,
+            name,
+            pinyin,
+            gender: if female { Gender::Female } else { Gender::Male },
+            birth_year: Some(birth_year),
+            group: group.clone(),
+            ethnicity: ethnicity.to_owned(),
+            occupation,
+            registered_on,
+        });
+    }
+    Ok(out)
+}
+
+/// Picks `k` of `candidates` deterministically.
+fn choose(rng: &mut Rng, candidates: &[MemberId], k: usize) -> Vec<MemberId> {
+    let mut all = candidates.to_vec();
+    rng.shuffle(&mut all);
+    all.truncate(k);
+    all
+}
+
+fn nth<'a>(groups: &'a [(GroupId, Vec<MemberDraft>)], group: &str, index: usize) -> Res<&'a MemberDraft> {
+    groups
+        .iter()
+        .find(|(g, _)| g.as_str() == group)
+        .and_then(|(_, ms)| ms.get(index))
+        .ok_or_else(|| format!("no member {index} in {group}"))
+}
+
+/// Sets the occupation of the `index`th member of `group`; returns the member's id.
+fn set_job(
+    groups: &mut [(GroupId, Vec<MemberDraft>)],
+    group: &str,
+    index: usize,
+    job: &str,
+) -> Res<MemberId> {
+    let m = groups
+        .iter_mut()
+        .find(|(g, _)| g.as_str() == group)
+        .and_then(|(_, ms)| ms.get_mut(index))
+        .ok_or_else(|| format!("no member {index} in {group}"))?;
+    m.occupation = job.to_owned();
+    Ok(m.id.clone())
+}
+
+fn biography(m: &MemberDraft, body: &str, group_name: &str) -> String {
+    let sex = match m.gender {
+        Gender::Female => "女",
+        _ => "男",
+    };
+    let born = m.birth_year.map(|y| format!("{y}年生，")).unwrap_or_default();
+    format!(
+        "{}，{sex}，{}，{born}山西太原人，大学学历。现任{}。2021年12月当选为{body}，在{group_name}参加活动。（演示数据，人物系虚构。）",
+        m.name, m.ethnicity, m.occupation
+    )
+}
+
+// ---------------------------------------------------------------------------
+// The People's Congress.
+
+#[derive(Clone, Copy, PartialEq)]
+enum Area {
+    District,
+    County,
+    Garrison,
+}
+
+/// Delegations: id, place, English place, deputies. Seats follow the 2020 census
+/// populations of the districts and counties, with the counties weighted up.
+const DELEGATIONS: &[(&str, &str, &str, usize, Area)] = &[
+    ("xiaodian", "小店区", "Xiaodian District", 92, Area::District),
+    ("yingze", "迎泽区", "Yingze District", 56, Area::District),
+    ("xinghualing", "杏花岭区", "Xinghualing District", 58, Area::District),
+    ("jiancaoping", "尖草坪区", "Jiancaoping District", 53, Area::District),
+    ("wanbailin", "万柏林区", "Wanbailin District", 64, Area::District),
+    ("jinyuan", "晋源区", "Jinyuan District", 24, Area::District),
+    ("gujiao", "古交市", "Gujiao City", 22, Area::County),
+    ("qingxu", "清徐县", "Qingxu County", 26, Area::County),
+    ("yangqu", "阳曲县", "Yangqu County", 16, Area::County),
+    ("loufan", "娄烦县", "Loufan County", 14, Area::County),
+    ("garrison", "驻并部队", "PLA garrison", 15, Area::Garrison),
+];
+
+const DISTRICT_JOBS: &[&str] = &[
+    "太原市{p}某街道党工委书记",
+    "太原市{p}某社区党委书记、居委会主任",
+    "太原市{p}人民政府机关干部",
+    "山西某煤业集团工人",
+    "某钢铁集团高级技师",
+    "太原理工大学教授",
+    "山西大学副教授",
+    "社区卫生服务中心医生",
+    "某三甲医院主任医师",
+    "民营企业董事长",
+    "某科技有限公司总经理",
+    "小学教师",
+    "某中学校长",
+    "某律师事务所主任律师",
+    "某国有企业党委书记",
+    "某建筑公司项目经理",
+    "某物业服务公司项目经理",
+    "快递公司快递员",
+    "公交公司驾驶员",
+    "个体工商户",
+];
+
+const COUNTY_JOBS: &[&str] = &[
+    "{p}某镇党委书记",
+    "{p}某乡党委书记",
+    "{p}某村党支部书记、村委会主任",
+    "{p}人民政府机关干部",
+    "{p}人民医院医生",
+    "农民",
+    "农民",
+    "种植专业合作社理事长",
+    "养殖专业户",
+    "乡村医生",
+    "农村小学教师",
+    "{p}某农业科技公司总经理",
+    "山西某煤业集团工人",
+    "民营企业董事长",
+];
+
+const GARRISON_JOBS: &[&str] = &[
+    "驻并某部政治委员",
+    "驻并某部参谋长",
+    "驻并某部团长",
+    "驻并某部营长",
+    "驻并某部士官",
+    "驻并某部军医",
+    "驻并某部高级工程师",
+    "武警太原支队某中队指导员",
+];
+
+fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
+    let mut s = Steps { out, assembly: assembly_id(CONGRESS)? };
+    let session = SessionKey::new(15, 1);
+    let registered_on = day(2021, 12, 30)?;
+
+    s.push(Command::FoundAssembly {
+        name: "太原市第十五届人民代表大会".to_owned(),
+        name_en: "15th Taiyuan Municipal People's Congress".to_owned(),
+        kind: BodyKind::PeoplesCongress,
+        level: Level::CityWithDistricts,
+        population: Some(POPULATION),
+        rules: None,
+    });
+    s.push(Command::BeginTerm { term: 15, starts_on: day(2022, 1, 11)? });
+    s.push(Command::ConveneSession {
+        session,
+        title: "太原市第十五届人民代表大会第一次会议".to_owned(),
+        title_en: "1st Session of the 15th Taiyuan Municipal People's Congress".to_owned(),
+        opens_on: day(2022, 1, 11)?,
+    });
+
+    // Delegations and their deputies.
+    let mut names = Names::new(0x7479_7264_3135); // "tyrd15"
+    let mut groups: Vec<(GroupId, Vec<MemberDraft>)> = Vec::new();
+    let mut next = 1;
+    for &(id, place, place_en, seats, area) in DELEGATIONS {
+        let group = group_id(id)?;
+        s.push(Command::FormGroup {
+            group: group.clone(),
+            kind: GroupKind::Delegation,
+            name: format!("{place}代表团"),
+            name_en: format!("{place_en} delegation"),
+        });
+        let (occupations, female_percent, born) = match area {
+            Area::District => (DISTRICT_JOBS, 30, (1955, 1990)),
+            Area::County => (COUNTY_JOBS, 28, (1955, 1990)),
+            Area::Garrison => (GARRISON_JOBS, 10, (1965, 1990)),
+        };
+        let cohort = Cohort {
+            group: id,
+            count: seats,
+            occupations,
+            place,
+            female_percent,
+            born,
+            minorities_only: false,
+        };
+        let members = draw_members(&mut names, &cohort, "d", next, 15, registered_on)?;
+        next += seats;
+        groups.push((group, members));
+    }
+    // The session's officers come from the municipal congress's own staff.
+    let secretary_general = set_job(&mut groups, "yingze", 0, "太原市人大常委会机关干部")?;
+    let staff = [
+        set_job(&mut groups, "yingze", 2, "太原市人大常委会办公室干部")?,
+        set_job(&mut groups, "xinghualing", 4, "太原市人大常委会办公室干部")?,
+        set_job(&mut groups, "jinyuan", 1, "晋源区人大常委会办公室干部")?,
+    ];
+    for (_, members) in &groups {
+        s.push(Command::RegisterMembers { members: members.clone() });
+    }
+
+    // Member history before the session: a death and a resignation.
+    let deceased = nth(&groups, "yangqu", 3)?;
+    s.status(&deceased.id, MemberStatus::Deceased, "因病医治无效逝世".to_owned(), day(2022, 1, 4)?);
+    let resigned = nth(&groups, "wanbailin", 9)?;
+    s.status(
+        &resigned.id,
+        MemberStatus::Resigned,
+        "因工作调动离开本市，本人书面提出辞去太原市第十五届人民代表大会代表职务，经万柏林区人大常委会会议接受".to_owned(),
+        day(2022, 1, 6)?,
+    );
+
+    // Profiles completed by the secretariat.
+    let first = nth(&groups, "xiaodian", 0)?;
+    s.push(Command::AmendMemberProfile {
+        member: first.id.clone(),
+        changes: ProfileChanges {
+            occupation: None,
+            phone: Some("+86 138 0000 0001".to_owned()),
+            biography: Some(biography(first, "太原市第十五届人民代表大会代表", "小店区代表团")),
+        },
+    });
+    let moved = nth(&groups, "loufan", 0)?;
+    let moved_job = "娄烦县某镇人民政府镇长".to_owned();
+    let moved_bio = biography(
+        &MemberDraft { occupation: moved_job.clone(), ..moved.clone() },
+        "太原市第十五届人民代表大会代表",
+        "娄烦县代表团",
+    );
+    s.push(Command::AmendMemberProfile {
+        member: moved.id.clone(),
+        changes: ProfileChanges {
+            occupation: Some(moved_job),
+            phone: Some("+86 139 0000 0002".to_owned()),
+            biography: Some(moved_bio),
+        },
+    });
+
+    // Meetings of the session.
+    let prep = meeting_id("rd15-1-prep")?;
+    let presidium_1 = meeting_id("rd15-1-presidium-1")?;
+    let plenaries = [
+        ("rd15-1-plenary-1", "第一次全体会议", "First plenary meeting", beijing(2022, 1, 11, 9, 0)?),
+        ("rd15-1-plenary-2", "第二次全体会议", "Second plenary meeting", beijing(2022, 1, 12, 15, 0)?),
+        ("rd15-1-plenary-3", "第三次全体会议", "Third plenary meeting", beijing(2022, 1, 13, 9, 0)?),
+        (
+            "rd15-1-plenary-4",
+            "第四次全体会议（闭幕会）",
+            "Fourth plenary meeting (closing)",
+            beijing(2022, 1, 14, 9, 0)?,
+        ),
+    ];
+    s.schedule(
+        &prep,
+        session,
+        MeetingKind::Preparatory,
+        None,
+        ("预备会议", "Preparatory meeting"),
+        beijing(2022, 1, 10, 16, 0)?,
+    );
+    s.schedule(
+        &presidium_1,
+        session,
+        MeetingKind::Presidium,
+        None,
+        ("主席团第一次会议", "First meeting of the presidium"),
+        beijing(2022, 1, 10, 17, 0)?,
+    );
+    let mut plenary_ids = Vec::new();
+    for (id, title, title_en, at) in plenaries {
+        let id = meeting_id(id)?;
+        s.schedule(&id, session, MeetingKind::Plenary, None, (title, title_en), at);
+        plenary_ids.push(id);
+    }
+    let mut delegation_meetings = Vec::new();
+    for &(id, place, place_en, _, _) in DELEGATIONS {
+        let meeting = meeting_id(&format!("rd15-1-del-{id}"))?;
+        s.schedule(
+            &meeting,
+            session,
+            MeetingKind::Delegation,
+            Some(group_id(id)?),
+            (
+                &format!("{place}代表团全体会议：审议政府工作报告"),
+                &format!("{place_en} delegation: deliberation of the government work report"),
+            ),
+            beijing(2022, 1, 11, 15, 0)?,
+        );
+        delegation_meetings.push(meeting);
+    }
+
+    // Who holds what: the absent and departed are left out of the presidium.
+    let leave_ill = nth(&groups, "xiaodian", 19)?.id.clone();
+    let leave_abroad = nth(&groups, "jiancaoping", 6)?.id.clone();
+    let mut excluded: BTreeSet<MemberId> = staff.iter().cloned().collect();
+    excluded.insert(secretary_general.clone());
+    excluded.extend([deceased.id.clone(), resigned.id.clone(), leave_ill.clone(), leave_abroad.clone()]);
+    let mut pick = Rng::with_seed(151);
+    let mut presidium = Vec::new();
+    for (_, members) in &groups {
+        let eligible: Vec<MemberId> =
+            members.iter().map(|m| m.id.clone()).filter(|id| !excluded.contains(id)).collect();
+        presidium.extend(choose(&mut pick, &eligible, members.len().div_ceil(9)));
+    }
+    presidium.sort();
+
+    // The preparatory meeting: presidium, secretary-general, agenda.
+    s.push(Command::OpenMeeting { meeting: prep.clone() });
+    s.push(Command::ElectPresidium { meeting: prep.clone(), members: presidium });
+    s.push(Command::ElectSecretaryGeneral { meeting: prep.clone(), member: secretary_general });
+    s.propose(
+        session,
+        &[
+            ("听取和审议政府工作报告", "Hear and deliberate the government work report", ItemKind::Report),
+            (
+                "审查和批准国民经济和社会发展计划执行情况与新一年计划的报告",
+                "Examine and approve the report on the implementation of the plan for economic and social development and on the plan for the new year",
+                ItemKind::Report,
+            ),
+            (
+                "审查和批准财政预算执行情况与新一年预算的报告",
+                "Examine and approve the report on the execution of the budget and on the budget for the new year",
+                ItemKind::Report,
+            ),
+            (
+                "听取和审议市人大常委会工作报告",
+                "Hear and deliberate the work report of the standing committee of the municipal people's congress",
+                ItemKind::Report,
+            ),
+            (
+                "听取和审议市中级人民法院工作报告",
+                "Hear and deliberate the work report of the municipal intermediate people's court",
+                ItemKind::Report,
+            ),
+            (
+                "听取和审议市人民检察院工作报告",
+                "Hear and deliberate the work report of the municipal people's procuratorate",
+                ItemKind::Report,
+            ),
+            (
+                "选举市第十五届人大常委会组成人员，市长、副市长，市监察委员会主任，市中级人民法院院长，市人民检察院检察长",
+                "Elect the members of the standing committee, the mayor and vice-mayors, the director of the supervisory commission, the president of the intermediate court and the chief procurator",
+                ItemKind::Election,
+            ),
+            ("通过各项决议", "Adopt the resolutions", ItemKind::Resolution),
+        ],
+    );
+    s.push(Command::AdoptAgenda { meeting: prep.clone() });
+    s.push(Command::AdjournMeeting { meeting: prep });
+
+    // The presidium meets and sets up the secretariat.
+    s.push(Command::OpenMeeting { meeting: presidium_1.clone() });
+    s.push(Command::AdjournMeeting { meeting: presidium_1 });
+    for member in &staff {
+        s.push(Command::AssignPost { post: Post::SecretariatStaff, member: member.clone() });
+    }
+
+    // Leave requested for the session.
+    let opening_day = day(2022, 1, 11)?;
+    s.status(&leave_ill, MemberStatus::OnLeave, "请假：因病住院".to_owned(), opening_day);
+    s.status(&leave_abroad, MemberStatus::OnLeave, "请假：因公出国".to_owned(), opening_day);
+
+    // First plenary: the government work report; then the delegations deliberate it.
+    let plenary_1 = plenary_ids.first().cloned().ok_or("no first plenary")?;
+    s.push(Command::OpenMeeting { meeting: plenary_1.clone() });
+    s.move_item(session, 1, ItemState::InProgress);
+    s.push(Command::AdjournMeeting { meeting: plenary_1 });
+    for meeting in &delegation_meetings {
+        s.push(Command::OpenMeeting { meeting: meeting.clone() });
+    }
+    for meeting in delegation_meetings {
+        s.push(Command::AdjournMeeting { meeting });
+    }
+    s.move_item(session, 1, ItemState::Done);
+    s.move_item(session, 2, ItemState::InProgress);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// The CPPCC committee.
+
+/// Sectors (界别): id, name, English name, members, occupations.
+#[rustfmt::skip]
+const SECTORS: &[(&str, &str, &str, usize, &[&str])] = &[
+    ("cpc", "中国共产党", "Communist Party of China", 60, &[
+        "某区政协机关干部", "市直某局局长", "某街道党工委书记", "某国有企业党委书记", "某高校党委副书记",
+    ]),
+    ("rckmt", "中国国民党革命委员会", "Revolutionary Committee of the Chinese Kuomintang", 10, &[
+        "某律师事务所律师", "某高校副教授", "某医院副主任医师", "某文化公司总经理",
+    ]),
+    ("cdl", "中国民主同盟", "China Democratic League", 18, &[
+        "太原理工大学教授", "山西大学副教授", "某中学校长", "某医院主任医师",
+    ]),
+    ("cndca", "中国民主建国会", "China National Democratic Construction Association", 18, &[
+        "民营企业董事长", "某商贸有限公司总经理", "某会计师事务所所长", "某银行支行行长",
+    ]),
+    ("capd", "中国民主促进会", "China Association for Promoting Democracy", 16, &[
+        "小学教师", "某中学高级教师", "某出版社编辑", "某书画院画家",
+    ]),
+    ("cpwdp", "中国农工民主党", "Chinese Peasants' and Workers' Democratic Party", 14, &[
+        "某三甲医院主任医师", "社区卫生服务中心医生", "某药业公司研发总监", "某中医院副院长",
+    ]),
+    ("jiusan", "九三学社", "Jiusan Society", 14, &[
+        "某研究所研究员", "太原理工大学教授", "中北大学副教授", "某科技公司总工程师",
+    ]),
+    ("nonparty", "无党派人士", "Non-party personages", 14, &[
+        "某律师事务所主任", "某科技公司创始人", "某医院副院长", "某高校教授",
+    ]),
+    ("cyl", "中国共产主义青年团", "Communist Youth League of China", 10, &[
+        "某高校团委书记", "某青年志愿者协会秘书长", "某区团委书记", "某青年创业公司总经理",
+    ]),
+    ("trade-unions", "总工会", "Federation of Trade Unions", 14, &[
+        "山西某煤业集团工人", "某钢铁集团高级技师", "公交公司驾驶员", "某企业工会主席",
+    ]),
+    ("women", "妇女联合会", "Women's Federation", 12, &[
+        "某区妇联主席", "某社区居委会主任", "某家政服务公司总经理", "某服装公司设计师",
+    ]),
+    ("commerce", "工商业联合会", "Federation of Industry and Commerce", 34, &[
+        "民营企业董事长", "某房地产开发公司总经理", "某食品有限公司董事长", "某物流公司总经理", "某商会会长",
+    ]),
+    ("science", "科学技术界", "Science and technology", 24, &[
+        "某研究所研究员", "某科技公司总工程师", "太原理工大学教授", "某高新技术企业技术总监",
+    ]),
+    ("culture", "文化艺术界", "Culture and arts", 24, &[
+        "某晋剧院演员", "某书法家协会副主席", "某文化传媒公司总经理", "作家", "某博物馆研究馆员",
+    ]),
+    ("education", "教育界", "Education", 28, &[
+        "小学教师", "某中学校长", "某职业技术学院院长", "某幼儿园园长", "太原理工大学教授",
+    ]),
+    ("press", "新闻出版界", "Press and publishing", 12, &[
+        "某报社记者", "某广播电视台主持人", "某出版社副总编辑", "某新闻网站总编辑",
+    ]),
+    ("economy", "经济界", "Economy", 44, &[
+        "某国有企业总经理", "某银行分行行长", "某煤业集团副总经理", "某证券营业部总经理", "某开发区管委会干部",
+    ]),
+    ("agriculture", "农业界", "Agriculture", 18, &[
+        "某农业合作社理事长", "农民", "某农业科技公司总经理", "某农业技术推广站站长",
+    ]),
+    ("welfare", "社会福利和社会保障界", "Social welfare and social security", 14, &[
+        "某养老院院长", "某社会工作服务中心主任", "某残疾人康复中心主任", "某慈善基金会秘书长",
+    ]),
+    ("health", "医药卫生界", "Medicine and health", 30, &[
+        "某三甲医院主任医师", "社区卫生服务中心医生", "某中医院院长", "某医院护士长", "某疾病预防控制中心主任",
+    ]),
+    ("ethnic", "少数民族界", "Ethnic minorities", 10, &[
+        "某清真食品公司总经理", "某民族中学校长", "某社区居委会主任", "某餐饮公司总经理",
+    ]),
+    ("religion", "宗教界", "Religion", 12, &[
+        "某佛教协会副会长", "某伊斯兰教协会副会长", "某基督教两会副主席", "某天主教爱国会副主任", "某道教协会副会长",
+    ]),
+];
+
+fn cppcc(out: &mut Vec<DemoStep>) -> Res<()> {
+    let mut s = Steps { out, assembly: assembly_id(CPPCC)? };
+    let session = SessionKey::new(14, 1);
+    let registered_on = day(2021, 12, 28)?;
+
+    s.push(Command::FoundAssembly {
+        name: "政协第十四届太原市委员会".to_owned(),
+        name_en: "14th Taiyuan Municipal Committee of the CPPCC".to_owned(),
+        kind: BodyKind::CppccCommittee,
+        level: Level::None,
+        population: None,
+        rules: None,
+    });
+    s.push(Command::BeginTerm { term: 14, starts_on: day(2022, 1, 10)? });
+    s.push(Command::ConveneSession {
+        session,
+        title: "政协第十四届太原市委员会第一次会议".to_owned(),
+        title_en: "1st Session of the 14th Taiyuan Municipal Committee of the CPPCC".to_owned(),
+        opens_on: day(2022, 1, 10)?,
+    });
+
+    let mut names = Names::new(0x7479_7a78_3134); // "tyzx14"
+    let mut groups: Vec<(GroupId, Vec<MemberDraft>)> = Vec::new();
+    let mut next = 1;
+    for &(id, name, name_en, count, occupations) in SECTORS {
+        let group = group_id(id)?;
+        s.push(Command::FormGroup {
+            group: group.clone(),
+            kind: GroupKind::Sector,
+            name: name.to_owned(),
+            name_en: name_en.to_owned(),
+        });
+        let cohort = Cohort {
+            group: id,
+            count,
+            occupations,
+            place: "太原市",
+            female_percent: match id {
+                "women" => 85,
+                _ => 32,
+            },
+            born: match id {
+                "cyl" => (1980, 1990),
+                _ => (1955, 1988),
+            },
+            minorities_only: id == "ethnic",
+        };
+        let members = draw_members(&mut names, &cohort, "c", next, 14, registered_on)?;
+        next += count;
+        groups.push((group, members));
+    }
+    for (_, members) in &groups {
+        s.push(Command::RegisterMembers { members: members.clone() });
+    }
+
+    let prep = meeting_id("zx14-1-prep")?;
+    let plenary_1 = meeting_id("zx14-1-plenary-1")?;
+    let plenary_2 = meeting_id("zx14-1-plenary-2")?;
+    let plenary_3 = meeting_id("zx14-1-plenary-3")?;
+    s.schedule(
+        &prep,
+        session,
+        MeetingKind::Preparatory,
+        None,
+        ("预备会议", "Preparatory meeting"),
+        beijing(2022, 1, 9, 16, 0)?,
+    );
+    s.schedule(
+        &plenary_1,
+        session,
+        MeetingKind::Plenary,
+        None,
+        ("第一次全体会议（开幕会）", "First plenary meeting (opening)"),
+        beijing(2022, 1, 10, 9, 0)?,
+    );
+    s.schedule(
+        &plenary_2,
+        session,
+        MeetingKind::Plenary,
+        None,
+        ("第二次全体会议", "Second plenary meeting"),
+        beijing(2022, 1, 12, 15, 0)?,
+    );
+    s.schedule(
+        &plenary_3,
+        session,
+        MeetingKind::Plenary,
+        None,
+        ("第三次全体会议（闭幕会）", "Third plenary meeting (closing)"),
+        beijing(2022, 1, 13, 15, 0)?,
+    );
+
+    // Leadership: chair and vice-chairs, elected at the second plenary.
+    let chair = nth(&groups, "cpc", 0)?.id.clone();
+    let vice_chairs = [
+        nth(&groups, "cpc", 1)?.id.clone(),
+        nth(&groups, "cpc", 2)?.id.clone(),
+        nth(&groups, "cdl", 0)?.id.clone(),
+        nth(&groups, "cndca", 0)?.id.clone(),
+        nth(&groups, "jiusan", 0)?.id.clone(),
+        nth(&groups, "nonparty", 0)?.id.clone(),
+    ];
+    let mut pick = Rng::with_seed(141);
+    let mut presidium = vec![chair.clone()];
+    presidium.extend(vice_chairs.iter().cloned());
+    for (_, members) in &groups {
+        let eligible: Vec<MemberId> =
+            members.iter().map(|m| m.id.clone()).filter(|id| !presidium.contains(id)).collect();
+        presidium.extend(choose(&mut pick, &eligible, members.len().div_ceil(20)));
+    }
+    presidium.sort();
+    let secretary_general = nth(&groups, "cpc", 3)?.id.clone();
+
+    s.push(Command::OpenMeeting { meeting: prep.clone() });
+    s.push(Command::ElectPresidium { meeting: prep.clone(), members: presidium });
+    s.push(Command::ElectSecretaryGeneral { meeting: prep.clone(), member: secretary_general });
+    s.propose(
+        session,
+        &[
+            (
+                "听取和审议政协第十三届太原市委员会常务委员会工作报告",
+                "Hear and deliberate the work report of the standing committee of the 13th Taiyuan Municipal Committee of the CPPCC",
+                ItemKind::Report,
+            ),
+            (
+                "听取和审议政协第十三届太原市委员会常务委员会关于提案工作情况的报告",
+                "Hear and deliberate the report of the standing committee of the 13th committee on the handling of proposals",
+                ItemKind::Report,
+            ),
+            (
+                "列席太原市第十五届人民代表大会第一次会议，听取并讨论政府工作报告和其他有关报告",
+                "Attend the 1st Session of the 15th Taiyuan Municipal People's Congress and discuss the government work report and the other reports",
+                ItemKind::Other,
+            ),
+            (
+                "选举政协第十四届太原市委员会主席、副主席、秘书长和常务委员",
+                "Elect the chair, vice-chairs, secretary-general and standing committee members of the 14th Taiyuan Municipal Committee of the CPPCC",
+                ItemKind::Election,
+            ),
+            (
+                "通过政治决议和有关报告的决议",
+                "Adopt the political resolution and the resolutions on the reports",
+                ItemKind::Resolution,
+            ),
+        ],
+    );
+    s.push(Command::AdoptAgenda { meeting: prep.clone() });
+    s.push(Command::AdjournMeeting { meeting: prep });
+
+    // Opening plenary: both reports; the members then sit in on the congress.
+    s.push(Command::OpenMeeting { meeting: plenary_1.clone() });
+    for item in 1..=2 {
+        s.move_item(session, item, ItemState::InProgress);
+        s.move_item(session, item, ItemState::Done);
+    }
+    s.move_item(session, 3, ItemState::InProgress);
+    s.push(Command::AdjournMeeting { meeting: plenary_1 });
+    s.move_item(session, 3, ItemState::Done);
+
+    // Second plenary: the election.
+    s.push(Command::OpenMeeting { meeting: plenary_2.clone() });
+    s.move_item(session, 4, ItemState::InProgress);
+    s.push(Command::AssignPost { post: Post::Chair, member: chair });
+    for member in vice_chairs {
+        s.push(Command::AssignPost { post: Post::ViceChair, member });
+    }
+    s.move_item(session, 4, ItemState::Done);
+    s.push(Command::AdjournMeeting { meeting: plenary_2 });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plenum_domain::rules::deputy_quota;
+    use plenum_domain::{Assembly, decide};
+    use std::collections::BTreeMap;
+
+    fn replay() -> BTreeMap<AssemblyId, Assembly> {
+        let mut assemblies: BTreeMap<AssemblyId, Assembly> = BTreeMap::new();
+        for (i, step) in plan().unwrap().iter().enumerate() {
+            assert_eq!(step.actor, "secretariat");
+            let a = assemblies.entry(step.assembly.clone()).or_default();
+            let events = decide(a, &step.command)
+                .unwrap_or_else(|e| panic!("step {i} ({}): {e} [{}]", step.assembly, e.rule));
+            for e in &events {
+                a.apply(e);
+            }
+        }
+        assemblies
+    }
+
+    fn get<'a>(all: &'a BTreeMap<AssemblyId, Assembly>, id: &str) -> &'a Assembly {
+        &all[&AssemblyId::parse(id).unwrap()]
+    }
+
+    #[test]
+    fn the_whole_plan_passes_the_rules() {
+        let all = replay();
+        assert_eq!(all.len(), 2);
+    }
+
+    #[test]
+    fn the_congress_has_its_quota_in_eleven_delegations() {
+        let all = replay();
+        let rd = get(&all, CONGRESS);
+        let quota = deputy_quota(Level::CityWithDistricts, POPULATION).unwrap();
+        assert_eq!(quota, 440);
+        assert_eq!(rd.members.len() as u64, quota);
+        assert_eq!(rd.groups.len(), 11);
+        for g in rd.groups.values() {
+            assert_eq!(g.kind, GroupKind::Delegation);
+            assert!(rd.members_of(&g.id).count() > 0, "{} is empty", g.id);
+        }
+        let xiaodian = rd.members_of(&GroupId::parse("xiaodian").unwrap()).count();
+        let garrison = rd.members_of(&GroupId::parse("garrison").unwrap()).count();
+        assert!(xiaodian > 80 && garrison < 20);
+        assert_eq!(rd.members.keys().next().unwrap().as_str(), "d-0001");
+        assert_eq!(rd.members.keys().last().unwrap().as_str(), "d-0440");
+        let women = rd.members.values().filter(|m| m.gender == Gender::Female).count();
+        assert!((100..=160).contains(&women), "{women} women");
+    }
+
+    #[test]
+    fn the_congress_session_is_in_progress() {
+        let all = replay();
+        let rd = get(&all, CONGRESS);
+        let s = &rd.sessions[&SessionKey::new(15, 1)];
+        assert!(s.agenda_adopted && !s.closed);
+        assert!((45..=60).contains(&s.presidium.len()), "{}", s.presidium.len());
+        let delegations: BTreeSet<_> = s.presidium.iter().map(|id| &rd.members[id].group).collect();
+        assert_eq!(delegations.len(), 11);
+        assert!(s.secretary_general.is_some());
+        let states: Vec<_> = s.agenda.iter().map(|i| i.state).collect();
+        assert_eq!(states.len(), 8);
+        assert_eq!(states[0], ItemState::Done);
+        assert_eq!(states[1], ItemState::InProgress);
+        assert!(states[2..].iter().all(|st| *st == ItemState::Pending));
+        assert_eq!(rd.holders_of(Post::SecretariatStaff).count(), 3);
+        assert_eq!(rd.holders_of(Post::Chair).count(), 0);
+        let status = |st| rd.members.values().filter(|m| m.status == st).count();
+        assert_eq!(status(MemberStatus::OnLeave), 2);
+        assert_eq!(status(MemberStatus::Resigned), 1);
+        assert_eq!(status(MemberStatus::Deceased), 1);
+        assert_eq!(rd.seated_members().count(), 438);
+        assert!(rd.members.values().any(|m| m.biography.is_some() && m.phone.is_some()));
+        let meetings_of = |k| rd.meetings.values().filter(|m| m.kind == k).count();
+        assert_eq!(meetings_of(MeetingKind::Preparatory), 1);
+        assert_eq!(meetings_of(MeetingKind::Plenary), 4);
+        assert_eq!(meetings_of(MeetingKind::Presidium), 1);
+        assert_eq!(meetings_of(MeetingKind::Delegation), 11);
+    }
+
+    #[test]
+    fn the_cppcc_has_about_450_members_in_sectors_and_its_leaders() {
+        let all = replay();
+        let zx = get(&all, CPPCC);
+        assert_eq!(zx.members.len(), 450);
+        assert!((18..=25).contains(&zx.groups.len()));
+        for g in zx.groups.values() {
+            assert_eq!(g.kind, GroupKind::Sector);
+            assert!(zx.members_of(&g.id).count() > 0);
+        }
+        assert_eq!(zx.members.keys().next().unwrap().as_str(), "c-0001");
+        assert_eq!(zx.holders_of(Post::Chair).count(), 1);
+        assert!(zx.holders_of(Post::ViceChair).count() >= 3);
+        let s = &zx.sessions[&SessionKey::new(14, 1)];
+        assert!(s.agenda_adopted && !s.presidium.is_empty());
+        assert_eq!(s.agenda.last().unwrap().state, ItemState::Pending);
+        let ethnic = GroupId::parse("ethnic").unwrap();
+        assert!(zx.members_of(&ethnic).all(|m| m.ethnicity != "汉族"));
+    }
+
+    #[test]
+    fn names_are_unique_and_pinyin_is_plain() {
+        let all = replay();
+        for a in all.values() {
+            let names: BTreeSet<_> = a.members.values().map(|m| &m.name).collect();
+            assert_eq!(names.len(), a.members.len(), "duplicate names in {}", a.name);
+            for m in a.members.values() {
+                assert!(!m.pinyin.is_empty(), "{}", m.name);
+                assert!(
+                    m.pinyin.bytes().all(|b| b.is_ascii_lowercase() || b == b' '),
+                    "{}: {}",
+                    m.name,
+                    m.pinyin
+                );
+                // One syllable per character.
+                assert_eq!(m.pinyin.split(' ').count(), m.name.chars().count(), "{}", m.name);
+                let year = m.birth_year.unwrap();
+                assert!((1955..=1990).contains(&year));
+                assert!(!m.occupation.is_empty() && !m.occupation.contains("{p}"));
+            }
+        }
+    }
+
+    #[test]
+    fn every_character_has_one_reading() {
+        let mut seen = BTreeMap::new();
+        for (ch, py) in SURNAMES.iter().chain(MALE_GIVEN).chain(FEMALE_GIVEN).chain(NEUTRAL_GIVEN) {
+            assert_eq!(ch.chars().count(), 1);
+            if let Some(old) = seen.insert(*ch, *py) {
+                assert_eq!(old, *py, "{ch}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_plan_is_deterministic() {
+        assert!(plan().unwrap() == plan().unwrap());
+    }
+
+    #[test]
+    fn meetings_start_in_january_2022() {
+        for step in plan().unwrap() {
+            if let Command::ScheduleMeeting { starts_at, .. } = step.command {
+                let local = starts_at.with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap());
+                assert_eq!(local.format("%Y-%m").to_string(), "2022-01");
+            }
+        }
+    }
+}
+#[cfg(test)]
+mod peek {
+    #[test]
+    fn peek() {
+        for st in super::plan().unwrap() {
+            if let plenum_domain::Command::RegisterMembers { members } = &st.command {
+                for m in members.iter().take(4) {
+                    println!(
+                        "{} {} [{}] {:?} {:?} {} {} {}",
+                        m.id, m.name, m.pinyin, m.gender, m.birth_year, m.group, m.ethnicity, m.occupation
+                    );
+                }
+            } else {
+                let s = format!("{:?}", st.command);
+                println!("{} {}", st.assembly, s.chars().take(200).collect::<String>());
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! One writer task per assembly: it serialises the assembly's commands, checks each
+//! against the state it keeps (ahead of the read side by what it has committed), and
+//! commits every command waiting in its queue in one transaction (group commit).
+
+use crate::projection::Receipt;
+use crate::{App, AppError};
+use plenum_domain::{AssemblyId, Command, decide};
+use plenum_journal::{AppendRequest, Journal, JournalError, NewEvent};
+use std::collections::HashMap;
+use tokio::sync::{mpsc, oneshot};
+
+/// Commands waiting per assembly before senders wait.
+pub(crate) const QUEUE: usize = 8192;
+/// Most commands in one transaction.
+const MAX_BATCH: usize = 4096;
+
+pub(crate) struct Job {
+    pub actor: String,
+    pub command: Command,
+    pub command_id: Option<String>,
+    pub reply: oneshot::Sender<Result<Receipt, AppError>>,
+}
+
+struct Pending {
+    replies: Vec<oneshot::Sender<Result<Receipt, AppError>>>,
+    command_id: Option<String>,
+    events: usize,
+}
+
+pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<Job>) {
+    let mut view = match app.view_at(&assembly, app.position()).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!("writer for {assembly} could not start: {e}");
+            return;
+        }
+    };
+    let stream = assembly.as_str().to_owned();
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let mut requests: Vec<AppendRequest> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
+        let mut in_batch: HashMap<String, usize> = HashMap::new();
+        for job in jobs.drain(..) {
+            if let Some(key) = &job.command_id {
+                if let Some(r) = view.receipts.get(key) {
+                    let _ = job.reply.send(Ok(Receipt { replayed: true, ..*r }));
+                    continue;
+                }
+                if let Some(&i) = in_batch.get(key) {
+                    pending[i].replies.push(job.reply);
+                    continue;
+                }
+            }
+            let events = match decide(&view.state, &job.command) {
+                Ok(events) => events,
+                Err(e) => {
+                    let _ = job.reply.send(Err(e.into()));
+                    continue;
+                }
+            };
+            let encoded: Result<Vec<NewEvent>, _> = events
+                .iter()
+                .map(|e| {
+                    e.to_payload().map(|(kind, payload)| NewEvent {
+                        kind: kind.to_owned(),
+                        payload,
+                        actor: job.actor.clone(),
+                        command_id: job.command_id.clone(),
+                    })
+                })
+                .collect();
+            let new = match encoded {
+                Ok(new) => new,
+                Err(err) => {
+                    let _ = job.reply.send(Err(AppError::Internal(format!("cannot encode event: {err}"))));
+                    continue;
+                }
+            };
+            let expected_version = view.state.version;
+            for e in &events {
+                view.state.apply(e);
+            }
+            if let Some(key) = &job.command_id {
+                in_batch.insert(key.clone(), pending.len());
+            }
+            pending.push(Pending {
+                replies: vec![job.reply],
+                command_id: job.command_id,
+                events: events.len(),
+            });
+            requests.push(AppendRequest { stream: stream.clone(), expected_version, events: new });
+        }
+        if requests.is_empty() {
+            continue;
+        }
+        match app.inner.journal.append_batch(requests).await {
+            Ok(recorded) => {
+                let mut at = 0;
+                for p in pending {
+                    let slice = &recorded[at..at + p.events];
+                    at += p.events;
+                    let (Some(first), Some(last)) = (slice.first(), slice.last()) else { continue };
+                    let receipt = Receipt {
+                        position: last.position,
+                        first_version: first.version,
+                        last_version: last.version,
+                        replayed: false,
+                    };
+                    if let Some(key) = p.command_id {
+                        view.receipts.insert(key, receipt);
+                    }
+                    for (i, reply) in p.replies.into_iter().enumerate() {
+                        let _ = reply.send(Ok(Receipt { replayed: i > 0, ..receipt }));
+                    }
+                }
+                if let Some(last) = recorded.last() {
+                    view.last_position = last.position;
+                }
+            }
+            Err(e) => {
+                // Nothing of the batch was written. Start again from the journal,
+                // which may hold another process's events (a conflict).
+                let conflict = matches!(e, JournalError::Conflict { .. });
+                let message = e.to_string();
+                for p in pending {
+                    for reply in p.replies {
+                        let err = if conflict {
+                            AppError::Journal(JournalError::Storage(format!("{message}; try again")))
+                        } else {
+                            AppError::Journal(JournalError::Storage(message.clone()))
+                        };
+                        let _ = reply.send(Err(err));
+                    }
+                }
+                let head = app.inner.journal.head().await.unwrap_or(0);
+                match app.view_at(&assembly, head.max(view.last_position)).await {
+                    Ok(v) => view = v,
+                    Err(err) => {
+                        tracing::error!("writer for {assembly} stopped: {err}");
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
