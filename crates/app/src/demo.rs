@@ -1056,22 +1056,3 @@ mod tests {
         }
     }
 }
-#[cfg(test)]
-mod peek {
-    #[test]
-    fn peek() {
-        for st in super::plan().unwrap() {
-            if let plenum_domain::Command::RegisterMembers { members } = &st.command {
-                for m in members.iter().take(4) {
-                    println!(
-                        "{} {} [{}] {:?} {:?} {} {} {}",
-                        m.id, m.name, m.pinyin, m.gender, m.birth_year, m.group, m.ethnicity, m.occupation
-                    );
-                }
-            } else {
-                let s = format!("{:?}", st.command);
-                println!("{} {}", st.assembly, s.chars().take(200).collect::<String>());
-            }
-        }
-    }
-}

@@ -19,10 +19,11 @@
 //!   Excel on a Chinese Windows writes). Comma-separated; a header line holding tabs
 //!   or semicolons and no comma switches to that separator.
 //! - XLSX: the first worksheet; line numbers are the sheet's row numbers.
-//! - The first non-empty line is the header. Columns may come in any order and are
-//!   recognised by their English or Chinese names (case, spaces, `_`, `-`, a trailing
-//!   `*` and a trailing note in brackets are ignored, so `Birth Year`, `birth_year` and
-//!   `姓名*` all work):
+//! - The header is the first non-blank line, after up to [`MAX_TITLE_LINES`] title
+//!   lines (at most two cells filled each, such as a merged `代表名单` heading).
+//!   Columns may come in any order and are recognised by their English or Chinese
+//!   names (case, spaces, `_`, `-`, a trailing `*` and a trailing note in brackets are
+//!   ignored, so `Birth Year`, `birth_year`, `姓名*` and `性别（男/女）` all work):
 //!
 //! | field        | headers                                               | notes |
 //! |--------------|-------------------------------------------------------|-------|
@@ -60,6 +61,8 @@ pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 pub const PROGRESS_EVERY: u64 = 100;
 /// Birth years accepted.
 pub const BIRTH_YEARS: std::ops::RangeInclusive<u16> = 1900..=2010;
+/// At most this many title lines above the header are skipped.
+pub const MAX_TITLE_LINES: usize = 5;
 /// Longest text accepted in one cell (the domain's limit for a name).
 const MAX_TEXT: usize = 200;
 
@@ -501,6 +504,23 @@ impl Field {
     }
 }
 
+/// Title lines (e.g. a merged `第十五届代表名单` heading, a `填报日期` line) may
+/// stand above the table: the header is the first non-blank line that names a known
+/// column, if at most [`MAX_TITLE_LINES`] lines with at most two cells filled each
+/// stand above it. Otherwise it is the first non-blank line.
+fn header_position(rows: &[RawRow]) -> usize {
+    let names_a_field = |r: &RawRow| r.cells.iter().any(|c| matches!(column_for(c), Some(Column::Field(_))));
+    for (i, row) in rows.iter().take(MAX_TITLE_LINES + 1).enumerate() {
+        if names_a_field(row) {
+            return i;
+        }
+        if row.cells.iter().filter(|c| !c.trim().is_empty()).count() > 2 {
+            break;
+        }
+    }
+    0
+}
+
 /// Headers recognised and ignored.
 const IGNORED_HEADERS: &[&str] = &["序号"];
 
@@ -660,7 +680,9 @@ impl<'a> Importer<'a> {
             );
         }
 
-        let mut rows = rows.into_iter().filter(|r| !r.is_blank());
+        let mut rows: Vec<RawRow> = rows.into_iter().filter(|r| !r.is_blank()).collect();
+        // Title lines above the table are skipped; the header is what remains first.
+        let mut rows = rows.split_off(header_position(&rows)).into_iter();
         let Some(header) = rows.next() else {
             self.problems.push(
                 None,
@@ -1297,6 +1319,30 @@ d-002,王芳,Wáng Fāng,F,1980.03,迎泽区代表团,回族,医生
         let p = problems(parse(&bytes, Format::Xlsx));
         let found: Vec<_> = p.iter().map(|p| (p.line, p.field.as_deref())).collect();
         assert_eq!(found, [(Some(4), Some("name")), (Some(5), Some("group"))]);
+    }
+
+    #[test]
+    fn title_lines_above_the_header_are_skipped() {
+        let bytes = xlsx(&[
+            &["太原市第十五届人民代表大会代表名单"],
+            &["", "填报日期：2022年1月5日"],
+            &["序号", "姓名", "代表团"],
+            &["1", "张三", "xd"],
+            &["2", "", "xd"],
+        ]);
+        let p = problems(parse(&bytes, Format::Xlsx));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!((p[0].line, p[0].field.as_deref()), (Some(5), Some("name")));
+
+        // A first line with many unknown cells is a header with typos, not a title.
+        let p = problems(parse(
+            "nme,grp,gndr
+张三,xd,男
+"
+            .as_bytes(),
+            Format::Csv,
+        ));
+        assert!(p.iter().any(|p| p.line == Some(1) && p.field.as_deref() == Some("nme")));
     }
 
     #[test]

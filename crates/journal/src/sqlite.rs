@@ -133,14 +133,7 @@ impl Journal for SqliteJournal {
         .await?;
         if let Some(last) = recorded.last() {
             // Concurrent appends may get here out of commit order: never move back.
-            let position = last.position;
-            self.head.send_if_modified(|h| {
-                let newer = position > *h;
-                if newer {
-                    *h = position;
-                }
-                newer
-            });
+            self.head.send_replace(last.position);
         }
         Ok(recorded)
     }
