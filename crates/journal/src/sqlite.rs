@@ -133,7 +133,14 @@ impl Journal for SqliteJournal {
         .await?;
         if let Some(last) = recorded.last() {
             // Concurrent appends may get here out of commit order: never move back.
-            self.head.send_replace(last.position);
+            let position = last.position;
+            self.head.send_if_modified(|h| {
+                let newer = position > *h;
+                if newer {
+                    *h = position;
+                }
+                newer
+            });
         }
         Ok(recorded)
     }

@@ -474,8 +474,7 @@ async fn concurrent_appends<H: Harness>() {
     });
 
     // Races: all tasks append at the same expected version; exactly one wins.
-    let mut version = 3;
-    for round in 0..3 {
+    for (round, version) in (3..6).enumerate() {
         let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
         let tasks: Vec<_> = (0..TASKS)
             .map(|t| {
@@ -498,7 +497,6 @@ async fn concurrent_appends<H: Harness>() {
             }
         }
         assert_eq!(winners, 1, "round {round}: exactly one append at version {version} must win");
-        version += 1;
     }
 
     // Retries: every task appends PER_TASK events, re-reading the stream on conflict.
@@ -798,10 +796,8 @@ fn run_crash_child(url: &str, seed: u64, kill: Kill) -> Vec<Ack> {
             if r.read_line(&mut line).unwrap() == 0 || !line.ends_with('\n') {
                 return;
             }
-            if let Some(a) = parse_ack(&line) {
-                if tx.send(a).is_err() {
-                    return;
-                }
+            if parse_ack(&line).is_some_and(|a| tx.send(a).is_err()) {
+                return;
             }
         }
     });
@@ -863,6 +859,7 @@ async fn crash<H: Harness>() {
     let j = h.open().await;
     let all = all_events(&j).await;
     let context = format!("{rounds} kills ({}), {} acks, {} events", log.join(", "), acks.len(), all.len());
+    eprintln!("crash test: {context}");
     assert_well_formed(&all);
     assert_clean(&j.verify().await.unwrap(), all.len() as u64, all.last().unwrap().hash);
     assert_eq!(j.head().await.unwrap(), all.len() as u64);
