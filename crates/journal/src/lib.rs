@@ -4,12 +4,19 @@
 //! Every event gets a global gapless `position`, a `version` within its stream (the
 //! assembly), and a SHA-256 `hash` over its content and the previous event's hash,
 //! so that altering, removing or reordering any event breaks the chain (`verify`).
+//!
+//! Beside the journal, the same database holds the web app's accounts, sessions and
+//! API tokens in ordinary mutable tables (`AuthStore`); they are not events.
 
+mod auth;
+mod auth_postgres;
+mod auth_sqlite;
 mod chain;
 mod postgres;
 mod sqlite;
 mod url;
 
+pub use auth::{Account, ApiToken, AuthError, AuthStore, NewAccount, SessionRecord};
 pub use chain::{GENESIS, event_hash};
 pub use postgres::PgJournal;
 pub use sqlite::SqliteJournal;

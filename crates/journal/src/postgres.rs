@@ -11,14 +11,18 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, watch};
 use tokio_postgres::{AsyncMessage, Client, NoTls, Row};
 
-const SCHEMA: &str = include_str!("../migrations/postgres/0001_journal.sql");
+/// The migrations, in order. Each is idempotent, so all of them run at every connect.
+const MIGRATIONS: [&str; 2] = [
+    include_str!("../migrations/postgres/0001_journal.sql"),
+    include_str!("../migrations/postgres/0002_auth.sql"),
+];
 const CHANNEL: &str = "plenum_journal";
 const COLUMNS: &str = "position, stream, version, type, payload, actor, recorded_at, command_id, hash";
 
 #[derive(Clone)]
 pub struct PgJournal {
-    writer: Arc<Mutex<Client>>,
-    reader: Arc<Client>,
+    pub(crate) writer: Arc<Mutex<Client>>,
+    pub(crate) reader: Arc<Client>,
     head: Arc<watch::Sender<u64>>,
 }
 
@@ -77,7 +81,9 @@ impl PgJournal {
             let tx = writer.transaction().await?;
             tx.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.plenum_migrate'))", &[])
                 .await?;
-            tx.batch_execute(SCHEMA).await?;
+            for migration in MIGRATIONS {
+                tx.batch_execute(migration).await?;
+            }
             tx.commit().await?;
         }
         let schema: String = writer.query_one("SELECT current_schema()", &[]).await?.try_get(0)?;

@@ -8,14 +8,18 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
-const SCHEMA: &str = include_str!("../migrations/sqlite/0001_journal.sql");
+/// The migrations, in order. Each is idempotent, so all of them run at every open.
+const MIGRATIONS: [&str; 2] = [
+    include_str!("../migrations/sqlite/0001_journal.sql"),
+    include_str!("../migrations/sqlite/0002_auth.sql"),
+];
 /// `PRAGMA user_version` of the current schema.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 #[derive(Clone)]
 pub struct SqliteJournal {
-    writer: Arc<Mutex<Connection>>,
-    reader: Arc<Mutex<Connection>>,
+    pub(crate) writer: Arc<Mutex<Connection>>,
+    pub(crate) reader: Arc<Mutex<Connection>>,
     head: Arc<watch::Sender<u64>>,
 }
 
@@ -24,6 +28,7 @@ fn connect(path: &str) -> Result<Connection, JournalError> {
     c.busy_timeout(std::time::Duration::from_secs(10))?;
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "FULL")?;
+    c.pragma_update(None, "foreign_keys", "ON")?;
     Ok(c)
 }
 
@@ -65,15 +70,22 @@ fn head_of(c: &Connection) -> Result<(u64, [u8; 32]), JournalError> {
 impl SqliteJournal {
     /// Opens (creating if needed) the journal in the file at `path`.
     pub fn open(path: &str) -> Result<Self, JournalError> {
-        let writer = connect(path)?;
-        let version: i64 = writer.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(JournalError::Schema(format!(
-                "schema version {version} is newer than this Plenum understands ({SCHEMA_VERSION})"
-            )));
+        let mut writer = connect(path)?;
+        {
+            // One transaction: the tables and the version change together or not at all.
+            let tx = writer.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if version > SCHEMA_VERSION {
+                return Err(JournalError::Schema(format!(
+                    "schema version {version} is newer than this Plenum understands ({SCHEMA_VERSION})"
+                )));
+            }
+            for migration in MIGRATIONS {
+                tx.execute_batch(migration)?;
+            }
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.commit()?;
         }
-        writer.execute_batch(SCHEMA)?;
-        writer.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         let (head, _) = head_of(&writer)?;
         let reader = connect(path)?;
         let (tx, _) = watch::channel(head);
@@ -84,7 +96,7 @@ impl SqliteJournal {
         })
     }
 
-    async fn blocking<T: Send + 'static>(
+    pub(crate) async fn blocking<T: Send + 'static>(
         conn: &Arc<Mutex<Connection>>,
         f: impl FnOnce(&mut Connection) -> Result<T, JournalError> + Send + 'static,
     ) -> Result<T, JournalError> {
