@@ -335,11 +335,3 @@ pub async fn seed_demo(app: &App) -> Result<bool, AppError> {
     }
     Ok(true)
 }
-
-/// What `plenum demo` prints under the address: where to look, and as whom.
-pub fn demo_logins() -> Vec<String> {
-    vec![
-        format!("congress: {} · CPPCC: {}", demo::CONGRESS, demo::CPPCC),
-        "the status page is public; accounts and role logins come with the web app".to_owned(),
-    ]
-}

@@ -127,7 +127,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 config.listen = l;
             }
             let app = start(&config).await?;
-            serve(app, &config.listen, false).await?;
+            serve(app, &config.listen).await?;
         }
         Cmd::Demo { listen, no_serve, reset } => {
             if let Some(l) = listen {
@@ -154,8 +154,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if seeded {
                 eprintln!("demo data created in {}", config.database);
             }
+            let logins = plenum_web::demo::seed_accounts(&app).await.map_err(anyhow::Error::msg)?;
             if !no_serve {
-                serve(app, &config.listen, true).await?;
+                let listener = bind(&config.listen).await?;
+                println!("Plenum demo is running at http://{}/", listener.local_addr()?);
+                println!("Demo logins (password for all: {}):", plenum_web::demo::DEMO_PASSWORD);
+                for l in &logins {
+                    println!("  {:<12} {:<22} {}", l.username, l.role.label(plenum_web::i18n::Lang::En), l.name);
+                }
+                plenum_web::serve(app, plenum_web::WebConfig::default(), listener).await?;
             }
         }
         Cmd::Import { what: ImportCmd::Members { file, assembly, term, date } } => {
@@ -238,17 +245,14 @@ async fn start(config: &Config) -> Result<App> {
     Ok(app)
 }
 
-async fn serve(app: App, listen: &str, demo: bool) -> Result<()> {
-    let listener =
-        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
-    let addr = listener.local_addr()?;
-    println!("Plenum is running at http://{addr}/");
-    if demo {
-        for line in plenum_app::demo_logins() {
-            println!("  {line}");
-        }
-    }
-    plenum_web::serve(app, listener).await?;
+async fn bind(listen: &str) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))
+}
+
+async fn serve(app: App, listen: &str) -> Result<()> {
+    let listener = bind(listen).await?;
+    println!("Plenum is running at http://{}/", listener.local_addr()?);
+    plenum_web::serve(app, plenum_web::WebConfig::default(), listener).await?;
     Ok(())
 }
 

@@ -1,75 +1,305 @@
-//! The HTTP face of Plenum. For now a status page and a health check; the full web
-//! application (accounts, pages, API, live updates) builds on this router.
+//! The HTTP face of Plenum: server-rendered pages (zh-CN by default, English
+//! complete), a JSON API under `/api/v1` with its OpenAPI document, live updates by
+//! Server-Sent Events, health and metrics.
+//!
+//! Every route is declared once in `routes()` with the roles that may use it; the
+//! guard middleware enforces that table (and CSRF) before any handler runs, so a
+//! route cannot exist without an access rule.
 
+pub mod api;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+mod live;
+mod metrics;
+pub mod pages;
+
+use auth::{Access, CSRF_COOKIE, Caller, LANG_COOKIE, Role, SESSION_COOKIE};
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse};
-use axum::routing::get;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+use error::{Failure, PageError};
+use i18n::Lang;
 use plenum_app::App;
-use plenum_domain::ItemState;
-use std::fmt::Write as _;
+use plenum_journal::AuthStore;
+use std::collections::HashMap;
+use std::sync::Arc;
 
-pub fn router(app: App) -> Router {
-    Router::new().route("/", get(status)).route("/healthz", get(health)).with_state(app)
+/// Settings of the web layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
 }
 
-/// Serves until the process is stopped.
-pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown()).await
+/// State shared by all handlers.
+#[derive(Clone)]
+pub struct Web {
+    pub app: App,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<metrics::Metrics>,
+    access: Arc<HashMap<(Method, &'static str), Access>>,
+}
+
+/// One route: method, path pattern, and who may use it.
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+type Handler = MethodRouter<Web>;
+
+fn r(method: Method, path: &'static str, access: Access, h: Handler) -> (RouteSpec, Handler) {
+    (RouteSpec { method, path, access }, h)
+}
+
+/// Every route of the server, with its access rule.
+fn routes() -> Vec<(RouteSpec, Handler)> {
+    use Access::{Public, Roles, Users};
+    use auth::{CHAIR, STAFF};
+    let g = Method::GET;
+    let p = Method::POST;
+    vec![
+        // Pages.
+        r(g.clone(), "/", Public, get(pages::home)),
+        r(g.clone(), "/login", Public, get(pages::login_form)),
+        r(p.clone(), "/login", Public, post(pages::login)),
+        r(p.clone(), "/logout", Users, post(pages::logout)),
+        r(g.clone(), "/account/password", Users, get(pages::password_form)),
+        r(p.clone(), "/account/password", Users, post(pages::change_password)),
+        r(g.clone(), "/lang/{code}", Public, get(pages::switch_language)),
+        r(g.clone(), "/assemblies/{id}", Public, get(pages::assembly)),
+        r(g.clone(), "/assemblies/{id}/members", Public, get(pages::members)),
+        r(g.clone(), "/assemblies/{id}/members/{member}", Public, get(pages::member)),
+        r(g.clone(), "/assemblies/{id}/sessions/{session}/agenda", Public, get(pages::agenda)),
+        r(p.clone(), "/assemblies/{id}/sessions/{session}/agenda/{item}", Roles(CHAIR), post(pages::move_item)),
+        r(g.clone(), "/accounts", Roles(STAFF), get(pages::accounts)),
+        r(p.clone(), "/accounts/bulk", Roles(STAFF), post(pages::bulk_accounts)),
+        // Live updates.
+        r(g.clone(), "/assemblies/{id}/live", Public, get(live::stream)),
+        // Operations.
+        r(g.clone(), "/healthz", Public, get(metrics::health)),
+        r(g.clone(), "/metrics", Roles(STAFF), get(metrics::metrics)),
+        r(g.clone(), "/static/{file}", Public, get(pages::static_file)),
+        // API.
+        r(g.clone(), "/api/openapi.json", Public, get(api::openapi)),
+        r(p.clone(), "/api/v1/tokens", Public, post(api::create_token)),
+        r(p.clone(), "/api/v1/tokens/revoke", Users, post(api::revoke_token)),
+        r(g.clone(), "/api/v1/me", Users, get(api::me)),
+        r(p.clone(), "/api/v1/me/password", Users, post(api::change_password)),
+        r(g.clone(), "/api/v1/assemblies", Public, get(api::assemblies)),
+        r(g.clone(), "/api/v1/assemblies/{id}", Public, get(api::assembly)),
+        r(g.clone(), "/api/v1/assemblies/{id}/members", Public, get(api::members)),
+        r(g.clone(), "/api/v1/assemblies/{id}/members/{member}", Public, get(api::member)),
+        r(g.clone(), "/api/v1/assemblies/{id}/sessions/{session}/agenda", Public, get(api::agenda)),
+        r(p.clone(), "/api/v1/assemblies/{id}/sessions/{session}/agenda/{item}", Roles(CHAIR), post(api::move_item)),
+        r(p.clone(), "/api/v1/assemblies/{id}/commands", Roles(STAFF), post(api::command)),
+        r(g.clone(), "/api/v1/accounts", Roles(STAFF), get(api::accounts)),
+        r(p.clone(), "/api/v1/accounts/bulk", Roles(STAFF), post(api::bulk_accounts)),
+    ]
+}
+
+/// The route table, for the authorization-matrix test and the docs.
+pub fn route_specs() -> Vec<RouteSpec> {
+    routes().into_iter().map(|(s, _)| s).collect()
+}
+
+pub fn router(app: App, config: WebConfig) -> Router {
+    let mut access = HashMap::new();
+    let mut by_path: Vec<(&'static str, Handler)> = Vec::new();
+    for (spec, handler) in routes() {
+        access.insert((spec.method.clone(), spec.path), spec.access);
+        match by_path.iter_mut().find(|(p, _)| *p == spec.path) {
+            Some((_, h)) => *h = std::mem::take(h).merge(handler),
+            None => by_path.push((spec.path, handler)),
+        }
+    }
+    let web = Web {
+        app,
+        config: Arc::new(config),
+        metrics: Arc::new(metrics::Metrics::default()),
+        access: Arc::new(access),
+    };
+    let mut router = Router::new();
+    for (path, handler) in by_path {
+        router = router.route(path, handler);
+    }
+    router
+        .route_layer(middleware::from_fn_with_state(web.clone(), guard))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(web.clone(), metrics::count))
+        .with_state(web)
+}
+
+/// Serves until Ctrl-C.
+pub async fn serve(app: App, config: WebConfig, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(app, config)).with_graceful_shutdown(shutdown()).await
 }
 
 async fn shutdown() {
-    // Ctrl-C; a failure to install the handler means we just run until killed.
+    // A failure to install the handler means we just run until killed.
     let _ = tokio::signal::ctrl_c().await;
 }
 
-async fn health(State(app): State<App>) -> impl IntoResponse {
-    (StatusCode::OK, format!("ok position={}\n", app.position()))
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-fn state_label(s: ItemState) -> &'static str {
-    match s {
-        ItemState::Pending => "待审议 pending",
-        ItemState::InProgress => "进行中 in progress",
-        ItemState::Done => "已完成 done",
-        ItemState::Deferred => "已推迟 deferred",
+async fn not_found(req: Request) -> Response {
+    let lang = request_lang(req.headers());
+    if req.uri().path().starts_with("/api/") {
+        Failure::not_found("no such endpoint").json().into_response()
+    } else {
+        PageError(Failure::not_found(lang.t("error.not_found")), lang).into_response()
     }
 }
 
-async fn status(State(app): State<App>) -> Html<String> {
-    let mut body = String::new();
-    app.read_all(|p| {
-        let _ = write!(body, "<p>日志位置 Journal position: {}</p>", p.position);
-        for (id, view) in &p.assemblies {
-            let a = &view.state;
-            let seated = a.seated_members().count();
-            let _ = write!(
-                body,
-                "<section><h2>{} <small lang=\"en\">{}</small></h2><p>id <code>{}</code> · 组成人员 members: {} · 代表团/界别 groups: {}</p>",
-                esc(&a.name),
-                esc(&a.name_en),
-                esc(id.as_str()),
-                seated,
-                a.groups.len()
-            );
-            for s in a.sessions.values() {
-                let _ = write!(body, "<h3>{} <small lang=\"en\">{}</small></h3><ol>", esc(&s.title), esc(&s.title_en));
-                for it in &s.agenda {
-                    let _ = write!(body, "<li>{} — {}</li>", esc(&it.title), state_label(it.state));
-                }
-                body.push_str("</ol>");
-            }
-            body.push_str("</section>");
+fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
+    auth::cookie(headers, LANG_COOKIE).and_then(|c| Lang::parse(&c)).unwrap_or_else(|| {
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map_or(Lang::Zh, Lang::from_accept_language)
+    })
+}
+
+/// Largest form body accepted (member-list uploads go through the CLI).
+const MAX_FORM: usize = 1 << 20;
+
+/// Resolves the caller, enforces the route's access rule and CSRF, then runs the
+/// handler.
+async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
+    let lang = request_lang(req.headers());
+    let is_api = req.uri().path().starts_with("/api/");
+    let fail = |f: Failure| if is_api { f.json().into_response() } else { PageError(f, lang).into_response() };
+    let Some(path) = matched.as_ref().map(MatchedPath::as_str) else {
+        return fail(Failure::not_found(lang.t("error.not_found")));
+    };
+    let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
+    let Some(access) = web.access.iter().find(|((m, p), _)| *m == method && *p == path).map(|(_, a)| *a) else {
+        // Fail closed: a route without an access rule is never served.
+        return fail(Failure::forbidden());
+    };
+
+    let headers = req.headers();
+    let now = auth::now_micros();
+    let journal = web.app.journal();
+    let mut account = None;
+    let mut by_token = false;
+    let mut session_csrf = None;
+    if let Some(bearer) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        match journal.api_token(&auth::token_hash(bearer.trim()), now).await {
+            Ok(Some(t)) => account = journal.account(t.account_id).await.ok().flatten(),
+            Ok(None) => return Failure::unauthorized().json().into_response(),
+            Err(e) => return fail(Failure::internal(e.to_string())),
         }
-    });
-    Html(format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Plenum</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#1a1a1a}}small{{color:#444}}</style></head>\
-         <body><h1>Plenum</h1>{body}</body></html>"
-    ))
+        by_token = true;
+    } else if let Some(token) = auth::cookie(headers, SESSION_COOKIE) {
+        if let Ok(Some(s)) = journal.session(&auth::token_hash(&token), now).await {
+            session_csrf = Some(s.csrf_token.clone());
+            account = journal.account(s.account_id).await.ok().flatten();
+        }
+    }
+    let account = account.filter(|a| !a.disabled);
+    let role = account.as_ref().and_then(|a| Role::parse(&a.role)).unwrap_or(Role::Public);
+    let account = account.filter(|_| role != Role::Public);
+
+    // The CSRF token: the session's, else the visitor's cookie, else a new one.
+    let cookie_csrf = auth::cookie(headers, CSRF_COOKIE);
+    let (csrf, new_csrf) = match session_csrf.clone().or(cookie_csrf.clone()) {
+        Some(t) => (t, false),
+        None => match auth::random_token() {
+            Ok(t) => (t, true),
+            Err(e) => return fail(Failure::internal(e.to_string())),
+        },
+    };
+    let caller = Caller { account, role, lang, csrf: csrf.clone(), by_token };
+
+    if !access.allows(role) {
+        return if role == Role::Public && !is_api {
+            let next_path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            Redirect::to(&format!("/login?next={}", urlencode(next_path))).into_response()
+        } else if role == Role::Public {
+            Failure::unauthorized().json().into_response()
+        } else {
+            fail(Failure::forbidden().with_message(lang.t("error.forbidden")))
+        };
+    }
+
+    // A first login with a one-time password goes to the password form first.
+    if let Some(a) = &caller.account {
+        if a.must_change_password && !by_token && !matches!(path, "/account/password" | "/logout" | "/static/{file}") {
+            return Redirect::to("/account/password").into_response();
+        }
+    }
+
+    let mut req = req;
+    let unsafe_method = !matches!(method, Method::GET | Method::OPTIONS);
+    // Cookie-authenticated state changes, and every form post, must prove they
+    // come from our own page: the token in a form field or header must match. An
+    // API call with no cookie carries no ambient authority and needs none.
+    if unsafe_method && !by_token && (session_csrf.is_some() || !is_api) {
+        let expected = session_csrf.or(cookie_csrf);
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, MAX_FORM).await {
+            Ok(b) => b,
+            Err(_) => return fail(Failure::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request is too large")),
+        };
+        let presented = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| form_field(&bytes, "csrf"));
+        let ok = matches!((&expected, &presented), (Some(e), Some(p)) if constant_eq(e, p));
+        if !ok {
+            return fail(Failure::new(StatusCode::FORBIDDEN, "csrf", lang.t("error.csrf")));
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+
+    req.extensions_mut().insert(caller);
+    let mut res = next.run(req).await;
+    if new_csrf {
+        let c = auth::set_cookie(CSRF_COOKIE, &csrf, None, web.config.secure_cookies);
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    let s = std::str::from_utf8(body).ok()?;
+    s.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.to_owned())
+}
+
+pub(crate) fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Failure {
+    pub fn with_message(mut self, m: impl Into<String>) -> Self {
+        self.body.message = m.into();
+        self
+    }
 }

@@ -1,0 +1,163 @@
+//! One error type for pages and API: it renders as an HTML page or as JSON with a
+//! code, a message, and the field, rule and statute involved.
+
+use crate::i18n::Lang;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use plenum_app::AppError;
+use plenum_domain::RuleError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine code, e.g. `rule_violation`, `not_found`, `forbidden`.
+    pub code: &'static str,
+    /// Human-readable message, with the statute article where one applies.
+    pub message: String,
+    /// The input field at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The rule broken, e.g. `preparatory_meeting.only`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The statute article, e.g. `OL art. 17`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl Failure {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, body: ErrorBody { code, message: message.into(), field: None, rule: None, source: None } }
+    }
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.body.field = Some(field.into());
+        self
+    }
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", what)
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "your role may not do this")
+    }
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "log in first")
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+    pub fn json(self) -> ApiError {
+        ApiError(self)
+    }
+}
+
+impl From<RuleError> for Failure {
+    fn from(e: RuleError) -> Self {
+        Failure {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: ErrorBody {
+                code: "rule_violation",
+                message: e.to_string(),
+                field: e.field.map(str::to_owned),
+                rule: Some(e.rule.to_owned()),
+                source: e.source.map(str::to_owned),
+            },
+        }
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Rule(r) => r.into(),
+            AppError::Unavailable => Failure::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()),
+            other => {
+                tracing::error!("{other}");
+                Failure::internal(other.to_string())
+            }
+        }
+    }
+}
+
+impl From<plenum_journal::AuthError> for Failure {
+    fn from(e: plenum_journal::AuthError) -> Self {
+        match e {
+            plenum_journal::AuthError::UsernameTaken(u) => {
+                Failure::new(StatusCode::CONFLICT, "username_taken", format!("the username {u} is taken"))
+                    .field("username")
+            }
+            other => {
+                tracing::error!("{other}");
+                Failure::internal(other.to_string())
+            }
+        }
+    }
+}
+
+/// A failure answered as JSON (the API).
+#[derive(Debug)]
+pub struct ApiError(pub Failure);
+
+impl<E: Into<Failure>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0.status, Json(self.0.body)).into_response()
+    }
+}
+
+/// A failure answered as an HTML page.
+#[derive(Debug)]
+pub struct PageError(pub Failure, pub Lang);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let PageError(f, lang) = self;
+        let title = lang.t("error.title");
+        let back = lang.t("error.back");
+        let body = format!(
+            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{title}</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main id=\"main\" class=\"narrow\">\
+             <h1>{title}</h1><p role=\"alert\">{}</p><p><a href=\"/\">{back}</a></p></main></body></html>",
+            lang.code(),
+            html_escape(&f.body.message)
+        );
+        (f.status, Html(body)).into_response()
+    }
+}
+
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<StatusCode> for Failure {
+    fn from(s: StatusCode) -> Self {
+        Failure::new(s, "http", s.canonical_reason().unwrap_or("error"))
+    }
+}

@@ -1,0 +1,75 @@
+//! Health and Prometheus metrics.
+
+use crate::Web;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use plenum_journal::Journal;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+#[derive(Default)]
+pub struct Metrics {
+    pub requests: AtomicU64,
+    pub responses_2xx: AtomicU64,
+    pub responses_3xx: AtomicU64,
+    pub responses_4xx: AtomicU64,
+    pub responses_5xx: AtomicU64,
+    pub live_clients: AtomicU64,
+    pub live_events_sent: AtomicU64,
+    pub logins_failed: AtomicU64,
+}
+
+pub async fn count(State(web): State<Web>, req: Request, next: Next) -> Response {
+    web.metrics.requests.fetch_add(1, Relaxed);
+    let res = next.run(req).await;
+    let m = &web.metrics;
+    match res.status().as_u16() {
+        200..=299 => &m.responses_2xx,
+        300..=399 => &m.responses_3xx,
+        400..=499 => &m.responses_4xx,
+        _ => &m.responses_5xx,
+    }
+    .fetch_add(1, Relaxed);
+    res
+}
+
+/// 200 when the journal answers, 503 otherwise.
+pub async fn health(State(web): State<Web>) -> Response {
+    match web.app.journal().head().await {
+        Ok(head) => (StatusCode::OK, format!("ok head={head} projected={}\n", web.app.position())).into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("journal unavailable: {e}\n")).into_response(),
+    }
+}
+
+/// Prometheus text format.
+pub async fn metrics(State(web): State<Web>) -> Response {
+    let m = &web.metrics;
+    let mut s = String::new();
+    let mut put = |name: &str, kind: &str, help: &str, value: u64, labels: &str| {
+        let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{labels} {value}");
+    };
+    put("plenum_http_requests_total", "counter", "HTTP requests received.", m.requests.load(Relaxed), "");
+    for (class, c) in [
+        ("2xx", &m.responses_2xx),
+        ("3xx", &m.responses_3xx),
+        ("4xx", &m.responses_4xx),
+        ("5xx", &m.responses_5xx),
+    ] {
+        put(
+            "plenum_http_responses_total",
+            "counter",
+            "HTTP responses by status class.",
+            c.load(Relaxed),
+            &format!("{{class=\"{class}\"}}"),
+        );
+    }
+    put("plenum_live_clients", "gauge", "Open live-update streams.", m.live_clients.load(Relaxed), "");
+    put("plenum_live_events_sent_total", "counter", "Events sent to live streams.", m.live_events_sent.load(Relaxed), "");
+    put("plenum_logins_failed_total", "counter", "Failed logins.", m.logins_failed.load(Relaxed), "");
+    put("plenum_projection_position", "gauge", "Journal position the read side has applied.", web.app.position(), "");
+    let assemblies = web.app.read_all(|p| p.assemblies.len() as u64);
+    put("plenum_assemblies", "gauge", "Assemblies in the journal.", assemblies, "");
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s).into_response()
+}
