@@ -649,15 +649,7 @@ async fn build_journal(out: &Out, path: &Path, args: &StartupArgs) -> Result<(u6
                 let k = counts[a][m];
                 counts[a][m] += 1;
                 let member = ids[m].clone();
-                let command = if k % 2 == 0 {
-                    Command::AmendMemberProfile {
-                        member,
-                        changes: ProfileChanges {
-                            phone: Some(format!("+86 10 {:08}", (k * 7919 + m as u64) % 100_000_000)),
-                            ..Default::default()
-                        },
-                    }
-                } else {
+                let command = if k % 2 == 1 {
                     // OnLeave, then Active again, one day later each time.
                     let on_leave = k % 4 == 1;
                     Command::ChangeMemberStatus {
@@ -665,6 +657,14 @@ async fn build_journal(out: &Out, path: &Path, args: &StartupArgs) -> Result<(u6
                         status: if on_leave { MemberStatus::OnLeave } else { MemberStatus::Active },
                         reason: if on_leave { "因公出国".into() } else { "返回履职".into() },
                         effective_on: first_day + chrono::Days::new(k / 2),
+                    }
+                } else {
+                    Command::AmendMemberProfile {
+                        member,
+                        changes: ProfileChanges {
+                            phone: Some(format!("+86 10 {:08}", (k * 7919 + m as u64) % 100_000_000)),
+                            ..Default::default()
+                        },
                     }
                 };
                 in_batch += record(state, id.as_str(), &command, &mut requests)?;
