@@ -197,3 +197,121 @@ plenum_testkit::both_backends!(
     start_up_rebuilds_from_snapshot_and_journal,
     the_live_stream_carries_committed_events_in_order,
 );
+
+// ---- compatibility with old journals -----------------------------------------------
+
+/// A journal written by Plenum 0.1 (schema 1 events, SQLite schema 2), committed as a
+/// fixture. Every later version must still verify it and rebuild the same state.
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/journal-v1.db");
+
+fn member(i: u32) -> MemberId {
+    MemberId::parse(format!("d-{i:04}")).unwrap()
+}
+
+/// The history in the fixture: one small congress through a whole session, every
+/// kind of event at least once.
+fn fixture_commands() -> Vec<Command> {
+    use chrono::TimeZone;
+    let s = SessionKey::new(1, 1);
+    let d = |m, day| NaiveDate::from_ymd_opt(2022, m, day).unwrap();
+    let at = |day| chrono::Utc.with_ymd_and_hms(2022, 1, day, 1, 0, 0).unwrap();
+    let g = GroupId::parse("east").unwrap();
+    let meeting = |s: &str| MeetingId::parse(s).unwrap();
+    vec![
+        Command::FoundAssembly {
+            name: "某镇人民代表大会".into(),
+            name_en: "Township People's Congress".into(),
+            kind: BodyKind::PeoplesCongress,
+            level: Level::Township,
+            population: Some(30_000),
+            rules: None,
+        },
+        Command::BeginTerm { term: 1, starts_on: d(1, 1) },
+        Command::FormGroup { group: g.clone(), kind: GroupKind::Delegation, name: "东片".into(), name_en: "East".into() },
+        Command::RegisterMembers {
+            members: (1..=12)
+                .map(|i| MemberDraft {
+                    id: member(i),
+                    term: 1,
+                    name: format!("代表{i}"),
+                    pinyin: format!("dai biao {i}"),
+                    gender: if i % 3 == 0 { Gender::Female } else { Gender::Male },
+                    birth_year: Some(1960 + i as u16),
+                    group: g.clone(),
+                    ethnicity: "汉族".into(),
+                    occupation: "农民".into(),
+                    registered_on: d(1, 1),
+                })
+                .collect(),
+        },
+        Command::ConveneSession { session: s, title: "第一次会议".into(), title_en: "First session".into(), opens_on: d(1, 5) },
+        Command::ScheduleMeeting { meeting: meeting("prep"), session: s, kind: MeetingKind::Preparatory, group: None, title: "预备会议".into(), title_en: "Preparatory".into(), starts_at: at(5) },
+        Command::ScheduleMeeting { meeting: meeting("plenary-1"), session: s, kind: MeetingKind::Plenary, group: None, title: "第一次全体会议".into(), title_en: "Plenary 1".into(), starts_at: at(6) },
+        Command::ScheduleMeeting { meeting: meeting("east-1"), session: s, kind: MeetingKind::Delegation, group: Some(g.clone()), title: "东片会议".into(), title_en: "East".into(), starts_at: at(6) },
+        Command::ProposeAgendaItem { session: s, title: "政府工作报告".into(), title_en: "Work report".into(), kind: ItemKind::Report },
+        Command::ProposeAgendaItem { session: s, title: "选举".into(), title_en: "Elections".into(), kind: ItemKind::Election },
+        Command::OpenMeeting { meeting: meeting("prep") },
+        Command::ElectPresidium { meeting: meeting("prep"), members: vec![member(1), member(2), member(3)] },
+        Command::ElectSecretaryGeneral { meeting: meeting("prep"), member: member(4) },
+        Command::AdoptAgenda { meeting: meeting("prep") },
+        Command::AdjournMeeting { meeting: meeting("prep") },
+        Command::OpenMeeting { meeting: meeting("plenary-1") },
+        Command::MoveAgendaItem { session: s, item: 1, to: ItemState::InProgress },
+        Command::MoveAgendaItem { session: s, item: 1, to: ItemState::Done },
+        Command::MoveAgendaItem { session: s, item: 2, to: ItemState::Deferred },
+        Command::AssignPost { post: Post::SecretariatStaff, member: member(5) },
+        Command::VacatePost { post: Post::SecretariatStaff, member: member(5) },
+        Command::AmendMemberProfile { member: member(6), changes: ProfileChanges { phone: Some("0351-1234567".into()), biography: Some("简介".into()), occupation: None } },
+        Command::ChangeMemberStatus { member: member(7), status: MemberStatus::OnLeave, reason: "因病".into(), effective_on: d(1, 6) },
+        Command::ChangeMemberStatus { member: member(8), status: MemberStatus::Resigned, reason: "辞职".into(), effective_on: d(1, 7) },
+        Command::AdjournMeeting { meeting: meeting("plenary-1") },
+        Command::CloseSession { session: s },
+    ]
+}
+
+fn fixture_id() -> AssemblyId {
+    AssemblyId::parse("town-1").unwrap()
+}
+
+/// Writes the fixture anew: `PLENUM_WRITE_FIXTURE=1 cargo nextest run -p plenum-app fixture`.
+/// Only when the event schema deliberately gains a new version; old fixtures stay.
+#[tokio::test]
+async fn fixture_journal_still_loads() {
+    if std::env::var_os("PLENUM_WRITE_FIXTURE").is_some() {
+        let _ = std::fs::remove_file(FIXTURE);
+        let j = AnyJournal::open(&DatabaseUrl::new(format!("sqlite:{FIXTURE}"))).await.unwrap();
+        let (app, _) = App::start(j).await.unwrap();
+        for (n, c) in fixture_commands().into_iter().enumerate() {
+            app.execute(&fixture_id(), "secretariat", c, Some(format!("fixture-{n}"))).await.unwrap();
+        }
+        drop(app);
+    }
+    // Work on a copy: opening may migrate the file.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("journal.db");
+    std::fs::copy(FIXTURE, &copy).unwrap();
+    let j = AnyJournal::open(&DatabaseUrl::new(format!("sqlite:{}", copy.display()))).await.unwrap();
+    let v = j.verify().await.unwrap();
+    assert_eq!(v.first_bad, None, "{v:?}");
+    assert_eq!(v.events, 37);
+    let (app, report) = App::start(j).await.unwrap();
+    assert_eq!(report.replayed_events, 37);
+    // The state rebuilt from the old events equals the state today's rules build
+    // from the same commands.
+    let mut expected = Assembly::default();
+    for c in fixture_commands() {
+        for e in decide(&expected, &c).unwrap() {
+            expected.apply(&e);
+        }
+    }
+    let got = app.read(&fixture_id(), |a| a.clone()).unwrap();
+    assert_eq!(got, expected);
+    assert!(got.sessions[&SessionKey::new(1, 1)].closed);
+    assert_eq!(got.seated_members().count(), 11);
+    // Receipts of the old commands still answer retries.
+    let r = app
+        .execute(&fixture_id(), "s", Command::BeginTerm { term: 1, starts_on: NaiveDate::from_ymd_opt(2022, 1, 1).unwrap() }, Some("fixture-1".into()))
+        .await
+        .unwrap();
+    assert!(r.replayed);
+}
