@@ -144,11 +144,15 @@ export async function login(page, username, password = PASSWORD) {
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.locator('form.stack button[type=submit]').click()]);
 }
 
-/** Saves a full-page screenshot to e2e/artifacts/NAME.png. */
+/**
+ * Saves a screenshot to e2e/artifacts/NAME.png: the whole page, or only the first
+ * screenful of very long pages (the full member list would be 100,000 px tall).
+ */
 export async function shot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  const tall = await page.evaluate(() => document.documentElement.scrollHeight > 3 * window.innerHeight);
+  await page.screenshot({ path, fullPage: !tall });
   return path;
 }
 

@@ -117,7 +117,9 @@ describe('keyboard and accessibility', () => {
       if (await page.evaluate(() => document.activeElement?.closest('form')?.getAttribute('action') === '/logout')) break;
     }
     assert.equal(await page.evaluate(() => document.activeElement?.closest('form')?.getAttribute('action')), '/logout');
-    await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.keyboard.press('Enter')]);
+    await page.keyboard.press('Enter');
+    await page.locator('header a[href="/login"]').waitFor();
+    assert.equal(new URL(page.url()).pathname, '/');
     assert.equal(await page.locator('.who').count(), 0, 'logged out');
     assert.deepEqual(ctx.pageErrors, []);
     await ctx.close();
@@ -195,13 +197,16 @@ describe('keyboard and accessibility', () => {
     await page.goto(AGENDA_PATH);
     const rings = await page.evaluate(() => {
       const out = [];
-      for (const el of document.querySelectorAll('main a, main button, main input, header a, header button')) {
+      for (const el of document.querySelectorAll('a, button, input, select')) {
+        if (el.type === 'hidden') continue;
         el.focus();
+        if (document.activeElement !== el) continue;
         const s = getComputedStyle(el);
         out.push({ el: el.outerHTML.slice(0, 60), style: s.outlineStyle, width: parseFloat(s.outlineWidth), color: s.outlineColor });
       }
       return out;
     });
+    assert.ok(rings.length >= 20, `focusable elements checked: ${rings.length}`);
     const lum = (c) => {
       const [r, g, b] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((v) => {
         v /= 255;
@@ -223,11 +228,20 @@ describe('keyboard and accessibility', () => {
     const page = await ctx.newPage();
     await login(page, 'secretariat');
     await page.goto(AGENDA_PATH);
+    // The accessible name: aria-labelledby, else aria-label, else the text.
     const names = await page.locator('#agenda button').evaluateAll((bs) =>
-      bs.map((b) => (b.getAttribute('aria-label') || b.textContent).trim()),
+      bs.map((b) => {
+        const ids = b.getAttribute('aria-labelledby');
+        if (ids) return ids.split(/\s+/).map((id) => document.getElementById(id)?.textContent.trim() ?? '').join(' ');
+        return (b.getAttribute('aria-label') || b.textContent).trim();
+      }),
     );
     assert.ok(names.length >= 8);
     assert.equal(new Set(names).size, names.length, `agenda buttons need distinct names: ${names.join(' | ')}`);
+    for (const n of names) assert.match(n, /^(开始|完成|推迟|恢复) \S/, `the name starts with the visible label: ${n}`);
+    // As assistive technology sees it.
+    assert.equal(await page.getByRole('button', { name: '完成 审查和批准国民经济' }).count(), 1);
+    assert.equal(await page.getByRole('button', { name: '开始 通过各项决议', exact: true }).count(), 1);
     await ctx.close();
   });
 });

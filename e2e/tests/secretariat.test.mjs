@@ -96,7 +96,18 @@ describe('secretariat on a desktop', () => {
     ]);
     assert.equal((await page.locator('h1').innerText()).split(/\s/)[0], first.split(/\s/)[0]);
     assert.ok((await page.locator('dl.facts dt').count()) >= 5);
+    assert.match(await page.locator('dl.facts').innerText(), /联系电话/, 'the secretariat sees contact details');
     await shot(page, 'desktop-member-profile');
+
+    // The public sees the same profile without them.
+    const profile = new URL(page.url()).pathname;
+    const publicCtx = await newContext(browser, server);
+    const publicPage = await publicCtx.newPage();
+    await publicPage.goto(profile);
+    assert.equal(await publicPage.locator('h1').innerText(), await page.locator('h1').innerText());
+    assert.doesNotMatch(await publicPage.locator('dl.facts').innerText(), /联系电话|出生年份/, 'no private details for the public');
+    await shot(publicPage, 'desktop-member-profile-public');
+    await publicCtx.close();
 
     await page.goto('/accounts');
     assert.ok((await page.locator('tbody tr').count()) >= 6);

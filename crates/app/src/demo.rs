@@ -12,8 +12,9 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use fastrand::Rng;
 use plenum_domain::{
-    AssemblyId, BodyKind, Command, Gender, GroupId, GroupKind, ItemKind, ItemState, Level, MeetingId,
-    MeetingKind, MemberDraft, MemberId, MemberStatus, Post, ProfileChanges, SessionKey,
+    AssemblyId, BodyKind, Choice, Command, Disclosure, Gender, GroupId, GroupKind, ItemKind, ItemState, Level,
+    MeetingId, MeetingKind, MemberDraft, MemberId, MemberStatus, PollSubject, Post, ProfileChanges,
+    ResolutionRule, SessionKey, Totals, VoteMode,
 };
 use std::collections::BTreeSet;
 
@@ -24,6 +25,10 @@ pub const CPPCC: &str = "taiyuan-zx-14";
 
 /// The actor the demo's commands are recorded under.
 const SECRETARIAT: &str = "secretariat";
+/// The second person who confirms hand-counted totals.
+const TELLER: &str = "teller";
+/// Deputies' own votes, cast from their devices.
+const DEPUTY_DEVICE: &str = "deputy-device";
 /// Residents of Taiyuan: 240 + 5,000,000 / 25,000 = 440 deputies (EL art. 12).
 const POPULATION: u64 = 5_000_000;
 
@@ -86,7 +91,11 @@ struct Steps<'a> {
 
 impl Steps<'_> {
     fn push(&mut self, command: Command) {
-        self.out.push(DemoStep { assembly: self.assembly.clone(), actor: SECRETARIAT, command });
+        self.push_as(SECRETARIAT, command);
+    }
+
+    fn push_as(&mut self, actor: &'static str, command: Command) {
+        self.out.push(DemoStep { assembly: self.assembly.clone(), actor, command });
     }
 
     fn schedule(
@@ -576,6 +585,7 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     // Who holds what: the absent and departed are left out of the presidium.
     let leave_ill = nth(&groups, "xiaodian", 19)?.id.clone();
     let leave_abroad = nth(&groups, "jiancaoping", 6)?.id.clone();
+    let (deceased, resigned) = (deceased.clone(), resigned.clone());
     let mut excluded: BTreeSet<MemberId> = staff.iter().cloned().collect();
     excluded.insert(secretary_general.clone());
     excluded.extend([deceased.id.clone(), resigned.id.clone(), leave_ill.clone(), leave_abroad.clone()]);
@@ -629,7 +639,39 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
             ("通过各项决议", "Adopt the resolutions", ItemKind::Resolution),
         ],
     );
-    s.push(Command::AdoptAgenda { meeting: prep.clone() });
+    // Everyone seated comes, but for those on leave and a few absent; the agenda is
+    // adopted by a show of hands (OL art. 17), counted and confirmed by two people.
+    let leave_ill = nth(&groups, "xiaodian", 19)?.id.clone();
+    let leave_abroad = nth(&groups, "jiancaoping", 6)?.id.clone();
+    let departed = [deceased.id.clone(), resigned.id.clone()];
+    let seated: Vec<MemberId> =
+        groups.iter().flat_map(|(_, ms)| ms.iter().map(|m| m.id.clone())).filter(|id| !departed.contains(id)).collect();
+    let mut absent_pick = Rng::with_seed(2022);
+    let absent_prep: BTreeSet<MemberId> =
+        choose(&mut absent_pick, &seated, 9).into_iter().chain([leave_ill.clone(), leave_abroad.clone()]).collect();
+    let at_prep: Vec<MemberId> = seated.iter().filter(|id| !absent_prep.contains(*id)).cloned().collect();
+    s.push(Command::CheckInMany { meeting: prep.clone(), members: at_prep.clone() });
+    let cn = ResolutionRule::preset("cn-people-congress").ok_or("no cn-people-congress preset")?;
+    s.push(Command::OpenPoll {
+        meeting: prep.clone(),
+        subject: PollSubject::Agenda,
+        title: "表决通过大会议程".to_owned(),
+        title_en: "Vote on the agenda of the session".to_owned(),
+        rule: cn.clone(),
+        mode: VoteMode::ShowOfHands,
+        disclosure: Disclosure::Counts,
+        at: beijing(2022, 1, 10, 16, 40)?,
+        closes_at: None,
+        public_key: None,
+    });
+    let present_prep = at_prep.len() as u32;
+    s.push(Command::EnterTotals {
+        poll: 1,
+        totals: Totals { yes: present_prep - 3, no: 0, abstain: 3 },
+        by: "secretariat".to_owned(),
+    });
+    s.push_as(TELLER, Command::ConfirmTotals { poll: 1, by: TELLER.to_owned() });
+    s.push(Command::ClosePoll { poll: 1, at: beijing(2022, 1, 10, 16, 45)?, decryption: None });
     s.push(Command::AdjournMeeting { meeting: prep });
 
     // The presidium meets and sets up the secretariat.
@@ -643,22 +685,113 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     let opening_day = day(2022, 1, 11)?;
     s.status(&leave_ill, MemberStatus::OnLeave, "请假：因病住院".to_owned(), opening_day);
     s.status(&leave_abroad, MemberStatus::OnLeave, "请假：因公出国".to_owned(), opening_day);
+    let on_leave = [leave_ill.clone(), leave_abroad.clone()];
+    let attending: Vec<MemberId> = seated.iter().filter(|id| !on_leave.contains(id)).cloned().collect();
 
-    // First plenary: the government work report; then the delegations deliberate it.
+    // First plenary: the government work report is presented.
     let plenary_1 = plenary_ids.first().cloned().ok_or("no first plenary")?;
     s.push(Command::OpenMeeting { meeting: plenary_1.clone() });
+    let absent_1: BTreeSet<MemberId> = choose(&mut absent_pick, &attending, 6).into_iter().collect();
+    s.push(Command::CheckInMany {
+        meeting: plenary_1.clone(),
+        members: attending.iter().filter(|id| !absent_1.contains(*id)).cloned().collect(),
+    });
     s.move_item(session, 1, ItemState::InProgress);
     s.push(Command::AdjournMeeting { meeting: plenary_1 });
-    for meeting in &delegation_meetings {
+
+    // The delegations deliberate it; deputies' opinions are recorded by name.
+    let mut say = Rng::with_seed(1511);
+    for ((group, members), meeting) in groups.iter().zip(&delegation_meetings) {
         s.push(Command::OpenMeeting { meeting: meeting.clone() });
+        let here: Vec<MemberId> = members.iter().map(|m| m.id.clone()).filter(|id| attending.contains(id)).collect();
+        s.push(Command::CheckInMany { meeting: meeting.clone(), members: here.clone() });
+        let speakers = choose(&mut say, &here, 3.min(here.len()));
+        for speaker in speakers {
+            let text = OPINIONS[say.usize(..OPINIONS.len())];
+            let text = text.replace("{place}", DELEGATIONS.iter().find(|d| d.0 == group.as_str()).map_or("本区", |d| d.1));
+            s.push(Command::RecordOpinion { meeting: meeting.clone(), item: 1, member: speaker, text });
+        }
     }
     for meeting in delegation_meetings {
         s.push(Command::AdjournMeeting { meeting });
     }
     s.move_item(session, 1, ItemState::Done);
+
+    // Second plenary: the resolution on the work report by named electronic vote,
+    // then the plan report, whose vote is open for the visitor to try.
+    let plenary_2 = plenary_ids.get(1).cloned().ok_or("no second plenary")?;
+    s.push(Command::OpenMeeting { meeting: plenary_2.clone() });
+    let absent_2: BTreeSet<MemberId> = choose(&mut absent_pick, &attending, 8).into_iter().collect();
+    let at_2: Vec<MemberId> = attending.iter().filter(|id| !absent_2.contains(*id)).cloned().collect();
+    s.push(Command::CheckInMany { meeting: plenary_2.clone(), members: at_2.clone() });
     s.move_item(session, 2, ItemState::InProgress);
+    s.push(Command::OpenPoll {
+        meeting: plenary_2.clone(),
+        subject: PollSubject::Item(1),
+        title: "关于政府工作报告的决议（草案）".to_owned(),
+        title_en: "Draft resolution on the government work report".to_owned(),
+        rule: cn.clone(),
+        mode: VoteMode::Named,
+        disclosure: Disclosure::Counts,
+        at: beijing(2022, 1, 12, 15, 30)?,
+        closes_at: None,
+        public_key: None,
+    });
+    let mut hands = Rng::with_seed(402);
+    for id in &at_2 {
+        let roll = hands.u32(..1000);
+        let choice = match roll {
+            0..=11 => continue, // present, did not vote
+            12..=19 => Choice::No,
+            20..=39 => Choice::Abstain,
+            _ => Choice::Yes,
+        };
+        s.push_as(DEPUTY_DEVICE, Command::CastVote {
+            poll: 2,
+            member: id.clone(),
+            choice,
+            at: beijing(2022, 1, 12, 15, 31)?,
+        });
+    }
+    s.push(Command::ClosePoll { poll: 2, at: beijing(2022, 1, 12, 15, 35)?, decryption: None });
+    s.push(Command::OpenPoll {
+        meeting: plenary_2.clone(),
+        subject: PollSubject::Item(2),
+        title: "关于国民经济和社会发展计划的决议（草案）".to_owned(),
+        title_en: "Draft resolution on the plan for economic and social development".to_owned(),
+        rule: cn,
+        mode: VoteMode::Named,
+        disclosure: Disclosure::Counts,
+        at: beijing(2022, 1, 12, 16, 0)?,
+        closes_at: None,
+        public_key: None,
+    });
+    // Some have voted already; the demo deputy (the first seated Xiaodian deputy
+    // without a post) has not.
+    for id in at_2.iter().skip(120).step_by(3) {
+        s.push_as(DEPUTY_DEVICE, Command::CastVote {
+            poll: 3,
+            member: id.clone(),
+            choice: if hands.u32(..100) < 96 { Choice::Yes } else { Choice::Abstain },
+            at: beijing(2022, 1, 12, 16, 1)?,
+        });
+    }
     Ok(())
 }
+
+/// Opinions voiced in the deliberation of the government work report (synthetic).
+const OPINIONS: &[&str] = &[
+    "报告实事求是、重点突出，我完全赞成。建议进一步加大老旧小区改造力度，把好事办实。",
+    "建议在太忻一体化经济区建设中，加强{place}与周边县区的交通衔接。",
+    "报告提出的民生实事很实在，建议明确每项任务的责任单位和完成时限，接受代表监督。",
+    "希望加大对中小微企业的纾困支持，落实减税降费政策，稳住就业基本盘。",
+    "建议加强汾河流域生态保护，持续改善空气质量，让群众看到更多蓝天。",
+    "报告对教育、医疗资源均衡布局讲得很清楚，建议在{place}新建一所公办幼儿园。",
+    "建议把农村人居环境整治和乡村振兴结合起来，{place}的农村道路亟需改造。",
+    "疫情防控和经济发展要统筹兼顾，建议进一步优化营商环境，提高办事效率。",
+    "建议加快推进城市更新，解决停车难问题，{place}几个老旧小区群众反映强烈。",
+    "赞成报告。建议加大科技创新投入，支持高校和企业共建研发平台。",
+];
 
 // ---------------------------------------------------------------------------
 // The CPPCC committee.
@@ -915,7 +1048,7 @@ mod tests {
     fn replay() -> BTreeMap<AssemblyId, Assembly> {
         let mut assemblies: BTreeMap<AssemblyId, Assembly> = BTreeMap::new();
         for (i, step) in plan().unwrap().iter().enumerate() {
-            assert_eq!(step.actor, "secretariat");
+            assert!([SECRETARIAT, TELLER, DEPUTY_DEVICE].contains(&step.actor), "{}", step.actor);
             let a = assemblies.entry(step.assembly.clone()).or_default();
             let events = decide(a, &step.command)
                 .unwrap_or_else(|e| panic!("step {i} ({}): {e} [{}]", step.assembly, e.rule));
@@ -985,6 +1118,26 @@ mod tests {
         assert_eq!(meetings_of(MeetingKind::Plenary), 4);
         assert_eq!(meetings_of(MeetingKind::Presidium), 1);
         assert_eq!(meetings_of(MeetingKind::Delegation), 11);
+        // The agenda by show of hands, the work report by named vote, the plan open.
+        let polls: Vec<_> = rd.polls.values().collect();
+        assert_eq!(polls.len(), 3);
+        assert_eq!(polls[0].mode, VoteMode::ShowOfHands);
+        assert_eq!(polls[0].confirmed_by.as_deref(), Some(TELLER));
+        let report = polls[1].result.as_ref().unwrap();
+        assert!(report.adopted && report.totals.yes > 220, "{}", report.basis);
+        assert!(report.basis.contains("OL art. 25"), "{}", report.basis);
+        assert_eq!(polls[2].state, plenum_domain::PollState::Open);
+        assert!(polls[2].turnout() > 50);
+        // The demo deputy login (first active Xiaodian deputy without a post) can vote.
+        let deputy = rd
+            .seated_members()
+            .find(|m| m.status == MemberStatus::Active && !rd.posts.iter().any(|p| p.member == m.id) && m.group.as_str() == "xiaodian")
+            .unwrap();
+        assert!(!polls[2].ballots.contains_key(&deputy.id));
+        assert!(rd.meetings[&polls[2].meeting].attendance.present.contains_key(&deputy.id));
+        // Opinions from every delegation's deliberation.
+        let groups: BTreeSet<_> = rd.opinions.iter().map(|o| &rd.members[&o.member].group).collect();
+        assert_eq!(groups.len(), 11);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod demo;
 pub mod import;
+pub mod polls;
 pub mod projection;
 mod writer;
 
@@ -142,6 +143,7 @@ impl App {
             app.snapshot().await?;
         }
         tokio::spawn(app.clone().project());
+        app.resume_timers();
         let report = StartupReport {
             snapshot_position,
             replayed_events: replayed,

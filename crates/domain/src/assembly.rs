@@ -3,6 +3,7 @@
 
 use crate::event::Event;
 use crate::ids::{GroupId, MeetingId, MemberId, SessionKey};
+use crate::poll::{Attendance, Poll, PollState, PollSubject};
 use crate::rules::{
     AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind, MeetingState,
     MemberStatus, Post,
@@ -28,6 +29,9 @@ pub struct Assembly {
     pub members: BTreeMap<MemberId, Member>,
     pub meetings: BTreeMap<MeetingId, Meeting>,
     pub posts: Vec<PostHolding>,
+    pub polls: BTreeMap<u32, Poll>,
+    /// Opinions from the deliberation of reports, in the order voiced.
+    pub opinions: Vec<Opinion>,
     /// Number of events applied; equals the stream version in the journal.
     pub version: u64,
 }
@@ -107,6 +111,18 @@ pub struct Meeting {
     pub title_en: String,
     pub starts_at: DateTime<Utc>,
     pub state: MeetingState,
+    #[serde(default)]
+    pub attendance: Attendance,
+}
+
+/// A deputy's opinion on an agenda item, from a delegation meeting (审议意见).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opinion {
+    pub meeting: MeetingId,
+    pub session: SessionKey,
+    pub item: u32,
+    pub member: MemberId,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,6 +158,16 @@ impl Assembly {
     /// The session being held or prepared: the latest one not closed.
     pub fn current_session(&self) -> Option<&Session> {
         self.sessions.values().rev().find(|s| !s.closed)
+    }
+
+    /// The poll now open, if any (one at a time per assembly).
+    pub fn open_poll(&self) -> Option<&Poll> {
+        self.polls.values().rev().find(|p| p.state == PollState::Open)
+    }
+
+    /// The meeting now in progress, if any (the latest to open).
+    pub fn meeting_in_progress(&self) -> Option<&Meeting> {
+        self.meetings.values().filter(|m| m.state == MeetingState::InProgress).max_by_key(|m| m.starts_at)
     }
 
     pub fn apply(&mut self, event: &Event) {
@@ -256,6 +282,7 @@ impl Assembly {
                         title_en: title_en.clone(),
                         starts_at: *starts_at,
                         state: MeetingState::Scheduled,
+                        attendance: Attendance::default(),
                     },
                 );
             }
@@ -311,6 +338,104 @@ impl Assembly {
             Event::AgendaAdopted { session, .. } => {
                 if let Some(s) = self.sessions.get_mut(session) {
                     s.agenda_adopted = true;
+                }
+            }
+            Event::MemberCheckedIn { meeting, member, method } => {
+                if let Some(m) = self.meetings.get_mut(meeting) {
+                    m.attendance.excused.remove(member);
+                    m.attendance.present.insert(member.clone(), *method);
+                }
+            }
+            Event::LeaveOfAbsenceRecorded { meeting, member, reason } => {
+                if let Some(m) = self.meetings.get_mut(meeting) {
+                    m.attendance.present.remove(member);
+                    m.attendance.excused.insert(member.clone(), reason.clone());
+                }
+            }
+            Event::PollOpened {
+                poll,
+                meeting,
+                subject,
+                title,
+                title_en,
+                rule,
+                mode,
+                disclosure,
+                electorate,
+                present,
+                opened_at,
+                closes_at,
+                public_key,
+            } => {
+                self.polls.insert(
+                    *poll,
+                    Poll {
+                        number: *poll,
+                        meeting: meeting.clone(),
+                        subject: subject.clone(),
+                        title: title.clone(),
+                        title_en: title_en.clone(),
+                        rule: rule.clone(),
+                        mode: *mode,
+                        disclosure: *disclosure,
+                        electorate: *electorate,
+                        present: *present,
+                        opened_at: *opened_at,
+                        closes_at: *closes_at,
+                        public_key: public_key.clone(),
+                        state: PollState::Open,
+                        ballots: BTreeMap::new(),
+                        sealed: Vec::new(),
+                        entered: None,
+                        confirmed_by: None,
+                        result: None,
+                    },
+                );
+            }
+            Event::VoteCast { poll, member, choice } => {
+                if let Some(p) = self.polls.get_mut(poll) {
+                    p.ballots.insert(member.clone(), Some(*choice));
+                }
+            }
+            Event::SealedBallotCast { poll, member, ballot } => {
+                if let Some(p) = self.polls.get_mut(poll) {
+                    p.ballots.insert(member.clone(), None);
+                    p.sealed.push(ballot.clone());
+                }
+            }
+            Event::TotalsEntered { poll, totals, by } => {
+                if let Some(p) = self.polls.get_mut(poll) {
+                    p.entered = Some((*totals, by.clone()));
+                    p.confirmed_by = None;
+                }
+            }
+            Event::TotalsConfirmed { poll, by } => {
+                if let Some(p) = self.polls.get_mut(poll) {
+                    p.confirmed_by = Some(by.clone());
+                }
+            }
+            Event::PollClosed { poll, result, .. } => {
+                let mut adopted_agenda = None;
+                if let Some(p) = self.polls.get_mut(poll) {
+                    p.state = PollState::Closed;
+                    p.result = Some(result.clone());
+                    if p.subject == PollSubject::Agenda && result.adopted {
+                        adopted_agenda = self.meetings.get(&p.meeting).map(|m| m.session);
+                    }
+                }
+                if let Some(s) = adopted_agenda.and_then(|k| self.sessions.get_mut(&k)) {
+                    s.agenda_adopted = true;
+                }
+            }
+            Event::OpinionRecorded { meeting, item, member, text } => {
+                if let Some(m) = self.meetings.get(meeting) {
+                    self.opinions.push(Opinion {
+                        meeting: meeting.clone(),
+                        session: m.session,
+                        item: *item,
+                        member: member.clone(),
+                        text: text.clone(),
+                    });
                 }
             }
             Event::AgendaItemMoved { session, item, state } => {

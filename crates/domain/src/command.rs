@@ -2,8 +2,11 @@
 //! where a statute turns into code; every rejection names its rule and source.
 
 use crate::assembly::Assembly;
+use crate::rules::Quorum;
 use crate::event::Event;
 use crate::ids::{GroupId, MeetingId, MemberId, SessionKey};
+use crate::poll::{CheckInMethod, Choice, Disclosure, PollResult, PollState, PollSubject, Totals, VoteMode};
+use plenum_tally::{ResolutionCount, ResolutionRule};
 use crate::rules::{
     AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind, MeetingState,
     MemberStatus, Post, RuleError, deputy_quota, source,
@@ -131,7 +134,80 @@ pub enum Command {
         item: u32,
         to: ItemState,
     },
+    CheckIn {
+        meeting: MeetingId,
+        member: MemberId,
+        method: CheckInMethod,
+    },
+    /// The secretariat checks in many members at once; those already present are skipped.
+    CheckInMany {
+        meeting: MeetingId,
+        members: Vec<MemberId>,
+    },
+    RecordLeave {
+        meeting: MeetingId,
+        member: MemberId,
+        reason: String,
+    },
+    OpenPoll {
+        meeting: MeetingId,
+        subject: PollSubject,
+        title: String,
+        title_en: String,
+        rule: ResolutionRule,
+        mode: VoteMode,
+        disclosure: Disclosure,
+        /// Server time when the poll opens.
+        at: DateTime<Utc>,
+        closes_at: Option<DateTime<Utc>>,
+        /// Secret polls: the public key ballots are encrypted to.
+        public_key: Option<String>,
+    },
+    CastVote {
+        poll: u32,
+        member: MemberId,
+        choice: Choice,
+        /// Server time of the ballot.
+        at: DateTime<Utc>,
+    },
+    /// A secret ballot, encrypted (and checked for well-formedness) before it gets here.
+    CastSealedBallot {
+        poll: u32,
+        member: MemberId,
+        ballot: String,
+        at: DateTime<Utc>,
+    },
+    EnterTotals {
+        poll: u32,
+        totals: Totals,
+        by: String,
+    },
+    ConfirmTotals {
+        poll: u32,
+        by: String,
+    },
+    RecordOpinion {
+        meeting: MeetingId,
+        item: u32,
+        member: MemberId,
+        text: String,
+    },
+    ClosePoll {
+        poll: u32,
+        at: DateTime<Utc>,
+        /// Secret polls: the decrypted sum and its proof.
+        decryption: Option<SealedTally>,
+    },
 }
+
+/// The decryption of a secret poll's sum, with a proof anyone can check against the
+/// journal's ciphertexts and the poll's public key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SealedTally {
+    pub totals: Totals,
+    pub proof: String,
+}
+
 
 type Decision = Result<Vec<Event>, RuleError>;
 
@@ -559,6 +635,13 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
             }])
         }
         Command::AdoptAgenda { meeting } => {
+            if votes_on_agenda(a) {
+                return Err(RuleError::statute(
+                    "agenda.by_vote",
+                    source::OL_17,
+                    "the preparatory meeting adopts the agenda by vote: open a poll on the agenda",
+                ));
+            }
             let m = preparatory(a, meeting, "the agenda is adopted")?;
             let s = open_session(a, m.session)?;
             if s.agenda_adopted {
@@ -572,6 +655,116 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
                 return Err(RuleError::model("agenda.empty", "the agenda has no items"));
             }
             Ok(vec![Event::AgendaAdopted { session: m.session, meeting: meeting.clone() }])
+        }
+        Command::CheckIn { meeting, member: id, method } => {
+            let m = meeting_open(a, meeting)?;
+            seated_member(a, id, "member")?;
+            if m.attendance.present.contains_key(id) {
+                return Err(RuleError::model("attendance.already", format!("{id} is already checked in")).field("member"));
+            }
+            check_group(a, m, id)?;
+            Ok(vec![Event::MemberCheckedIn { meeting: meeting.clone(), member: id.clone(), method: *method }])
+        }
+        Command::CheckInMany { meeting, members } => {
+            let m = meeting_open(a, meeting)?;
+            let mut events = Vec::new();
+            let mut seen = BTreeSet::new();
+            for id in members {
+                seated_member(a, id, "members")?;
+                check_group(a, m, id)?;
+                if !m.attendance.present.contains_key(id) && seen.insert(id) {
+                    events.push(Event::MemberCheckedIn {
+                        meeting: meeting.clone(),
+                        member: id.clone(),
+                        method: CheckInMethod::Bulk,
+                    });
+                }
+            }
+            if events.is_empty() {
+                return Err(RuleError::model("attendance.nothing", "everyone listed is already checked in").field("members"));
+            }
+            Ok(events)
+        }
+        Command::RecordLeave { meeting, member: id, reason } => {
+            let m = meeting_open(a, meeting)?;
+            seated_member(a, id, "member")?;
+            text("reason", reason, MAX_TEXT)?;
+            if a.polls.values().any(|p| p.meeting == *meeting && p.state == PollState::Open && p.ballots.contains_key(id)) {
+                return Err(RuleError::model("attendance.voted", "the member has voted in the open poll").field("member"));
+            }
+            let _ = m;
+            Ok(vec![Event::LeaveOfAbsenceRecorded { meeting: meeting.clone(), member: id.clone(), reason: reason.trim().to_owned() }])
+        }
+        Command::OpenPoll { meeting, subject, title, title_en, rule, mode, disclosure, at, closes_at, public_key } => {
+            open_poll(a, meeting, subject, title, title_en, rule, *mode, *disclosure, *at, *closes_at, public_key)
+        }
+        Command::CastVote { poll, member: id, choice, at } => {
+            ballot_allowed(a, *poll, id, *at, VoteMode::Named)?;
+            Ok(vec![Event::VoteCast { poll: *poll, member: id.clone(), choice: *choice }])
+        }
+        Command::CastSealedBallot { poll, member: id, ballot, at } => {
+            ballot_allowed(a, *poll, id, *at, VoteMode::Secret)?;
+            if ballot.is_empty() || ballot.len() > 16_384 {
+                return Err(RuleError::model("ballot.malformed", "the encrypted ballot is empty or too large").field("ballot"));
+            }
+            Ok(vec![Event::SealedBallotCast { poll: *poll, member: id.clone(), ballot: ballot.clone() }])
+        }
+        Command::EnterTotals { poll, totals, by } => {
+            let p = poll_open(a, *poll)?;
+            if p.mode.is_electronic() {
+                return Err(RuleError::model("poll.electronic", "an electronic poll counts its own ballots").field("poll"));
+            }
+            text("by", by, MAX_NAME)?;
+            let present = present_count(a, &p.meeting);
+            if totals.cast() > present {
+                return Err(RuleError::model(
+                    "poll.more_votes_than_present",
+                    format!("{} votes entered, but only {present} members are present", totals.cast()),
+                )
+                .field("totals"));
+            }
+            Ok(vec![Event::TotalsEntered { poll: *poll, totals: *totals, by: by.clone() }])
+        }
+        Command::ConfirmTotals { poll, by } => {
+            let p = poll_open(a, *poll)?;
+            let Some((_, entered_by)) = &p.entered else {
+                return Err(RuleError::model("poll.no_totals", "no totals have been entered").field("poll"));
+            };
+            if entered_by == by {
+                return Err(RuleError::model(
+                    "poll.second_person",
+                    "the totals must be confirmed by a second person, not by the one who entered them",
+                )
+                .field("by"));
+            }
+            Ok(vec![Event::TotalsConfirmed { poll: *poll, by: by.clone() }])
+        }
+        Command::ClosePoll { poll, at, decryption } => close_poll(a, *poll, *at, decryption.as_ref()),
+        Command::RecordOpinion { meeting, item, member: id, text: body } => {
+            let m = meeting_open(a, meeting)?;
+            if m.kind != MeetingKind::Delegation {
+                return Err(RuleError::model("opinion.delegation_meeting", "opinions are recorded in delegation meetings")
+                    .field("meeting"));
+            }
+            seated_member(a, id, "member")?;
+            check_group(a, m, id)?;
+            let s = open_session(a, m.session)?;
+            let it = s
+                .agenda
+                .iter()
+                .find(|i| i.number == *item)
+                .ok_or_else(|| RuleError::model("agenda.unknown_item", format!("no agenda item {item}")).field("item"))?;
+            if it.kind != ItemKind::Report {
+                return Err(RuleError::model("opinion.reports_only", "opinions are recorded on reports under deliberation")
+                    .field("item"));
+            }
+            text("text", body, MAX_TEXT)?;
+            Ok(vec![Event::OpinionRecorded {
+                meeting: meeting.clone(),
+                item: *item,
+                member: id.clone(),
+                text: body.trim().to_owned(),
+            }])
         }
         Command::MoveAgendaItem { session, item, to } => {
             let s = open_session(a, *session)?;
@@ -659,4 +852,236 @@ fn register_members(a: &Assembly, drafts: &[MemberDraft]) -> Decision {
         }
     }
     Ok(events)
+}
+
+/// County-level congresses and above adopt their agenda by a vote of the
+/// preparatory meeting (OL art. 17); other bodies may simply declare it adopted.
+fn votes_on_agenda(a: &Assembly) -> bool {
+    matches!(a.kind, Some(BodyKind::PeoplesCongress))
+        && matches!(a.level, Some(Level::National | Level::Provincial | Level::CityWithDistricts | Level::County))
+}
+
+fn meeting_open<'a>(a: &'a Assembly, id: &MeetingId) -> Result<&'a crate::Meeting, RuleError> {
+    let m = a
+        .meetings
+        .get(id)
+        .ok_or_else(|| RuleError::model("meeting.unknown", format!("no meeting {id}")).field("meeting"))?;
+    if m.state == MeetingState::Adjourned {
+        return Err(RuleError::model("meeting.adjourned", format!("meeting {id} is over")).field("meeting"));
+    }
+    open_session(a, m.session)?;
+    Ok(m)
+}
+
+/// Deputies attend their own delegation's meeting.
+fn check_group(a: &Assembly, m: &crate::Meeting, id: &MemberId) -> Result<(), RuleError> {
+    if let (MeetingKind::Delegation, Some(g)) = (m.kind, &m.group) {
+        if a.members.get(id).is_some_and(|mem| &mem.group != g) {
+            return Err(RuleError::model("attendance.other_delegation", format!("{id} belongs to another delegation"))
+                .field("member"));
+        }
+    }
+    Ok(())
+}
+
+/// Members holding a mandate who are checked in at the meeting.
+pub fn present_count(a: &Assembly, meeting: &MeetingId) -> u32 {
+    a.meetings.get(meeting).map_or(0, |m| {
+        m.attendance.present.keys().filter(|id| a.members.get(*id).is_some_and(|x| x.status.holds_mandate())).count()
+    }) as u32
+}
+
+fn quorum_error(a: &Assembly, present: u32, members: u32) -> RuleError {
+    let rules = a.rules.clone().unwrap_or_else(|| AssemblyRules::for_kind(a.kind.unwrap_or(BodyKind::Other)));
+    let need = match rules.quorum {
+        Quorum::MoreThanTwoThirds => format!("more than two thirds of all {members} members"),
+        Quorum::Majority => format!("more than half of all {members} members"),
+        Quorum::Fixed(n) => format!("at least {n} members"),
+        Quorum::None => "no quorum".to_owned(),
+    };
+    let msg = format!("voting needs {need} present; {present} are present");
+    if matches!(a.kind, Some(BodyKind::PeoplesCongress)) && rules.quorum == Quorum::MoreThanTwoThirds {
+        RuleError::statute("quorum", source::OL_14, msg)
+    } else {
+        RuleError::model("quorum", msg)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn open_poll(
+    a: &Assembly,
+    meeting: &MeetingId,
+    subject: &PollSubject,
+    title: &str,
+    title_en: &str,
+    rule: &ResolutionRule,
+    mode: VoteMode,
+    disclosure: Disclosure,
+    at: DateTime<Utc>,
+    closes_at: Option<DateTime<Utc>>,
+    public_key: &Option<String>,
+) -> Decision {
+    let m = meeting_open(a, meeting)?;
+    if m.state != MeetingState::InProgress {
+        return Err(RuleError::model("meeting.not_in_progress", format!("meeting {meeting} is not in progress")).field("meeting"));
+    }
+    let congress = matches!(a.kind, Some(BodyKind::PeoplesCongress));
+    if congress && !matches!(m.kind, MeetingKind::Preparatory | MeetingKind::Plenary) {
+        return Err(RuleError::statute(
+            "poll.plenary_only",
+            "OL art. 25",
+            "the congress decides at its plenary (and its preparatory meeting), not in delegation meetings",
+        )
+        .field("meeting"));
+    }
+    if let Some(open) = a.open_poll() {
+        return Err(RuleError::model("poll.one_at_a_time", format!("poll {} is still open", open.number)));
+    }
+    let session = open_session(a, m.session)?;
+    match subject {
+        PollSubject::Agenda => {
+            if session.agenda_adopted {
+                return Err(RuleError::statute("agenda.adopted", source::OL_17, "the agenda is already adopted").field("subject"));
+            }
+            if session.agenda.is_empty() {
+                return Err(RuleError::model("agenda.empty", "the agenda has no items").field("subject"));
+            }
+            if congress && m.kind != MeetingKind::Preparatory {
+                return Err(RuleError::statute(
+                    "preparatory_meeting.only",
+                    source::OL_17,
+                    "the agenda is adopted by the preparatory meeting",
+                )
+                .field("meeting"));
+            }
+        }
+        PollSubject::Item(n) => {
+            if !session.agenda_adopted {
+                return Err(RuleError::statute(
+                    "agenda.not_adopted",
+                    source::OL_17,
+                    "the agenda must first be adopted by the preparatory meeting",
+                ));
+            }
+            if !session.agenda.iter().any(|i| i.number == *n) {
+                return Err(RuleError::model("agenda.unknown_item", format!("no agenda item {n}")).field("subject"));
+            }
+        }
+    }
+    text("title", title, MAX_NAME)?;
+    text("title_en", title_en, MAX_NAME)?;
+    if let Some(c) = closes_at {
+        if c <= at {
+            return Err(RuleError::model("poll.closes_before_opening", "the closing time is not after the opening").field("closes_at"));
+        }
+    }
+    match (mode, public_key) {
+        (VoteMode::Secret, None) => {
+            return Err(RuleError::model("poll.key_required", "a secret poll needs its public key").field("public_key"));
+        }
+        (VoteMode::Secret, Some(_)) => {}
+        (_, Some(_)) => {
+            return Err(RuleError::model("poll.key_unexpected", "only secret polls are encrypted").field("public_key"));
+        }
+        (_, None) => {}
+    }
+    let disclosure = if mode == VoteMode::Secret { Disclosure::TurnoutOnly } else { disclosure };
+    let electorate = a.seated_members().count() as u32;
+    let present = present_count(a, meeting);
+    let quorum = a.rules.as_ref().map_or(Quorum::Majority, |r| r.quorum);
+    if !quorum.is_met(present, electorate) {
+        return Err(quorum_error(a, present, electorate));
+    }
+    let number = a.polls.keys().last().copied().unwrap_or(0) + 1;
+    Ok(vec![Event::PollOpened {
+        poll: number,
+        meeting: meeting.clone(),
+        subject: subject.clone(),
+        title: title.trim().to_owned(),
+        title_en: title_en.trim().to_owned(),
+        rule: rule.clone(),
+        mode,
+        disclosure,
+        electorate,
+        present,
+        opened_at: at,
+        closes_at,
+        public_key: public_key.clone(),
+    }])
+}
+
+fn poll_open(a: &Assembly, number: u32) -> Result<&crate::Poll, RuleError> {
+    let p = a.polls.get(&number).ok_or_else(|| RuleError::model("poll.unknown", format!("no poll {number}")).field("poll"))?;
+    if p.state == PollState::Closed {
+        return Err(RuleError::model("poll.closed", format!("poll {number} is closed")).field("poll"));
+    }
+    Ok(p)
+}
+
+fn ballot_allowed(a: &Assembly, number: u32, id: &MemberId, at: DateTime<Utc>, mode: VoteMode) -> Result<(), RuleError> {
+    let p = poll_open(a, number)?;
+    if p.closes_at.is_some_and(|c| at > c) {
+        return Err(RuleError::model("poll.closed", format!("poll {number} closed at its set time")).field("poll"));
+    }
+    if p.mode != mode {
+        return Err(RuleError::model("poll.mode", format!("poll {number} does not take this kind of ballot")).field("poll"));
+    }
+    seated_member(a, id, "member")?;
+    let present = a.meetings.get(&p.meeting).is_some_and(|m| m.attendance.present.contains_key(id));
+    if !present {
+        return Err(RuleError::model("poll.not_present", "only members checked in at the meeting may vote").field("member"));
+    }
+    if p.ballots.contains_key(id) {
+        return Err(RuleError::model("poll.already_voted", format!("{id} has already voted in poll {number}")).field("member"));
+    }
+    Ok(())
+}
+
+fn close_poll(a: &Assembly, number: u32, at: DateTime<Utc>, decryption: Option<&SealedTally>) -> Decision {
+    let p = poll_open(a, number)?;
+    let (totals, proof) = match p.mode {
+        VoteMode::Named => (p.named_totals(), None),
+        VoteMode::Secret => {
+            let Some(d) = decryption else {
+                return Err(RuleError::model("poll.decryption_required", "a secret poll closes with the decryption of its sum")
+                    .field("decryption"));
+            };
+            let Some(key) = &p.public_key else {
+                return Err(RuleError::model("poll.key_required", "the secret poll has no public key"));
+            };
+            crate::sealed::verify_sum(key, &p.sealed, &d.totals, &d.proof)
+                .map_err(|e| RuleError::model("poll.decryption_invalid", format!("the decryption does not check out: {e}")).field("decryption"))?;
+            if d.totals.cast() as usize != p.sealed.len() {
+                return Err(RuleError::model("poll.decryption_invalid", "the decrypted totals do not add up to the ballots cast")
+                    .field("decryption"));
+            }
+            (d.totals, Some(d.proof.clone()))
+        }
+        VoteMode::ShowOfHands | VoteMode::Paper => {
+            let (Some((t, _)), Some(_)) = (&p.entered, &p.confirmed_by) else {
+                return Err(RuleError::model(
+                    "poll.totals_unconfirmed",
+                    "enter the totals and have a second person confirm them before closing",
+                ));
+            };
+            (*t, None)
+        }
+    };
+    let present = present_count(a, &p.meeting).max(totals.cast()).min(p.electorate.max(totals.cast()));
+    let count = ResolutionCount { members: p.electorate, present, yes: totals.yes, no: totals.no, abstain: totals.abstain };
+    let r = plenum_tally::decide_resolution(&p.rule, &count, None)
+        .map_err(|e| RuleError::model("poll.count", e.to_string()))?;
+    Ok(vec![Event::PollClosed {
+        poll: number,
+        result: PollResult {
+            totals,
+            not_voted: p.electorate.saturating_sub(totals.cast()),
+            adopted: r.adopted,
+            required: r.required,
+            tie: r.tie,
+            basis: r.basis,
+            closed_at: at,
+        },
+        decryption: proof,
+    }])
 }

@@ -3,6 +3,8 @@
 //! old one keeps loading; the journal fixture test guards this.
 
 use crate::ids::{GroupId, MeetingId, MemberId, SessionKey};
+use crate::poll::{CheckInMethod, Choice, Disclosure, PollResult, PollSubject, Totals, VoteMode};
+use plenum_tally::ResolutionRule;
 use crate::rules::{
     AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind, MemberStatus, Post,
 };
@@ -119,6 +121,67 @@ pub enum Event {
         item: u32,
         state: ItemState,
     },
+    MemberCheckedIn {
+        meeting: MeetingId,
+        member: MemberId,
+        method: CheckInMethod,
+    },
+    LeaveOfAbsenceRecorded {
+        meeting: MeetingId,
+        member: MemberId,
+        reason: String,
+    },
+    PollOpened {
+        poll: u32,
+        meeting: MeetingId,
+        subject: PollSubject,
+        title: String,
+        title_en: String,
+        rule: ResolutionRule,
+        mode: VoteMode,
+        disclosure: Disclosure,
+        electorate: u32,
+        present: u32,
+        opened_at: DateTime<Utc>,
+        closes_at: Option<DateTime<Utc>>,
+        public_key: Option<String>,
+    },
+    /// A named vote: who chose what, published.
+    VoteCast {
+        poll: u32,
+        member: MemberId,
+        choice: Choice,
+    },
+    /// A secret vote: who voted, and an encrypted ballot that only the sum of all
+    /// ballots will ever be decrypted from.
+    SealedBallotCast {
+        poll: u32,
+        member: MemberId,
+        ballot: String,
+    },
+    TotalsEntered {
+        poll: u32,
+        totals: Totals,
+        by: String,
+    },
+    TotalsConfirmed {
+        poll: u32,
+        by: String,
+    },
+    /// A deputy's opinion on a report, voiced in a delegation meeting (审议意见).
+    OpinionRecorded {
+        meeting: MeetingId,
+        item: u32,
+        member: MemberId,
+        text: String,
+    },
+    PollClosed {
+        poll: u32,
+        result: PollResult,
+        /// Secret polls: the decryption of the sum with its proof, so anyone can check it.
+        #[serde(default)]
+        decryption: Option<String>,
+    },
 }
 
 impl Event {
@@ -143,6 +206,15 @@ impl Event {
             Event::AgendaItemProposed { .. } => "AgendaItemProposed",
             Event::AgendaAdopted { .. } => "AgendaAdopted",
             Event::AgendaItemMoved { .. } => "AgendaItemMoved",
+            Event::MemberCheckedIn { .. } => "MemberCheckedIn",
+            Event::LeaveOfAbsenceRecorded { .. } => "LeaveOfAbsenceRecorded",
+            Event::PollOpened { .. } => "PollOpened",
+            Event::VoteCast { .. } => "VoteCast",
+            Event::SealedBallotCast { .. } => "SealedBallotCast",
+            Event::TotalsEntered { .. } => "TotalsEntered",
+            Event::TotalsConfirmed { .. } => "TotalsConfirmed",
+            Event::PollClosed { .. } => "PollClosed",
+            Event::OpinionRecorded { .. } => "OpinionRecorded",
         }
     }
 

@@ -8,11 +8,19 @@ pub mod assembly;
 pub mod command;
 pub mod event;
 pub mod ids;
+pub mod poll;
 pub mod rules;
+pub mod sealed;
 
 pub use assembly::{AgendaItem, Assembly, Group, HistoryEntry, Meeting, Member, PostHolding, Session, Term};
-pub use command::{Command, MemberDraft, ProfileChanges, decide};
+pub use command::{
+    Command, MemberDraft, ProfileChanges, SealedTally, decide, present_count,
+};
 pub use event::Event;
+pub use poll::{
+    Attendance, CheckInMethod, Choice, Disclosure, Poll, PollResult, PollState, PollSubject, Totals, VoteMode,
+};
+pub use plenum_tally::{ResolutionRule, ResolutionCount};
 pub use ids::{AssemblyId, GroupId, IdError, MeetingId, MemberId, SessionKey};
 pub use rules::{
     AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind, MeetingState,

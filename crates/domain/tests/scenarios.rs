@@ -6,6 +6,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use plenum_domain::rules::deputy_quota;
 use plenum_domain::*;
+use plenum_domain::sealed;
 use proptest::prelude::*;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -104,6 +105,32 @@ fn schedule(h: &mut Vec<Event>, id: &str, kind: MeetingKind) {
 fn then(h: &mut Vec<Event>, c: Command) {
     let evs = when(h, c).unwrap();
     h.extend(evs);
+}
+
+/// Checks in `n` deputies at the preparatory meeting and adopts the agenda by a show
+/// of hands, all in favour.
+fn adopt_agenda_by_hands(h: &mut Vec<Event>, n: usize) {
+    let members = (1..=n).map(|i| mid(&format!("d-{i:04}"))).collect();
+    then(h, Command::CheckInMany { meeting: meet("prep"), members });
+    then(
+        h,
+        Command::OpenPoll {
+            meeting: meet("prep"),
+            subject: PollSubject::Agenda,
+            title: "通过议程".into(),
+            title_en: "Adopt the agenda".into(),
+            rule: ResolutionRule::preset("cn-people-congress").unwrap(),
+            mode: VoteMode::ShowOfHands,
+            disclosure: Disclosure::Counts,
+            at: Utc::now(),
+            closes_at: None,
+            public_key: None,
+        },
+    );
+    let poll = Assembly::replay(h.iter()).polls.keys().last().copied().unwrap();
+    then(h, Command::EnterTotals { poll, totals: Totals { yes: n as u32, no: 0, abstain: 0 }, by: "a".into() });
+    then(h, Command::ConfirmTotals { poll, by: "b".into() });
+    then(h, Command::ClosePoll { poll, at: Utc::now(), decryption: None });
 }
 
 #[test]
@@ -288,7 +315,7 @@ fn agenda_adoption_and_items_follow_ol_art_17() {
     then(&mut h, Command::OpenMeeting { meeting: meet("prep") });
     then(&mut h, Command::ElectPresidium { meeting: meet("prep"), members: vec![mid("d-0001")] });
     then(&mut h, Command::ElectSecretaryGeneral { meeting: meet("prep"), member: mid("d-0002") });
-    then(&mut h, Command::AdoptAgenda { meeting: meet("prep") });
+    adopt_agenda_by_hands(&mut h, 5);
     expect_rule(
         when(
             &h,
@@ -504,8 +531,28 @@ fn arb_command() -> impl Strategy<Value = Command> {
         }),
         Just(Command::AdoptAgenda { meeting: meet("prep") }),
         (1u32..4, state).prop_map(|(i, s)| Command::MoveAgendaItem { session: S, item: i, to: s }),
-        member.prop_map(|m| Command::AssignPost { post: Post::SecretariatStaff, member: m }),
+        member.clone().prop_map(|m| Command::AssignPost { post: Post::SecretariatStaff, member: m }),
         Just(Command::CloseSession { session: S }),
+        (member.clone(), meeting.clone()).prop_map(|(m, mt)| Command::CheckIn { meeting: mt, member: m, method: CheckInMethod::Desk }),
+        meeting.clone().prop_map(|mt| Command::OpenPoll {
+            meeting: mt,
+            subject: PollSubject::Agenda,
+            title: "表决".into(),
+            title_en: "Vote".into(),
+            rule: ResolutionRule::preset("cn-people-congress").unwrap(),
+            mode: VoteMode::Named,
+            disclosure: Disclosure::Counts,
+            at: Utc.with_ymd_and_hms(2022, 1, 5, 1, 0, 0).unwrap(),
+            closes_at: None,
+            public_key: None,
+        }),
+        (1u32..3, member.clone(), 0usize..3).prop_map(|(p, m, c)| Command::CastVote {
+            poll: p,
+            member: m,
+            choice: Choice::ALL[c],
+            at: Utc.with_ymd_and_hms(2022, 1, 5, 1, 1, 0).unwrap(),
+        }),
+        (1u32..3).prop_map(|p| Command::ClosePoll { poll: p, at: Utc.with_ymd_and_hms(2022, 1, 5, 2, 0, 0).unwrap(), decryption: None }),
     ]
 }
 
@@ -534,4 +581,186 @@ proptest! {
         prop_assert_eq!(&replayed, &live);
         prop_assert_eq!(replayed.version as usize, history.len());
     }
+}
+
+// ---- attendance and polls ---------------------------------------------------------
+
+fn at(h: u32, m: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2022, 1, 11, h, m, 0).unwrap()
+}
+
+/// A congress of `n` deputies whose preparatory meeting is open with `present`
+/// deputies checked in, and agenda items proposed.
+fn preparatory(n: usize, present: usize) -> Vec<Event> {
+    let mut h = with_members(n);
+    schedule(&mut h, "prep", MeetingKind::Preparatory);
+    schedule(&mut h, "plenary-1", MeetingKind::Plenary);
+    then(&mut h, Command::ProposeAgendaItem { session: S, title: "政府工作报告".into(), title_en: "Work report".into(), kind: ItemKind::Report });
+    then(&mut h, Command::ProposeAgendaItem { session: S, title: "决议".into(), title_en: "Resolutions".into(), kind: ItemKind::Resolution });
+    then(&mut h, Command::OpenMeeting { meeting: meet("prep") });
+    then(&mut h, Command::ElectPresidium { meeting: meet("prep"), members: vec![mid("d-0001")] });
+    if present > 0 {
+        let members = (1..=present).map(|i| mid(&format!("d-{i:04}"))).collect();
+        then(&mut h, Command::CheckInMany { meeting: meet("prep"), members });
+    }
+    h
+}
+
+fn cn_rule() -> ResolutionRule {
+    ResolutionRule::preset("cn-people-congress").unwrap()
+}
+
+fn open(subject: PollSubject, mode: VoteMode, public_key: Option<String>, closes_at: Option<chrono::DateTime<Utc>>) -> Command {
+    Command::OpenPoll {
+        meeting: meet("prep"),
+        subject,
+        title: "表决".into(),
+        title_en: "Vote".into(),
+        rule: cn_rule(),
+        mode,
+        disclosure: Disclosure::Counts,
+        at: at(9, 0),
+        closes_at,
+        public_key,
+    }
+}
+
+#[test]
+fn a_city_congress_adopts_its_agenda_by_vote_ol_art_17() {
+    let h = preparatory(10, 10);
+    expect_rule(when(&h, Command::AdoptAgenda { meeting: meet("prep") }), "agenda.by_vote", Some("OL art. 17"));
+}
+
+#[test]
+fn voting_needs_more_than_two_thirds_present_ol_art_14() {
+    // 10 deputies: 6 present is not more than two thirds, 7 is.
+    let h = preparatory(10, 6);
+    let e = expect_rule(when(&h, open(PollSubject::Agenda, VoteMode::ShowOfHands, None, None)), "quorum", Some("OL art. 14"));
+    assert!(e.message.contains("6 are present"), "{e}");
+    let mut h = h;
+    then(&mut h, Command::CheckIn { meeting: meet("prep"), member: mid("d-0007"), method: CheckInMethod::SelfService });
+    assert!(when(&h, open(PollSubject::Agenda, VoteMode::ShowOfHands, None, None)).is_ok());
+    // A deputy on leave for the meeting is no longer present.
+    then(&mut h, Command::RecordLeave { meeting: meet("prep"), member: mid("d-0007"), reason: "因病".into() });
+    expect_rule(when(&h, open(PollSubject::Agenda, VoteMode::ShowOfHands, None, None)), "quorum", Some("OL art. 14"));
+}
+
+#[test]
+fn show_of_hands_totals_need_a_second_person() {
+    let mut h = preparatory(10, 9);
+    then(&mut h, open(PollSubject::Agenda, VoteMode::ShowOfHands, None, None));
+    expect_rule(when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: None }), "poll.totals_unconfirmed", None);
+    expect_rule(
+        when(&h, Command::EnterTotals { poll: 1, totals: Totals { yes: 9, no: 1, abstain: 0 }, by: "clerk-a".into() }),
+        "poll.more_votes_than_present",
+        None,
+    );
+    then(&mut h, Command::EnterTotals { poll: 1, totals: Totals { yes: 8, no: 0, abstain: 1 }, by: "clerk-a".into() });
+    expect_rule(when(&h, Command::ConfirmTotals { poll: 1, by: "clerk-a".into() }), "poll.second_person", None);
+    then(&mut h, Command::ConfirmTotals { poll: 1, by: "clerk-b".into() });
+    let evs = when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: None }).unwrap();
+    let Event::PollClosed { result, .. } = &evs[0] else { panic!("{evs:?}") };
+    assert!(result.adopted);
+    assert_eq!(result.required, 6);
+    assert!(result.basis.contains("OL art. 25"), "{}", result.basis);
+    h.extend(evs);
+    assert!(Assembly::replay(&h).sessions[&S].agenda_adopted);
+}
+
+#[test]
+fn named_votes_are_counted_once_and_only_while_open() {
+    let mut h = preparatory(10, 8);
+    then(&mut h, open(PollSubject::Agenda, VoteMode::Named, None, Some(at(9, 10))));
+    let vote = |m: &str, c: Choice, t| Command::CastVote { poll: 1, member: mid(m), choice: c, at: t };
+    then(&mut h, vote("d-0001", Choice::Yes, at(9, 1)));
+    expect_rule(when(&h, vote("d-0001", Choice::No, at(9, 2))), "poll.already_voted", None);
+    // Not checked in.
+    expect_rule(when(&h, vote("d-0009", Choice::Yes, at(9, 2))), "poll.not_present", None);
+    // After the set closing time.
+    expect_rule(when(&h, vote("d-0002", Choice::Yes, at(9, 11))), "poll.closed", None);
+    for m in ["d-0002", "d-0003", "d-0004", "d-0005"] {
+        then(&mut h, vote(m, Choice::Yes, at(9, 3)));
+    }
+    then(&mut h, vote("d-0006", Choice::No, at(9, 3)));
+    then(&mut h, vote("d-0007", Choice::Abstain, at(9, 3)));
+    // 5 yes of 10 deputies is exactly half: not more than half (OL art. 25).
+    let evs = when(&h, Command::ClosePoll { poll: 1, at: at(9, 10), decryption: None }).unwrap();
+    let Event::PollClosed { result, .. } = &evs[0] else { panic!("{evs:?}") };
+    assert!(!result.adopted, "{}", result.basis);
+    assert_eq!((result.totals.yes, result.totals.no, result.totals.abstain, result.not_voted), (5, 1, 1, 3));
+    h.extend(evs);
+    expect_rule(when(&h, vote("d-0008", Choice::Yes, at(9, 4))), "poll.closed", None);
+    assert!(!Assembly::replay(&h).sessions[&S].agenda_adopted);
+}
+
+#[test]
+fn a_secret_poll_keeps_no_choice_and_closes_only_with_a_true_decryption() {
+    let mut h = preparatory(10, 9);
+    expect_rule(when(&h, open(PollSubject::Agenda, VoteMode::Secret, None, None)), "poll.key_required", None);
+    let (public, secret) = sealed::new_key().unwrap();
+    then(&mut h, open(PollSubject::Agenda, VoteMode::Secret, Some(public.clone()), None));
+    let choices = [Choice::Yes, Choice::Yes, Choice::Yes, Choice::Yes, Choice::Yes, Choice::Yes, Choice::No, Choice::Abstain];
+    for (i, c) in choices.iter().enumerate() {
+        let ballot = sealed::encrypt(&public, *c).unwrap();
+        then(&mut h, Command::CastSealedBallot { poll: 1, member: mid(&format!("d-{:04}", i + 1)), ballot, at: at(9, 1) });
+    }
+    expect_rule(
+        when(&h, Command::CastVote { poll: 1, member: mid("d-0009"), choice: Choice::Yes, at: at(9, 1) }),
+        "poll.mode",
+        None,
+    );
+    // The state knows who voted, never what.
+    let a = Assembly::replay(&h);
+    assert_eq!(a.polls[&1].turnout(), 8);
+    assert!(a.polls[&1].ballots.values().all(Option::is_none));
+    expect_rule(when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: None }), "poll.decryption_required", None);
+    let (totals, proof) = sealed::decrypt_sum(&public, &secret, &a.polls[&1].sealed).unwrap();
+    assert_eq!(totals, Totals { yes: 6, no: 1, abstain: 1 });
+    let lie = SealedTally { totals: Totals { yes: 7, no: 0, abstain: 1 }, proof: proof.clone() };
+    expect_rule(when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: Some(lie) }), "poll.decryption_invalid", None);
+    let evs = when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: Some(SealedTally { totals, proof }) }).unwrap();
+    let Event::PollClosed { result, decryption, .. } = &evs[0] else { panic!("{evs:?}") };
+    assert!(result.adopted);
+    assert!(decryption.is_some());
+}
+
+#[test]
+fn one_poll_at_a_time_and_items_only_after_adoption() {
+    let mut h = preparatory(10, 9);
+    expect_rule(when(&h, open(PollSubject::Item(1), VoteMode::Named, None, None)), "agenda.not_adopted", Some("OL art. 17"));
+    then(&mut h, open(PollSubject::Agenda, VoteMode::Named, None, None));
+    expect_rule(when(&h, open(PollSubject::Agenda, VoteMode::Named, None, None)), "poll.one_at_a_time", None);
+}
+
+#[test]
+fn opinions_are_voiced_in_ones_own_delegation_meeting_on_reports() {
+    let mut h = preparatory(10, 9);
+    then(&mut h, Command::FormGroup { group: gid("yingze"), kind: GroupKind::Delegation, name: "迎泽区".into(), name_en: "Yingze".into() });
+    let evs = when(
+        &h,
+        Command::ScheduleMeeting {
+            meeting: meet("del-xiaodian"),
+            session: S,
+            kind: MeetingKind::Delegation,
+            group: Some(gid("xiaodian")),
+            title: "小店区代表团会议".into(),
+            title_en: "Xiaodian".into(),
+            starts_at: at(15, 0),
+        },
+    )
+    .unwrap();
+    h.extend(evs);
+    then(&mut h, Command::OpenMeeting { meeting: meet("del-xiaodian") });
+    let opinion = |m: &str, item, meeting: &str| Command::RecordOpinion {
+        meeting: meet(meeting),
+        item,
+        member: mid(m),
+        text: "建议加大老旧小区改造力度。".into(),
+    };
+    expect_rule(when(&h, opinion("d-0001", 1, "prep")), "opinion.delegation_meeting", None);
+    expect_rule(when(&h, opinion("d-0001", 2, "del-xiaodian")), "opinion.reports_only", None);
+    then(&mut h, opinion("d-0001", 1, "del-xiaodian"));
+    let a = Assembly::replay(&h);
+    assert_eq!(a.opinions.len(), 1);
+    assert_eq!(a.opinions[0].session, S);
 }

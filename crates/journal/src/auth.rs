@@ -241,6 +241,14 @@ pub trait AuthStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<ApiToken>, AuthError>> + Send;
 
     fn delete_api_token(&self, token_hash: &[u8]) -> impl Future<Output = Result<(), AuthError>> + Send;
+
+    /// Stores (or replaces) a secret under `name`, outside the journal.
+    fn put_secret(&self, name: &str, value: &[u8]) -> impl Future<Output = Result<(), AuthError>> + Send;
+
+    fn secret(&self, name: &str) -> impl Future<Output = Result<Option<Vec<u8>>, AuthError>> + Send;
+
+    /// Deletes a secret for good; deleting a missing one is not an error.
+    fn delete_secret(&self, name: &str) -> impl Future<Output = Result<(), AuthError>> + Send;
 }
 
 // ---------------------------------------------------------------------------
@@ -320,5 +328,14 @@ impl AuthStore for AnyJournal {
     }
     async fn delete_api_token(&self, token_hash: &[u8]) -> Result<(), AuthError> {
         dispatch!(self, j => j.delete_api_token(token_hash).await)
+    }
+    async fn put_secret(&self, name: &str, value: &[u8]) -> Result<(), AuthError> {
+        dispatch!(self, j => j.put_secret(name, value).await)
+    }
+    async fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, AuthError> {
+        dispatch!(self, j => j.secret(name).await)
+    }
+    async fn delete_secret(&self, name: &str) -> Result<(), AuthError> {
+        dispatch!(self, j => j.delete_secret(name).await)
     }
 }

@@ -206,4 +206,28 @@ impl AuthStore for PgJournal {
         self.reader.execute("DELETE FROM api_tokens WHERE token_hash = $1", &[&token_hash]).await?;
         Ok(())
     }
+
+    async fn put_secret(&self, name: &str, value: &[u8]) -> Result<(), AuthError> {
+        self.reader
+            .execute(
+                "INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, created_at = excluded.created_at",
+                &[&name, &value, &crate::now_micros()],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, AuthError> {
+        let row = self.reader.query_opt("SELECT value FROM secrets WHERE name = $1", &[&name]).await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get(0)?),
+            None => None,
+        })
+    }
+
+    async fn delete_secret(&self, name: &str) -> Result<(), AuthError> {
+        self.reader.execute("DELETE FROM secrets WHERE name = $1", &[&name]).await?;
+        Ok(())
+    }
 }

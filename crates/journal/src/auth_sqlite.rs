@@ -250,4 +250,30 @@ impl AuthStore for SqliteJournal {
         self.delete("DELETE FROM api_tokens WHERE token_hash = ?1", (token_hash.to_vec(),)).await?;
         Ok(())
     }
+
+    async fn put_secret(&self, name: &str, value: &[u8]) -> Result<(), AuthError> {
+        let (name, value) = (name.to_owned(), value.to_vec());
+        run(&self.writer, move |c| {
+            c.prepare_cached(
+                "INSERT INTO secrets (name, value, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, created_at = excluded.created_at",
+            )?
+            .execute(params![name, value, crate::now_micros()])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, AuthError> {
+        let name = name.to_owned();
+        run(&self.reader, move |c| {
+            Ok(c.prepare_cached("SELECT value FROM secrets WHERE name = ?1")?.query_row([name], |r| r.get(0)).optional()?)
+        })
+        .await
+    }
+
+    async fn delete_secret(&self, name: &str) -> Result<(), AuthError> {
+        self.delete("DELETE FROM secrets WHERE name = ?1", (name.to_owned(),)).await?;
+        Ok(())
+    }
 }

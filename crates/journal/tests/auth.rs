@@ -21,6 +21,7 @@ plenum_testkit::both_backends!(
     api_tokens_live_until_they_expire_or_are_revoked,
     debug_hides_secrets,
     the_journal_works_beside_the_accounts,
+    secrets_are_kept_replaced_and_deleted,
 );
 
 const NOW: i64 = 1_750_000_000_000_000;
@@ -381,8 +382,8 @@ async fn sqlite_journal_of_schema_version_1_is_upgraded() {
     let j = SqliteJournal::open(&path).unwrap();
     {
         let c = rusqlite::Connection::open(&path).unwrap();
-        assert_eq!(user_version(&c), 2);
-        for table in ["events", "snapshots", "accounts", "sessions", "api_tokens"] {
+        assert_eq!(user_version(&c), 3);
+        for table in ["events", "snapshots", "accounts", "sessions", "api_tokens", "secrets"] {
             assert!(has_table(&c, table), "{table} is missing");
         }
     }
@@ -397,7 +398,23 @@ async fn sqlite_journal_of_schema_version_1_is_upgraded() {
     drop(j);
 
     // A schema newer than this build is refused, and left as it is.
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 3).unwrap();
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 4).unwrap();
     assert!(SqliteJournal::open(&path).is_err());
-    assert_eq!(user_version(&rusqlite::Connection::open(&path).unwrap()), 3);
+    assert_eq!(user_version(&rusqlite::Connection::open(&path).unwrap()), 4);
+}
+
+async fn secrets_are_kept_replaced_and_deleted(db: TestDb) {
+    let j = open(&db).await;
+    assert_eq!(j.secret("poll-key/a/1").await.unwrap(), None);
+    j.put_secret("poll-key/a/1", b"first").await.unwrap();
+    j.put_secret("poll-key/a/2", b"other").await.unwrap();
+    assert_eq!(j.secret("poll-key/a/1").await.unwrap().as_deref(), Some(&b"first"[..]));
+    j.put_secret("poll-key/a/1", b"second").await.unwrap();
+    assert_eq!(j.secret("poll-key/a/1").await.unwrap().as_deref(), Some(&b"second"[..]));
+    j.delete_secret("poll-key/a/1").await.unwrap();
+    j.delete_secret("poll-key/a/1").await.unwrap();
+    assert_eq!(j.secret("poll-key/a/1").await.unwrap(), None);
+    assert_eq!(j.secret("poll-key/a/2").await.unwrap().as_deref(), Some(&b"other"[..]));
+    // Secrets never enter the journal.
+    assert_eq!(j.head().await.unwrap(), 0);
 }

@@ -31,7 +31,10 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -75,14 +78,27 @@ const TOKEN_DAYS: i64 = 30;
 /// Log in and get a bearer token.
 #[utoipa::path(post, path = "/api/v1/tokens", request_body = TokenRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn create_token(State(web): State<Web>, Json(req): Json<TokenRequest>) -> ApiResult<Json<TokenResponse>> {
+pub async fn create_token(
+    State(web): State<Web>,
+    Json(req): Json<TokenRequest>,
+) -> ApiResult<Json<TokenResponse>> {
     let acc = match pages::check_login(&web, &req.username, &req.password).await? {
         LoginOutcome::Ok(acc) => acc,
         LoginOutcome::Wrong => {
-            return Err(Failure::new(StatusCode::UNAUTHORIZED, "login_failed", "the username or password is wrong").json());
+            return Err(Failure::new(
+                StatusCode::UNAUTHORIZED,
+                "login_failed",
+                "the username or password is wrong",
+            )
+            .json());
         }
         LoginOutcome::Locked => {
-            return Err(Failure::new(StatusCode::TOO_MANY_REQUESTS, "locked", "too many failed logins: the account is locked for a while").json());
+            return Err(Failure::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "locked",
+                "too many failed logins: the account is locked for a while",
+            )
+            .json());
         }
     };
     let token = auth::random_token().map_err(|e| Failure::internal(e.to_string()))?;
@@ -108,7 +124,9 @@ pub async fn revoke_token(State(web): State<Web>, headers: axum::http::HeaderMap
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| Failure::bad_request("only a bearer token can be revoked").field("Authorization").json())?;
+        .ok_or_else(|| {
+            Failure::bad_request("only a bearer token can be revoked").field("Authorization").json()
+        })?;
     web.app.journal().delete_api_token(&auth::token_hash(bearer.trim())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -156,7 +174,13 @@ pub async fn change_password(
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(key) => {
             let field = if key == "password.wrong" { "current" } else { "new" };
-            Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "password_rejected", crate::i18n::Lang::En.t(key)).field(field).json())
+            Err(Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "password_rejected",
+                crate::i18n::Lang::En.t(key),
+            )
+            .field(field)
+            .json())
         }
     }
 }
@@ -174,7 +198,10 @@ pub struct AssemblySummary {
 }
 
 fn kind_str(a: &Assembly) -> String {
-    a.kind.and_then(|k| serde_json::to_value(k).ok()).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    a.kind
+        .and_then(|k| serde_json::to_value(k).ok())
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// All assemblies.
@@ -355,10 +382,13 @@ pub async fn member(
 ) -> ApiResult<Json<MemberDetail>> {
     let id = assembly_id(&id)?;
     let a = load(&web, &id)?;
-    let mid = MemberId::parse(member).map_err(|e| Failure::bad_request(e.to_string()).field("member").json())?;
+    let mid =
+        MemberId::parse(member).map_err(|e| Failure::bad_request(e.to_string()).field("member").json())?;
     let m = a.members.get(&mid).ok_or_else(|| Failure::not_found(format!("no member {mid}")).json())?;
     let private = c.is(auth::STAFF) || pages::is_self(&c, &id, &mid);
-    let to_str = |v: serde_json::Result<serde_json::Value>| v.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let to_str = |v: serde_json::Result<serde_json::Value>| {
+        v.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    };
     Ok(Json(MemberDetail {
         id: mid.to_string(),
         name: m.name.clone(),
@@ -368,11 +398,24 @@ pub async fn member(
         ethnicity: m.ethnicity.clone(),
         occupation: m.occupation.clone(),
         status: status_str(m.status),
-        posts: a.posts.iter().filter(|p| p.member == mid).map(|p| to_str(serde_json::to_value(p.post))).collect(),
+        posts: a
+            .posts
+            .iter()
+            .filter(|p| p.member == mid)
+            .map(|p| to_str(serde_json::to_value(p.post)))
+            .collect(),
         birth_year: if private { m.birth_year } else { None },
         phone: if private { m.phone.clone() } else { None },
         biography: m.biography.clone(),
-        history: m.history.iter().map(|h| HistoryItem { on: h.on.to_string(), status: status_str(h.status), reason: h.reason.clone() }).collect(),
+        history: m
+            .history
+            .iter()
+            .map(|h| HistoryItem {
+                on: h.on.to_string(),
+                status: status_str(h.status),
+                reason: h.reason.clone(),
+            })
+            .collect(),
     }))
 }
 
@@ -397,10 +440,14 @@ pub struct AgendaView {
 /// A session's agenda with its live state.
 #[utoipa::path(get, path = "/api/v1/assemblies/{id}/sessions/{session}/agenda", params(("id" = String, Path), ("session" = String, Path, description = "e.g. 15-1")),
     responses((status = 200, body = AgendaView), (status = 404, body = ErrorBody)))]
-pub async fn agenda(State(web): State<Web>, Path((id, session)): Path<(String, String)>) -> ApiResult<Json<AgendaView>> {
+pub async fn agenda(
+    State(web): State<Web>,
+    Path((id, session)): Path<(String, String)>,
+) -> ApiResult<Json<AgendaView>> {
     let id = assembly_id(&id)?;
     let a = load(&web, &id)?;
-    let key = SessionKey::parse(&session).map_err(|e| Failure::bad_request(e.to_string()).field("session").json())?;
+    let key = SessionKey::parse(&session)
+        .map_err(|e| Failure::bad_request(e.to_string()).field("session").json())?;
     let s = a.sessions.get(&key).ok_or_else(|| Failure::not_found(format!("no session {key}")).json())?;
     Ok(Json(AgendaView {
         session: key.to_string(),
@@ -413,7 +460,10 @@ pub async fn agenda(State(web): State<Web>, Path((id, session)): Path<(String, S
                 number: i.number,
                 title: i.title.clone(),
                 title_en: i.title_en.clone(),
-                kind: serde_json::to_value(i.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                kind: serde_json::to_value(i.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
                 state: pages::item_key(i.state).to_owned(),
             })
             .collect(),
@@ -440,7 +490,12 @@ pub struct Receipt {
 
 impl From<plenum_app::Receipt> for Receipt {
     fn from(r: plenum_app::Receipt) -> Self {
-        Receipt { position: r.position, first_version: r.first_version, last_version: r.last_version, replayed: r.replayed }
+        Receipt {
+            position: r.position,
+            first_version: r.first_version,
+            last_version: r.last_version,
+            replayed: r.replayed,
+        }
     }
 }
 
@@ -455,10 +510,15 @@ pub async fn move_item(
     Json(req): Json<MoveRequest>,
 ) -> ApiResult<Json<Receipt>> {
     let id = assembly_id(&id)?;
-    let key = SessionKey::parse(&session).map_err(|e| Failure::bad_request(e.to_string()).field("session").json())?;
-    let to = pages::parse_state(&req.to)
-        .ok_or_else(|| Failure::bad_request("to must be pending, in_progress, done or deferred").field("to").json())?;
-    let r = web.app.execute(&id, &c.actor(), Command::MoveAgendaItem { session: key, item, to }, req.command_id).await?;
+    let key = SessionKey::parse(&session)
+        .map_err(|e| Failure::bad_request(e.to_string()).field("session").json())?;
+    let to = pages::parse_state(&req.to).ok_or_else(|| {
+        Failure::bad_request("to must be pending, in_progress, done or deferred").field("to").json()
+    })?;
+    let r = web
+        .app
+        .execute(&id, &c.actor(), Command::MoveAgendaItem { session: key, item, to }, req.command_id)
+        .await?;
     Ok(Json(r.into()))
 }
 
@@ -483,8 +543,9 @@ pub async fn command(
     Json(req): Json<CommandRequest>,
 ) -> ApiResult<Json<Receipt>> {
     let id = assembly_id(&id)?;
-    let cmd: Command = serde_json::from_value(req.command)
-        .map_err(|e| Failure::bad_request(format!("the command is not valid: {e}")).field("command").json())?;
+    let cmd: Command = serde_json::from_value(req.command).map_err(|e| {
+        Failure::bad_request(format!("the command is not valid: {e}")).field("command").json()
+    })?;
     let r = web.app.execute(&id, &c.actor(), cmd, req.command_id).await?;
     Ok(Json(r.into()))
 }
@@ -531,7 +592,10 @@ pub struct BulkRequest {
 /// one-time passwords are in this answer only.
 #[utoipa::path(post, path = "/api/v1/accounts/bulk", request_body = BulkRequest,
     responses((status = 200, body = [IssuedLogin]), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn bulk_accounts(State(web): State<Web>, Json(req): Json<BulkRequest>) -> ApiResult<Json<Vec<IssuedLogin>>> {
+pub async fn bulk_accounts(
+    State(web): State<Web>,
+    Json(req): Json<BulkRequest>,
+) -> ApiResult<Json<Vec<IssuedLogin>>> {
     let id = assembly_id(&req.assembly).map_err(|e| ApiError(e.0.field("assembly")))?;
     Ok(Json(pages::issue_member_accounts(&web, &id).await?))
 }

@@ -23,8 +23,15 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] =
-        [Role::Admin, Role::Secretariat, Role::Presidium, Role::Deputy, Role::CppccMember, Role::Officer, Role::Public];
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::Secretariat,
+        Role::Presidium,
+        Role::Deputy,
+        Role::CppccMember,
+        Role::Officer,
+        Role::Public,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

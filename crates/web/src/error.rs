@@ -34,7 +34,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, body: ErrorBody { code, message: message.into(), field: None, rule: None, source: None } }
+        Self {
+            status,
+            body: ErrorBody { code, message: message.into(), field: None, rule: None, source: None },
+        }
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
         self.body.field = Some(field.into());
@@ -79,7 +82,9 @@ impl From<AppError> for Failure {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Rule(r) => r.into(),
-            AppError::Unavailable => Failure::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()),
+            AppError::Unavailable => {
+                Failure::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string())
+            }
             other => {
                 tracing::error!("{other}");
                 Failure::internal(other.to_string())

@@ -79,7 +79,12 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
         r(g.clone(), "/assemblies/{id}/members", Public, get(pages::members)),
         r(g.clone(), "/assemblies/{id}/members/{member}", Public, get(pages::member)),
         r(g.clone(), "/assemblies/{id}/sessions/{session}/agenda", Public, get(pages::agenda)),
-        r(p.clone(), "/assemblies/{id}/sessions/{session}/agenda/{item}", Roles(CHAIR), post(pages::move_item)),
+        r(
+            p.clone(),
+            "/assemblies/{id}/sessions/{session}/agenda/{item}",
+            Roles(CHAIR),
+            post(pages::move_item),
+        ),
         r(g.clone(), "/accounts", Roles(STAFF), get(pages::accounts)),
         r(p.clone(), "/accounts/bulk", Roles(STAFF), post(pages::bulk_accounts)),
         // Live updates.
@@ -99,7 +104,12 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
         r(g.clone(), "/api/v1/assemblies/{id}/members", Public, get(api::members)),
         r(g.clone(), "/api/v1/assemblies/{id}/members/{member}", Public, get(api::member)),
         r(g.clone(), "/api/v1/assemblies/{id}/sessions/{session}/agenda", Public, get(api::agenda)),
-        r(p.clone(), "/api/v1/assemblies/{id}/sessions/{session}/agenda/{item}", Roles(CHAIR), post(api::move_item)),
+        r(
+            p.clone(),
+            "/api/v1/assemblies/{id}/sessions/{session}/agenda/{item}",
+            Roles(CHAIR),
+            post(api::move_item),
+        ),
         r(p.clone(), "/api/v1/assemblies/{id}/commands", Roles(STAFF), post(api::command)),
         r(g.clone(), "/api/v1/accounts", Roles(STAFF), get(api::accounts)),
         r(p.clone(), "/api/v1/accounts/bulk", Roles(STAFF), post(api::bulk_accounts)),
@@ -174,12 +184,14 @@ const MAX_FORM: usize = 1 << 20;
 async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
     let lang = request_lang(req.headers());
     let is_api = req.uri().path().starts_with("/api/");
-    let fail = |f: Failure| if is_api { f.json().into_response() } else { PageError(f, lang).into_response() };
+    let fail =
+        |f: Failure| if is_api { f.json().into_response() } else { PageError(f, lang).into_response() };
     let Some(path) = matched.as_ref().map(MatchedPath::as_str) else {
         return fail(Failure::not_found(lang.t("error.not_found")));
     };
     let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
-    let Some(access) = web.access.iter().find(|((m, p), _)| *m == method && *p == path).map(|(_, a)| *a) else {
+    let Some(access) = web.access.iter().find(|((m, p), _)| *m == method && *p == path).map(|(_, a)| *a)
+    else {
         // Fail closed: a route without an access rule is never served.
         return fail(Failure::forbidden());
     };
@@ -235,7 +247,10 @@ async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Reques
 
     // A first login with a one-time password goes to the password form first.
     if let Some(a) = &caller.account {
-        if a.must_change_password && !by_token && !matches!(path, "/account/password" | "/logout" | "/static/{file}") {
+        if a.must_change_password
+            && !by_token
+            && !matches!(path, "/account/password" | "/logout" | "/static/{file}")
+        {
             return Redirect::to("/account/password").into_response();
         }
     }
@@ -250,7 +265,13 @@ async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Reques
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, MAX_FORM).await {
             Ok(b) => b,
-            Err(_) => return fail(Failure::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request is too large")),
+            Err(_) => {
+                return fail(Failure::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "the request is too large",
+                ));
+            }
         };
         let presented = parts
             .headers

@@ -38,7 +38,9 @@ pub async fn count(State(web): State<Web>, req: Request, next: Next) -> Response
 /// 200 when the journal answers, 503 otherwise.
 pub async fn health(State(web): State<Web>) -> Response {
     match web.app.journal().head().await {
-        Ok(head) => (StatusCode::OK, format!("ok head={head} projected={}\n", web.app.position())).into_response(),
+        Ok(head) => {
+            (StatusCode::OK, format!("ok head={head} projected={}\n", web.app.position())).into_response()
+        }
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("journal unavailable: {e}\n")).into_response(),
     }
 }
@@ -66,9 +68,21 @@ pub async fn metrics(State(web): State<Web>) -> Response {
         );
     }
     put("plenum_live_clients", "gauge", "Open live-update streams.", m.live_clients.load(Relaxed), "");
-    put("plenum_live_events_sent_total", "counter", "Events sent to live streams.", m.live_events_sent.load(Relaxed), "");
+    put(
+        "plenum_live_events_sent_total",
+        "counter",
+        "Events sent to live streams.",
+        m.live_events_sent.load(Relaxed),
+        "",
+    );
     put("plenum_logins_failed_total", "counter", "Failed logins.", m.logins_failed.load(Relaxed), "");
-    put("plenum_projection_position", "gauge", "Journal position the read side has applied.", web.app.position(), "");
+    put(
+        "plenum_projection_position",
+        "gauge",
+        "Journal position the read side has applied.",
+        web.app.position(),
+        "",
+    );
     let assemblies = web.app.read_all(|p| p.assemblies.len() as u64);
     put("plenum_assemblies", "gauge", "Assemblies in the journal.", assemblies, "");
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s).into_response()

@@ -64,7 +64,9 @@ fn assembly_id(c: &Caller, id: &str) -> Result<AssemblyId, PageError> {
 }
 
 fn load(web: &Web, c: &Caller, id: &AssemblyId) -> Result<Assembly, PageError> {
-    web.app.read(id, Assembly::clone).ok_or_else(|| PageError(Failure::not_found(c.lang.t("error.not_found")), c.lang))
+    web.app
+        .read(id, Assembly::clone)
+        .ok_or_else(|| PageError(Failure::not_found(c.lang.t("error.not_found")), c.lang))
 }
 
 pub fn gender_label(g: Gender, lang: Lang) -> &'static str {
@@ -200,7 +202,11 @@ pub async fn home(State(web): State<Web>, Extension(c): Extension<Caller>) -> Pa
         })?
     });
     let page = HomePage {
-        chrome: Chrome::new(&c, c.lang.t(if c.account.is_some() { "home.dashboard" } else { "home.public_title" }), "/"),
+        chrome: Chrome::new(
+            &c,
+            c.lang.t(if c.account.is_some() { "home.dashboard" } else { "home.public_title" }),
+            "/",
+        ),
         assemblies: assembly_cards(&web, c.lang),
         me,
         officer: c.role == Role::Officer,
@@ -291,7 +297,11 @@ pub async fn check_login(web: &Web, username: &str, password: &str) -> Result<Lo
     }
 }
 
-pub async fn login(State(web): State<Web>, Extension(c): Extension<Caller>, Form(f): Form<LoginForm>) -> PageResult {
+pub async fn login(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<LoginForm>,
+) -> PageResult {
     let next = safe_next(f.next.as_deref());
     let outcome = check_login(&web, &f.username, &f.password).await.map_err(fail(&c))?;
     let acc = match outcome {
@@ -325,19 +335,30 @@ pub async fn login(State(web): State<Web>, Extension(c): Extension<Caller>, Form
         .map_err(|e| PageError(e.into(), c.lang))?;
     let target = if acc.must_change_password { "/account/password".to_owned() } else { next };
     let mut res = Redirect::to(&target).into_response();
-    let cookie = auth::set_cookie(SESSION_COOKIE, &token, Some(auth::SESSION_HOURS * 3600), web.config.secure_cookies);
+    let cookie =
+        auth::set_cookie(SESSION_COOKIE, &token, Some(auth::SESSION_HOURS * 3600), web.config.secure_cookies);
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
 }
 
-pub async fn logout(State(web): State<Web>, Extension(c): Extension<Caller>, headers: axum::http::HeaderMap) -> PageResult {
+pub async fn logout(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    headers: axum::http::HeaderMap,
+) -> PageResult {
     if let Some(token) = auth::cookie(&headers, SESSION_COOKIE) {
-        web.app.journal().delete_session(&auth::token_hash(&token)).await.map_err(|e| PageError(e.into(), c.lang))?;
+        web.app
+            .journal()
+            .delete_session(&auth::token_hash(&token))
+            .await
+            .map_err(|e| PageError(e.into(), c.lang))?;
     }
     let mut res = Redirect::to("/").into_response();
-    if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(SESSION_COOKIE, "", Some(0), web.config.secure_cookies)) {
+    if let Ok(v) =
+        HeaderValue::from_str(&auth::set_cookie(SESSION_COOKIE, "", Some(0), web.config.secure_cookies))
+    {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
@@ -370,14 +391,23 @@ pub struct PasswordForm {
 }
 
 /// Why a password change was refused: a translation key.
-pub async fn set_new_password(web: &Web, c: &Caller, current: &str, new: &str) -> Result<Result<(), &'static str>, Failure> {
+pub async fn set_new_password(
+    web: &Web,
+    c: &Caller,
+    current: &str,
+    new: &str,
+) -> Result<Result<(), &'static str>, Failure> {
     let Some(acc) = &c.account else { return Err(Failure::unauthorized()) };
     if new.chars().count() < 10 {
         return Ok(Err("password.too_short"));
     }
     let (hash, cur, new_pw) = (acc.password_hash.clone(), current.to_owned(), new.to_owned());
     let hashed = tokio::task::spawn_blocking(move || {
-        if auth::verify_password(&cur, &hash) { auth::hash_password(&new_pw, false).map(Some) } else { Ok(None) }
+        if auth::verify_password(&cur, &hash) {
+            auth::hash_password(&new_pw, false).map(Some)
+        } else {
+            Ok(None)
+        }
     })
     .await
     .map_err(|e| Failure::internal(e.to_string()))?
@@ -477,13 +507,27 @@ pub fn groups(a: &Assembly, lang: Lang, selected: Option<&str>) -> Vec<Named> {
         .collect()
 }
 
-pub async fn assembly(State(web): State<Web>, Extension(c): Extension<Caller>, Path(id): Path<String>) -> PageResult {
+pub async fn assembly(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> PageResult {
     let id = assembly_id(&c, &id)?;
     let a = load(&web, &c, &id)?;
     let lang = c.lang;
     let page = AssemblyPage {
         chrome: Chrome::new(&c, lang.pick(&a.name, &a.name_en), &format!("/assemblies/{id}")),
-        terms: a.terms.values().map(|t| format!("{} ({})", lang.t("assembly.term_n").replace("{n}", &t.number.to_string()), t.starts_on)).collect(),
+        terms: a
+            .terms
+            .values()
+            .map(|t| {
+                format!(
+                    "{} ({})",
+                    lang.t("assembly.term_n").replace("{n}", &t.number.to_string()),
+                    t.starts_on
+                )
+            })
+            .collect(),
         sessions: a
             .sessions
             .values()
@@ -618,11 +662,14 @@ pub async fn member(
     let id = assembly_id(&c, &id)?;
     let a = load(&web, &c, &id)?;
     let lang = c.lang;
-    let mid = MemberId::parse(member).map_err(|_| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
-    let m = a.members.get(&mid).ok_or_else(|| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
+    let mid = MemberId::parse(member)
+        .map_err(|_| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
+    let m =
+        a.members.get(&mid).ok_or_else(|| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
     // Contact details and birth year are for the secretariat and the member only.
     let private = c.is(STAFF) || is_self(&c, &id, &mid);
-    let mut posts: Vec<&'static str> = a.posts.iter().filter(|p| p.member == mid).map(|p| post_label(p.post, lang)).collect();
+    let mut posts: Vec<&'static str> =
+        a.posts.iter().filter(|p| p.member == mid).map(|p| post_label(p.post, lang)).collect();
     posts.dedup();
     let view = MemberView {
         name: m.name.clone(),
@@ -637,7 +684,11 @@ pub async fn member(
         posts: posts.join("、"),
         phone: if private { m.phone.clone() } else { None },
         biography: m.biography.clone(),
-        history: m.history.iter().map(|h| (h.on.to_string(), status_label(h.status, lang), h.reason.clone())).collect(),
+        history: m
+            .history
+            .iter()
+            .map(|h| (h.on.to_string(), status_label(h.status, lang), h.reason.clone()))
+            .collect(),
     };
     let page = MemberPage {
         chrome: Chrome::new(&c, m.name.clone(), &format!("/assemblies/{id}/members/{mid}")),
@@ -718,8 +769,10 @@ pub async fn agenda(
     let id = assembly_id(&c, &id)?;
     let a = load(&web, &c, &id)?;
     let lang = c.lang;
-    let key = SessionKey::parse(&session).map_err(|_| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
-    let s = a.sessions.get(&key).ok_or_else(|| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
+    let key = SessionKey::parse(&session)
+        .map_err(|_| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
+    let s =
+        a.sessions.get(&key).ok_or_else(|| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
     let can_move = c.is(auth::CHAIR) && s.agenda_adopted && !s.closed;
     let items: Vec<ItemRow> = s
         .agenda
@@ -736,7 +789,14 @@ pub async fn agenda(
     let mut chrome = Chrome::new(&c, lang.t("agenda.title"), &path);
     chrome.live = Some(id.to_string());
     if pq.partial == Some(1) {
-        let page = AgendaPartial { chrome, a: card(&id, &a, lang), session_key: key.to_string(), adopted: s.agenda_adopted, can_move, items };
+        let page = AgendaPartial {
+            chrome,
+            a: card(&id, &a, lang),
+            session_key: key.to_string(),
+            adopted: s.agenda_adopted,
+            can_move,
+            items,
+        };
         return render(&page, lang);
     }
     let page = AgendaPage {
@@ -764,8 +824,10 @@ pub async fn move_item(
 ) -> PageResult {
     let lang = c.lang;
     let id = assembly_id(&c, &id)?;
-    let key = SessionKey::parse(&session).map_err(|e| PageError(Failure::bad_request(e.to_string()).field("session"), lang))?;
-    let to = parse_state(&f.to).ok_or_else(|| PageError(Failure::bad_request("unknown state").field("to"), lang))?;
+    let key = SessionKey::parse(&session)
+        .map_err(|e| PageError(Failure::bad_request(e.to_string()).field("session"), lang))?;
+    let to = parse_state(&f.to)
+        .ok_or_else(|| PageError(Failure::bad_request("unknown state").field("to"), lang))?;
     web.app
         .execute(&id, &c.actor(), Command::MoveAgendaItem { session: key, item, to }, None)
         .await
@@ -789,7 +851,10 @@ pub async fn accounts(State(web): State<Web>, Extension(c): Extension<Caller>) -
     let page = AccountsPage {
         chrome: Chrome::new(&c, lang.t("accounts.title"), "/accounts"),
         assemblies: web.app.read_all(|p| {
-            p.assemblies.iter().map(|(id, v)| (id.to_string(), lang.pick(&v.state.name, &v.state.name_en).to_owned())).collect()
+            p.assemblies
+                .iter()
+                .map(|(id, v)| (id.to_string(), lang.pick(&v.state.name, &v.state.name_en).to_owned()))
+                .collect()
         }),
         rows: list
             .into_iter()
@@ -816,7 +881,10 @@ pub struct IssuedLogin {
 /// Creates accounts for every seated member without one; returns their one-time
 /// passwords (never stored, only their hashes).
 pub async fn issue_member_accounts(web: &Web, assembly: &AssemblyId) -> Result<Vec<IssuedLogin>, Failure> {
-    let a = web.app.read(assembly, Assembly::clone).ok_or_else(|| Failure::not_found(format!("no assembly {assembly}")).field("assembly"))?;
+    let a = web
+        .app
+        .read(assembly, Assembly::clone)
+        .ok_or_else(|| Failure::not_found(format!("no assembly {assembly}")).field("assembly"))?;
     let role = match a.kind {
         Some(plenum_domain::BodyKind::CppccCommittee) => Role::CppccMember,
         _ => Role::Deputy,
@@ -870,17 +938,31 @@ pub fn logins_csv(issued: &[IssuedLogin]) -> String {
     let mut s = String::from("\u{feff}username,name,group,initial_password\n");
     for l in issued {
         let q = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
-        s.push_str(&format!("{},{},{},{}\n", q(&l.username), q(&l.display_name), q(&l.group), q(&l.password)));
+        s.push_str(&format!(
+            "{},{},{},{}\n",
+            q(&l.username),
+            q(&l.display_name),
+            q(&l.group),
+            q(&l.password)
+        ));
     }
     s
 }
 
-pub async fn bulk_accounts(State(web): State<Web>, Extension(c): Extension<Caller>, Form(f): Form<BulkForm>) -> PageResult {
+pub async fn bulk_accounts(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<BulkForm>,
+) -> PageResult {
     let lang = c.lang;
-    let id = AssemblyId::parse(f.assembly).map_err(|e| PageError(Failure::bad_request(e.to_string()).field("assembly"), lang))?;
+    let id = AssemblyId::parse(f.assembly)
+        .map_err(|e| PageError(Failure::bad_request(e.to_string()).field("assembly"), lang))?;
     let issued = issue_member_accounts(&web, &id).await.map_err(|e| PageError(e, lang))?;
     if issued.is_empty() {
-        return Err(PageError(Failure::new(StatusCode::CONFLICT, "nothing_to_do", lang.t("accounts.none_created")), lang));
+        return Err(PageError(
+            Failure::new(StatusCode::CONFLICT, "nothing_to_do", lang.t("accounts.none_created")),
+            lang,
+        ));
     }
     Ok((
         [

@@ -1,0 +1,164 @@
+//! Running polls: opening (with a fresh election key for secret polls), casting
+//! (encrypting secret ballots before they reach the writer), closing (decrypting only
+//! the sum, with a proof, then destroying the key), and closing on a timer.
+
+use crate::{App, AppError, Receipt};
+use chrono::{DateTime, Utc};
+use plenum_domain::{
+    AssemblyId, Choice, Command, Disclosure, MeetingId, MemberId, PollState, PollSubject, ResolutionRule,
+    SealedTally, VoteMode,
+};
+use plenum_domain::sealed;
+use plenum_journal::AuthStore;
+
+/// What the secretariat fills in to open a poll.
+#[derive(Debug, Clone)]
+pub struct PollRequest {
+    pub meeting: MeetingId,
+    pub subject: PollSubject,
+    pub title: String,
+    pub title_en: String,
+    pub rule: ResolutionRule,
+    pub mode: VoteMode,
+    pub disclosure: Disclosure,
+    /// Close automatically after this long.
+    pub duration: Option<chrono::Duration>,
+}
+
+fn key_name(public_key: &str) -> String {
+    format!("poll-key/{public_key}")
+}
+
+impl App {
+    /// Opens a poll. A secret poll gets a fresh key pair: the public key goes into
+    /// the journal, the secret key into the secrets table until the close.
+    pub async fn open_poll(&self, assembly: &AssemblyId, actor: &str, req: PollRequest) -> Result<(u32, Receipt), AppError> {
+        let at = Utc::now();
+        let public_key = if req.mode == VoteMode::Secret {
+            let (public, secret) = sealed::new_key().map_err(AppError::Internal)?;
+            self.journal()
+                .put_secret(&key_name(&public), secret.as_bytes())
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Some(public)
+        } else {
+            None
+        };
+        let closes_at = req.duration.map(|d| at + d);
+        let command = Command::OpenPoll {
+            meeting: req.meeting,
+            subject: req.subject,
+            title: req.title,
+            title_en: req.title_en,
+            rule: req.rule,
+            mode: req.mode,
+            disclosure: req.disclosure,
+            at,
+            closes_at,
+            public_key: public_key.clone(),
+        };
+        let receipt = match self.execute(assembly, actor, command, None).await {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(pk) = public_key {
+                    let _ = self.journal().delete_secret(&key_name(&pk)).await;
+                }
+                return Err(e);
+            }
+        };
+        let number = self
+            .read(assembly, |a| a.polls.keys().last().copied())
+            .flatten()
+            .ok_or_else(|| AppError::Internal("the poll vanished".into()))?;
+        if let Some(c) = closes_at {
+            self.close_at(assembly.clone(), number, c);
+        }
+        Ok((number, receipt))
+    }
+
+    /// Casts a member's vote: a named vote as it is, a secret one encrypted first.
+    pub async fn vote(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        poll: u32,
+        member: MemberId,
+        choice: Choice,
+        command_id: Option<String>,
+    ) -> Result<Receipt, AppError> {
+        let at = Utc::now();
+        let info = self.read(assembly, |a| a.polls.get(&poll).map(|p| (p.mode, p.public_key.clone()))).flatten();
+        let command = match info {
+            Some((VoteMode::Secret, Some(pk))) => {
+                let ballot = sealed::encrypt(&pk, choice).map_err(AppError::Internal)?;
+                Command::CastSealedBallot { poll, member, ballot, at }
+            }
+            // Anything else (unknown poll, show of hands...) goes to the rules, which
+            // name the problem.
+            _ => Command::CastVote { poll, member, choice, at },
+        };
+        self.execute(assembly, actor, command, command_id).await
+    }
+
+    /// Closes a poll. For a secret poll, decrypts the sum of the ballots with a
+    /// proof, then destroys the key: no single ballot can be decrypted afterwards.
+    pub async fn close_poll(&self, assembly: &AssemblyId, actor: &str, poll: u32) -> Result<Receipt, AppError> {
+        let info = self
+            .read(assembly, |a| a.polls.get(&poll).map(|p| (p.mode, p.public_key.clone(), p.sealed.clone())))
+            .flatten();
+        let mut key_to_delete = None;
+        let decryption = match info {
+            Some((VoteMode::Secret, Some(pk), ballots)) => {
+                key_to_delete = Some(key_name(&pk));
+                let secret = self
+                    .journal()
+                    .secret(&key_name(&pk))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .ok_or_else(|| AppError::Internal("the key of this secret poll is gone".into()))?;
+                let secret = String::from_utf8(secret).map_err(|e| AppError::Internal(e.to_string()))?;
+                let (totals, proof) = tokio::task::spawn_blocking(move || sealed::decrypt_sum(&pk, &secret, &ballots))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .map_err(AppError::Internal)?;
+                Some(SealedTally { totals, proof })
+            }
+            _ => None,
+        };
+        let r = self.execute(assembly, actor, Command::ClosePoll { poll, at: Utc::now(), decryption }, None).await?;
+        if let Some(name) = key_to_delete {
+            self.journal().delete_secret(&name).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        }
+        Ok(r)
+    }
+
+    /// Closes the poll at `at` unless someone closed it first.
+    pub(crate) fn close_at(&self, assembly: AssemblyId, poll: u32, at: DateTime<Utc>) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            let wait = (at - Utc::now()).to_std().unwrap_or_default();
+            tokio::time::sleep(wait).await;
+            let open = app.read(&assembly, |a| a.polls.get(&poll).is_some_and(|p| p.state == PollState::Open));
+            if open == Some(true) {
+                if let Err(e) = app.close_poll(&assembly, "timer", poll).await {
+                    tracing::warn!("closing poll {poll} of {assembly} on its timer failed: {e}");
+                }
+            }
+        });
+    }
+
+    /// Starts the timers of open polls (after a restart).
+    pub(crate) fn resume_timers(&self) {
+        let timed: Vec<(AssemblyId, u32, DateTime<Utc>)> = self.read_all(|p| {
+            p.assemblies
+                .iter()
+                .flat_map(|(id, v)| {
+                    v.state.polls.values().filter(|p| p.state == PollState::Open).filter_map(move |p| p.closes_at.map(|c| (id.clone(), p.number, c)))
+                })
+                .collect()
+        });
+        for (id, poll, at) in timed {
+            self.close_at(id, poll, at);
+        }
+    }
+}
