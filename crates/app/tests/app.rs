@@ -190,13 +190,7 @@ async fn the_live_stream_carries_committed_events_in_order(db: TestDb) {
     assert_eq!(kinds, ["AssemblyFounded", "TermBegan", "GroupFormed", "MemberRegistered", "MemberRegistered"]);
 }
 
-plenum_testkit::both_backends!(
-    commands_are_checked_and_recorded,
-    concurrent_commands_are_group_committed,
-    a_retried_command_returns_its_first_receipt,
-    start_up_rebuilds_from_snapshot_and_journal,
-    the_live_stream_carries_committed_events_in_order,
-);
+
 
 // ---- compatibility with old journals -----------------------------------------------
 
@@ -315,3 +309,241 @@ async fn fixture_journal_still_loads() {
         .unwrap();
     assert!(r.replayed);
 }
+
+// ---- votes: exactly once, and secret ----------------------------------------------
+
+/// A senate of `n` members in plenary, all checked in, with the agenda adopted.
+async fn senate_in_plenary(app: &App, n: usize) -> MeetingId {
+    use chrono::TimeZone;
+    senate(app, n).await;
+    let plenary = MeetingId::parse("plenary-1").unwrap();
+    let s = SessionKey::new(1, 1);
+    let cmds = vec![
+        Command::ConveneSession { session: s, title: "全会".into(), title_en: "Plenary session".into(), opens_on: date() },
+        Command::ScheduleMeeting {
+            meeting: plenary.clone(),
+            session: s,
+            kind: MeetingKind::Plenary,
+            group: None,
+            title: "全体会议".into(),
+            title_en: "Plenary".into(),
+            starts_at: chrono::Utc.with_ymd_and_hms(2022, 1, 1, 1, 0, 0).unwrap(),
+        },
+        Command::ProposeAgendaItem { session: s, title: "预算".into(), title_en: "Budget".into(), kind: ItemKind::Resolution },
+        Command::OpenMeeting { meeting: plenary.clone() },
+        Command::AdoptAgenda { meeting: plenary.clone() },
+        Command::CheckInMany {
+            meeting: plenary.clone(),
+            members: (1..=n).map(|i| MemberId::parse(format!("m-{i:04}")).unwrap()).collect(),
+        },
+    ];
+    for c in cmds {
+        app.execute(&aid(), "secretariat", c, None).await.unwrap();
+    }
+    plenary
+}
+
+fn poll_request(meeting: &MeetingId, mode: VoteMode) -> plenum_app::polls::PollRequest {
+    plenum_app::polls::PollRequest {
+        meeting: meeting.clone(),
+        subject: PollSubject::Item(1),
+        title: "预算决议".into(),
+        title_en: "Budget resolution".into(),
+        rule: ResolutionRule::preset("roberts-rules").unwrap(),
+        mode,
+        disclosure: Disclosure::Counts,
+        duration: None,
+    }
+}
+
+fn m(i: usize) -> MemberId {
+    MemberId::parse(format!("m-{i:04}")).unwrap()
+}
+
+async fn ballots_are_counted_exactly_once_under_a_storm_and_a_racing_close(db: TestDb) {
+    const N: usize = 500;
+    let app = open(&db).await;
+    let plenary = senate_in_plenary(&app, N).await;
+    let (poll, _) = app.open_poll(&aid(), "secretariat", poll_request(&plenary, VoteMode::Named)).await.unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 1..=N {
+        let a = app.clone();
+        tasks.spawn(async move {
+            let choice = Choice::ALL[i % 3];
+            let key = format!("ballot-{i}");
+            let first = a.vote(&aid(), "deputy", poll, m(i), choice, Some(key.clone())).await;
+            // A client that lost the answer retries with the same key...
+            let retry = a.vote(&aid(), "deputy", poll, m(i), choice, Some(key)).await;
+            // ...and a confused one tries to vote again differently.
+            let second = a.vote(&aid(), "deputy", poll, m(i), Choice::ALL[(i + 1) % 3], Some(format!("again-{i}"))).await;
+            (i, choice, first, retry, second)
+        });
+        if i == N / 2 {
+            // The chair closes the poll in the middle of the storm.
+            let app = app.clone();
+            tasks.spawn(async move {
+                let r = app.close_poll(&aid(), "chair", poll).await;
+                (0, Choice::Yes, r, Err(AppError::Unavailable), Err(AppError::Unavailable))
+            });
+        }
+    }
+    let mut acked = std::collections::BTreeMap::new();
+    let mut close_position = None;
+    while let Some(r) = tasks.join_next().await {
+        let (i, choice, first, retry, second) = r.unwrap();
+        if i == 0 {
+            close_position = Some(first.unwrap().position);
+            continue;
+        }
+        match first {
+            Ok(receipt) => {
+                acked.insert(i, (choice, receipt.position));
+                // The retry returns the same receipt.
+                let retry = retry.unwrap();
+                assert!(retry.replayed, "member {i}: a retry must be answered from the first receipt");
+                assert_eq!(retry.position, receipt.position);
+                // A different second ballot is refused by name.
+                match second {
+                    Err(AppError::Rule(e)) => assert!(matches!(e.rule, "poll.already_voted" | "poll.closed"), "{e}"),
+                    other => panic!("member {i}: a second ballot was accepted: {other:?}"),
+                }
+            }
+            Err(AppError::Rule(e)) => assert_eq!(e.rule, "poll.closed", "member {i}: {e}"),
+            Err(e) => panic!("member {i}: {e}"),
+        }
+    }
+    let close_position = close_position.unwrap();
+    // No acknowledged ballot was recorded after the close.
+    assert!(acked.values().all(|(_, p)| *p < close_position));
+    let result = app.read(&aid(), |a| a.polls[&poll].result.clone()).unwrap().unwrap();
+    let count = |c: Choice| acked.values().filter(|(x, _)| *x == c).count() as u32;
+    assert_eq!(
+        (result.totals.yes, result.totals.no, result.totals.abstain),
+        (count(Choice::Yes), count(Choice::No), count(Choice::Abstain)),
+        "every acknowledged ballot counted exactly once"
+    );
+    // And the journal agrees: one VoteCast per acknowledged ballot.
+    let events = app.journal().read_stream("council", 0).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind == "VoteCast").count(), acked.len());
+}
+
+/// Every string in the database: the journal's payloads, the snapshots (decoded),
+/// and every other table.
+async fn everything_stored(db: &TestDb, app: &App) -> Vec<String> {
+    let mut out: Vec<String> = app.journal().read_all(0, 1_000_000).await.unwrap().into_iter().map(|e| e.payload).collect();
+    app.snapshot().await.unwrap();
+    let snap = app.journal().load_snapshot(plenum_app::SNAPSHOT_NAME).await.unwrap().unwrap();
+    let value: ciborium::Value = ciborium::from_reader(&snap.data[..]).unwrap();
+    // Debug, not JSON: the snapshot's maps have non-string keys.
+    out.push(format!("{value:?}"));
+    match db.sqlite_path() {
+        Some(path) => {
+            let c = rusqlite::Connection::open(path).unwrap();
+            let mut tables = c.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").unwrap();
+            let names: Vec<String> = tables.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+            for t in names {
+                let mut q = c.prepare(&format!("SELECT * FROM {t}")).unwrap();
+                let cols = q.column_count();
+                let rows = q
+                    .query_map([], |r| {
+                        Ok((0..cols)
+                            .map(|i| match r.get_ref(i).unwrap() {
+                                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                                rusqlite::types::ValueRef::Blob(b) => String::from_utf8_lossy(b).into_owned(),
+                                other => format!("{other:?}"),
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\u{1}"))
+                    })
+                    .unwrap();
+                out.extend(rows.map(Result::unwrap));
+            }
+        }
+        None => {
+            let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(conn);
+            let tables = client
+                .query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()", &[])
+                .await
+                .unwrap();
+            for t in tables {
+                let name: String = t.get(0);
+                for row in client.query(&format!("SELECT row_to_json(x)::text FROM {name} x"), &[]).await.unwrap() {
+                    out.push(row.get(0));
+                }
+            }
+        }
+    }
+    out
+}
+
+async fn a_secret_ballot_is_never_stored_as_who_chose_what(db: TestDb) {
+    let app = open(&db).await;
+    let plenary = senate_in_plenary(&app, 12).await;
+    let (poll, _) = app.open_poll(&aid(), "secretariat", poll_request(&plenary, VoteMode::Secret)).await.unwrap();
+    let choices: Vec<Choice> = (1..=12).map(|i| if i % 4 == 0 { Choice::No } else { Choice::Yes }).collect();
+    for (i, c) in choices.iter().enumerate() {
+        app.vote(&aid(), "deputy", poll, m(i + 1), *c, None).await.unwrap();
+    }
+    // While open: only turnout, and the key exists outside the journal.
+    let p = app.read(&aid(), |a| a.polls[&poll].clone()).unwrap();
+    assert_eq!(p.turnout(), 12);
+    assert!(p.ballots.values().all(Option::is_none));
+    app.close_poll(&aid(), "chair", poll).await.unwrap();
+    let result = app.read(&aid(), |a| a.polls[&poll].result.clone()).unwrap().unwrap();
+    assert_eq!((result.totals.yes, result.totals.no), (9, 3));
+    // Scan everything stored: no record holds a voter of the secret poll together
+    // with a choice; the key is gone.
+    let stored = everything_stored(&db, &app).await;
+    // A choice appears as a value: `:"yes"` in JSON, `, Text("yes"))` in the decoded
+    // snapshot (field names such as the totals' `yes` are keys, not choices).
+    let choice_values = [
+        ":\"yes\"", ":\"no\"", ":\"abstain\"", "\"choice\"",
+        ", Text(\"yes\"))", ", Text(\"no\"))", ", Text(\"abstain\"))", "Text(\"choice\")",
+    ];
+    for (i, _) in choices.iter().enumerate() {
+        let voter = format!("m-{:04}", i + 1);
+        for record in stored.iter().filter(|r| r.contains(&voter)) {
+            for w in choice_values {
+                assert!(!record.contains(w), "a record links {voter} to a choice ({w}): {record:.300}");
+            }
+        }
+    }
+    let p = app.read(&aid(), |a| a.polls[&poll].clone()).unwrap();
+    let snapshot_poll = serde_json::to_string(&p).unwrap();
+    for w in ["\"yes\"", "\"no\"", "\"abstain\""] {
+        assert!(!snapshot_poll.contains(&format!(":{w}")), "{snapshot_poll:.300}");
+    }
+    assert!(!stored.iter().any(|r| r.starts_with("poll-key/")), "the poll's key was not destroyed");
+    // The scan does find such a link where one exists: a named vote.
+    let (named, _) = app.open_poll(&aid(), "secretariat", poll_request(&plenary, VoteMode::Named)).await.unwrap();
+    app.vote(&aid(), "deputy", named, m(1), Choice::Yes, None).await.unwrap();
+    let stored = everything_stored(&db, &app).await;
+    assert!(stored.iter().any(|r| r.contains("m-0001") && choice_values.iter().any(|w| r.contains(w))));
+}
+
+async fn a_timed_poll_closes_itself(db: TestDb) {
+    let app = open(&db).await;
+    let plenary = senate_in_plenary(&app, 5).await;
+    let mut req = poll_request(&plenary, VoteMode::Named);
+    req.duration = Some(chrono::Duration::milliseconds(400));
+    let (poll, _) = app.open_poll(&aid(), "secretariat", req).await.unwrap();
+    app.vote(&aid(), "deputy", poll, m(1), Choice::Yes, None).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let p = app.read(&aid(), |a| a.polls[&poll].clone()).unwrap();
+    assert_eq!(p.state, PollState::Closed);
+    assert_eq!(p.result.unwrap().totals.yes, 1);
+    let late = app.vote(&aid(), "deputy", poll, m(2), Choice::Yes, None).await;
+    assert!(matches!(late, Err(AppError::Rule(ref e)) if e.rule == "poll.closed"), "{late:?}");
+}
+
+plenum_testkit::both_backends!(
+    commands_are_checked_and_recorded,
+    concurrent_commands_are_group_committed,
+    a_retried_command_returns_its_first_receipt,
+    start_up_rebuilds_from_snapshot_and_journal,
+    the_live_stream_carries_committed_events_in_order,
+    ballots_are_counted_exactly_once_under_a_storm_and_a_racing_close,
+    a_secret_ballot_is_never_stored_as_who_chose_what,
+    a_timed_poll_closes_itself,
+);
