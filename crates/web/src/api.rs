@@ -515,6 +515,9 @@ pub async fn move_item(
     let to = pages::parse_state(&req.to).ok_or_else(|| {
         Failure::bad_request("to must be pending, in_progress, done or deferred").field("to").json()
     })?;
+    if !c.serves(id.as_str()) {
+        return Err(Failure::forbidden().json());
+    }
     let r = web
         .app
         .execute(&id, &c.actor(), Command::MoveAgendaItem { session: key, item, to }, req.command_id)

@@ -111,6 +111,16 @@ impl Caller {
     pub fn is(&self, roles: &[Role]) -> bool {
         roles.contains(&self.role)
     }
+
+    /// Whether the caller may run `assembly`'s business: the secretariat and
+    /// administrators serve every assembly, a presidium member only their own.
+    pub fn serves(&self, assembly: &str) -> bool {
+        match self.role {
+            Role::Admin | Role::Secretariat => true,
+            Role::Presidium => self.account.as_ref().is_some_and(|a| a.assembly.as_deref() == Some(assembly)),
+            _ => false,
+        }
+    }
 }
 
 pub const SESSION_COOKIE: &str = "plenum_session";

@@ -319,24 +319,9 @@ pub async fn login(
             return Ok(res);
         }
     };
-    let token = auth::random_token().map_err(|e| PageError(Failure::internal(e.to_string()), c.lang))?;
-    let csrf = auth::random_token().map_err(|e| PageError(Failure::internal(e.to_string()), c.lang))?;
-    let now = auth::now_micros();
-    web.app
-        .journal()
-        .create_session(SessionRecord {
-            token_hash: auth::token_hash(&token),
-            account_id: acc.id,
-            csrf_token: csrf,
-            created_at: now,
-            expires_at: now + auth::SESSION_HOURS * 3_600_000_000,
-        })
-        .await
-        .map_err(|e| PageError(e.into(), c.lang))?;
+    let cookie = open_session(&web, acc.id).await.map_err(fail(&c))?;
     let target = if acc.must_change_password { "/account/password".to_owned() } else { next };
     let mut res = Redirect::to(&target).into_response();
-    let cookie =
-        auth::set_cookie(SESSION_COOKIE, &token, Some(auth::SESSION_HOURS * 3600), web.config.secure_cookies);
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -415,6 +400,8 @@ pub async fn set_new_password(
     let Some(hashed) = hashed else { return Ok(Err("password.wrong")) };
     let journal = web.app.journal();
     journal.set_password(acc.id, &hashed, false).await?;
+    // Sessions opened with the old password end (the page handler opens a new one).
+    journal.delete_sessions_of(acc.id).await?;
     Ok(Ok(()))
 }
 
@@ -437,8 +424,31 @@ pub async fn change_password(
     let mut res = render(&page, c.lang)?;
     if page.error.is_some() {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    } else if let Some(acc) = &c.account {
+        let cookie = open_session(&web, acc.id).await.map_err(fail(&c))?;
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     Ok(res)
+}
+
+/// Opens a login session; returns the `Set-Cookie` value that carries it.
+async fn open_session(web: &Web, account_id: i64) -> Result<String, Failure> {
+    let token = auth::random_token().map_err(|e| Failure::internal(e.to_string()))?;
+    let csrf = auth::random_token().map_err(|e| Failure::internal(e.to_string()))?;
+    let now = auth::now_micros();
+    web.app
+        .journal()
+        .create_session(SessionRecord {
+            token_hash: auth::token_hash(&token),
+            account_id,
+            csrf_token: csrf,
+            created_at: now,
+            expires_at: now + auth::SESSION_HOURS * 3_600_000_000,
+        })
+        .await?;
+    Ok(auth::set_cookie(SESSION_COOKIE, &token, Some(auth::SESSION_HOURS * 3600), web.config.secure_cookies))
 }
 
 #[derive(Deserialize)]
@@ -773,7 +783,7 @@ pub async fn agenda(
         .map_err(|_| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
     let s =
         a.sessions.get(&key).ok_or_else(|| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
-    let can_move = c.is(auth::CHAIR) && s.agenda_adopted && !s.closed;
+    let can_move = c.serves(id.as_str()) && s.agenda_adopted && !s.closed;
     let items: Vec<ItemRow> = s
         .agenda
         .iter()
@@ -828,6 +838,9 @@ pub async fn move_item(
         .map_err(|e| PageError(Failure::bad_request(e.to_string()).field("session"), lang))?;
     let to = parse_state(&f.to)
         .ok_or_else(|| PageError(Failure::bad_request("unknown state").field("to"), lang))?;
+    if !c.serves(id.as_str()) {
+        return Err(PageError(Failure::forbidden().with_message(lang.t("error.forbidden")), lang));
+    }
     web.app
         .execute(&id, &c.actor(), Command::MoveAgendaItem { session: key, item, to }, None)
         .await
