@@ -1,6 +1,7 @@
 //! The `plenum` command: run the server, the demo, imports and journal checks.
 
 mod config;
+mod tally;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -57,6 +58,8 @@ enum Cmd {
         #[command(subcommand)]
         what: JournalCmd,
     },
+    /// Count a resolution or an election round from a JSON file (`-`: stdin) and print the result.
+    Tally { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -122,6 +125,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         config.database = plenum_journal::DatabaseUrl::new(db);
     }
     match cli.command {
+        Cmd::Tally { file } => return Ok(tally::run(&file)),
         Cmd::Serve { listen } => {
             if let Some(l) = listen {
                 config.listen = l;

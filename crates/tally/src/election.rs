@@ -102,7 +102,8 @@ pub struct Election {
     pub max_votes: Option<u32>,
     /// `cn-people-congress` only: how many more candidates than remaining seats
     /// to propose for another round, as the session's election method fixes it
-    /// (OL art. 27 ¶1). Default: one per ten seats, rounded up (see `another_round_margin`).
+    /// (OL art. 27 ¶1). Default: `default_another_round_margin`, one per ten remaining
+    /// seats rounded up, at least one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub another_round_margin: Option<u32>,
     /// `stv` only: the order drawn by lot, to settle ties the rules leave to a lot
@@ -249,7 +250,8 @@ pub(crate) fn void_if_overcast(e: &Election, threshold: Option<u32>) -> Option<E
     } else {
         format!("Plenum applies {} to every method", source::EL_44_1)
     };
-    let reason = format!("{returned} ballots returned, more than the {issued} issued: the round is void ({rule})");
+    let reason =
+        format!("{returned} ballots returned, more than the {issued} issued: the round is void ({rule})");
     Some(ElectionResult {
         rules: e.rules,
         valid: false,
@@ -293,8 +295,12 @@ struct Roll<'a> {
 
 /// Check every ballot against the candidate list; return the marks as indices.
 fn read_ballots<'a>(e: &'a Election) -> Result<(Roll<'a>, Vec<Marks<'a>>), TallyError> {
-    let index: HashMap<&str, u32> =
-        e.candidates.iter().enumerate().map(|(i, c)| (c.as_str(), u32::try_from(i).unwrap_or(u32::MAX))).collect();
+    let index: HashMap<&str, u32> = e
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
     // Ballot number (+1) that last marked each listed candidate: finds a name
     // marked twice on one ballot without a set per ballot.
     let mut stamp = vec![0usize; e.candidates.len()];
@@ -318,7 +324,9 @@ fn read_ballots<'a>(e: &'a Election) -> Result<(Roll<'a>, Vec<Marks<'a>>), Tally
                 let Some(&c) = index.get(name.as_str()) else {
                     return Err(TallyError::new(
                         format!("ballots[{b}].{field}[{j}]"),
-                        format!("unknown candidate \"{name}\" (a person not on the list is entered under write_in)"),
+                        format!(
+                            "unknown candidate \"{name}\" (a person not on the list is entered under write_in)"
+                        ),
                     ));
                 };
                 let slot = &mut stamp[c as usize];
@@ -344,7 +352,10 @@ fn read_ballots<'a>(e: &'a Election) -> Result<(Roll<'a>, Vec<Marks<'a>>), Tally
                 ));
             }
             if marks.write_in.contains(&name.as_str()) {
-                return Err(TallyError::new(path(), format!("\"{name}\" is written in more than once on this ballot")));
+                return Err(TallyError::new(
+                    path(),
+                    format!("\"{name}\" is written in more than once on this ballot"),
+                ));
             }
             marks.write_in.push(name.as_str());
             write_ins.insert(name.as_str());
@@ -409,7 +420,10 @@ fn count_marks(e: &Election) -> Result<ElectionResult, TallyError> {
     }
     if let (Some(min), Some(max)) = (e.min_votes, e.max_votes) {
         if min > max {
-            return Err(TallyError::new("min_votes", format!("min_votes = {min} is more than max_votes = {max}")));
+            return Err(TallyError::new(
+                "min_votes",
+                format!("min_votes = {min} is more than max_votes = {max}"),
+            ));
         }
     }
     let (roll, marks) = read_ballots(e)?;
@@ -556,12 +570,19 @@ fn count_marks(e: &Election) -> Result<ElectionResult, TallyError> {
                     tied_names.join(", ")
                 );
                 basis.push(text.clone());
-                Some(NextRound { kind: NextRoundKind::TieRunoff, candidates: tied_names, seats: remaining, basis: text })
+                Some(NextRound {
+                    kind: NextRoundKind::TieRunoff,
+                    candidates: tied_names,
+                    seats: remaining,
+                    basis: text,
+                })
             }
         }
     } else if remaining > 0 {
         match e.rules {
-            Method::CnPeopleCongress => Some(another_round_cn(e, &unelected, &yes, &roll, remaining, &mut basis)),
+            Method::CnPeopleCongress => {
+                Some(another_round_cn(e, &unelected, &yes, &roll, remaining, &mut basis))
+            }
             _ => Some(another_round_all(e, &unelected, &roll, remaining, &mut basis, None)),
         }
     } else {
@@ -667,7 +688,8 @@ fn another_round_all(
     basis: &mut Vec<String>,
     tied: Option<&[String]>,
 ) -> NextRound {
-    let tie = tied.map(|t| format!("{} tie for the last seat(s), so none of them is elected; ", t.join(", ")));
+    let tie =
+        tied.map(|t| format!("{} tie for the last seat(s), so none of them is elected; ", t.join(", ")));
     let rule = if e.rules == Method::RobertsRules {
         format!(" ({}: balloting is repeated, no candidate is dropped)", source::RONR_ELECTIONS)
     } else {

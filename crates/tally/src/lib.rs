@@ -36,8 +36,8 @@
 //! illegal ballots counted; repeated balloting drops nobody), block vote with
 //! min/max marks, approval, and STV under the Scottish rules (`stv`).
 
-mod error;
 pub mod election;
+mod error;
 pub mod input;
 pub mod resolution;
 pub mod stv;

@@ -44,7 +44,10 @@ pub enum Threshold {
     AtLeastTwoThirds,
     AtLeastThreeFifths,
     /// More than `numerator / denominator` of the base (0 ≤ numerator < denominator).
-    MoreThan { numerator: u32, denominator: u32 },
+    MoreThan {
+        numerator: u32,
+        denominator: u32,
+    },
 }
 
 /// The JSON form: `"more_than_half"`, ..., or `{"more_than": [p, q]}`.
@@ -85,7 +88,9 @@ impl From<Threshold> for ThresholdRepr {
 impl Threshold {
     fn check(self) -> Result<(), String> {
         match self {
-            Threshold::MoreThan { numerator, denominator } if denominator == 0 || numerator >= denominator => {
+            Threshold::MoreThan { numerator, denominator }
+                if denominator == 0 || numerator >= denominator =>
+            {
                 Err(format!(
                     "more_than [{numerator}, {denominator}] is not a fraction below one: \
                      need 0 <= numerator < denominator"
@@ -210,7 +215,9 @@ impl Serialize for ResolutionRule {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.as_preset() {
             Some(name) => s.serialize_str(name),
-            None => CustomRuleOut { base: self.base, threshold: self.threshold, ties: self.ties }.serialize(s),
+            None => {
+                CustomRuleOut { base: self.base, threshold: self.threshold, ties: self.ties }.serialize(s)
+            }
         }
     }
 }
@@ -265,7 +272,10 @@ impl ResolutionCount {
         if self.present > self.members {
             return Err(TallyError::new(
                 "present",
-                format!("{} members present, but the assembly has only {} members", self.present, self.members),
+                format!(
+                    "{} members present, but the assembly has only {} members",
+                    self.present, self.members
+                ),
             ));
         }
         let cast = self.cast();

@@ -70,16 +70,23 @@ fn fmt5(v: i64) -> String {
 
 pub(crate) fn count(e: &Election) -> Result<ElectionResult, TallyError> {
     let n = e.candidates.len();
-    let index: HashMap<&str, u32> =
-        e.candidates.iter().enumerate().map(|(i, c)| (c.as_str(), u32::try_from(i).unwrap_or(u32::MAX))).collect();
+    let index: HashMap<&str, u32> = e
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
     let mut groups: BTreeMap<Vec<u32>, i64> = BTreeMap::new();
     let mut first = vec![0u32; n];
     let mut invalid_ballots = Vec::new();
     let mut stamp = vec![0usize; n];
     for (b, ballot) in e.ballots.iter().enumerate() {
-        for (field, list) in
-            [("yes", &ballot.yes), ("no", &ballot.no), ("abstain", &ballot.abstain), ("write_in", &ballot.write_in)]
-        {
+        for (field, list) in [
+            ("yes", &ballot.yes),
+            ("no", &ballot.no),
+            ("abstain", &ballot.abstain),
+            ("write_in", &ballot.write_in),
+        ] {
             if !list.is_empty() {
                 return Err(TallyError::new(
                     format!("ballots[{b}].{field}"),
@@ -101,7 +108,10 @@ pub(crate) fn count(e: &Election) -> Result<ElectionResult, TallyError> {
                 return Err(TallyError::new(path(), format!("unknown candidate \"{name}\"")));
             };
             if stamp[c as usize] == b + 1 {
-                return Err(TallyError::new(path(), format!("\"{name}\" is ranked more than once on this ballot")));
+                return Err(TallyError::new(
+                    path(),
+                    format!("\"{name}\" is ranked more than once on this ballot"),
+                ));
             }
             stamp[c as usize] = b + 1;
             prefs.push(c);
@@ -180,7 +190,13 @@ pub(crate) fn count(e: &Election) -> Result<ElectionResult, TallyError> {
             .candidates
             .iter()
             .zip(first)
-            .map(|(name, yes)| CandidateCount { candidate: name.clone(), write_in: false, yes, no: 0, abstain: 0 })
+            .map(|(name, yes)| CandidateCount {
+                candidate: name.clone(),
+                write_in: false,
+                yes,
+                no: 0,
+                abstain: 0,
+            })
             .collect(),
         elected: c.elected.iter().map(|&i| e.candidates[i].clone()).collect(),
         seats_unfilled,
@@ -240,7 +256,8 @@ impl Count<'_> {
             if !self.pending.is_empty() {
                 let (votes, quota) = (&self.votes, self.quota);
                 let most = self.pending.iter().map(|&i| votes[i] - quota).max().unwrap_or(0);
-                let tied: Vec<usize> = self.pending.iter().copied().filter(|&i| votes[i] - quota == most).collect();
+                let tied: Vec<usize> =
+                    self.pending.iter().copied().filter(|&i| votes[i] - quota == most).collect();
                 let who = match self.break_tie(&tied, true, "r. 49(2)", "r. 49(3)") {
                     Ok(i) => i,
                     Err(round) => return Some(round),
@@ -376,11 +393,8 @@ impl Count<'_> {
         }
         let mut set = tied.to_vec();
         for h in self.history.iter().rev().skip(1) {
-            let pick = if highest {
-                set.iter().map(|&i| h[i]).max()
-            } else {
-                set.iter().map(|&i| h[i]).min()
-            };
+            let pick =
+                if highest { set.iter().map(|&i| h[i]).max() } else { set.iter().map(|&i| h[i]).min() };
             let narrowed: Vec<usize> = set.iter().copied().filter(|&i| Some(h[i]) == pick).collect();
             if narrowed.len() < set.len() {
                 set = narrowed;

@@ -21,7 +21,13 @@ fn times(ballot: Ballot, n: usize) -> Vec<Ballot> {
     vec![ballot; n]
 }
 
-fn election(rules: Method, members: Option<u32>, seats: u32, candidates: &[&str], ballots: Vec<Ballot>) -> Election {
+fn election(
+    rules: Method,
+    members: Option<u32>,
+    seats: u32,
+    candidates: &[&str],
+    ballots: Vec<Ballot>,
+) -> Election {
     Election {
         rules,
         members,
@@ -111,7 +117,8 @@ fn two_thirds_and_three_fifths_are_exact() {
     assert_eq!((r.required, r.base), (200, 300));
     let r = decide_resolution(&two_thirds, &count(400, 350, 199, 101, 50), None).unwrap();
     assert!(!r.adopted);
-    let three_fifths = ResolutionRule::custom(Base::MembersPresent, Threshold::AtLeastThreeFifths, TieRule::Fails);
+    let three_fifths =
+        ResolutionRule::custom(Base::MembersPresent, Threshold::AtLeastThreeFifths, TieRule::Fails);
     let r = decide_resolution(&three_fifths, &count(100, 50, 30, 0, 0), None).unwrap();
     assert!(r.adopted);
     assert_eq!((r.required, r.base), (30, 50));
@@ -144,7 +151,8 @@ fn a_tie_fails_or_goes_to_the_chair() {
     let r = decide_resolution(&roberts, &tied, Some(false)).unwrap();
     assert!(!r.adopted && r.tie);
     // Where ties fail, the chair's vote is not asked for.
-    let fails = ResolutionRule::custom(Base::VotesCastExcludingAbstentions, Threshold::MoreThanHalf, TieRule::Fails);
+    let fails =
+        ResolutionRule::custom(Base::VotesCastExcludingAbstentions, Threshold::MoreThanHalf, TieRule::Fails);
     let r = decide_resolution(&fails, &tied, Some(true)).unwrap();
     assert!(!r.adopted && r.tie);
     assert!(r.basis.contains("a tie, 10 to 10, is not a majority"), "{}", r.basis);
@@ -152,7 +160,8 @@ fn a_tie_fails_or_goes_to_the_chair() {
     let r = decide_resolution(&roberts, &count(30, 25, 9, 10, 5), Some(true)).unwrap();
     assert!(!r.adopted && !r.tie);
     // Under the People's Congress rule yes == no is no tie: the base is all deputies.
-    let r = decide_resolution(&rule("cn-people-congress"), &count(440, 400, 200, 200, 0), Some(true)).unwrap();
+    let r =
+        decide_resolution(&rule("cn-people-congress"), &count(440, 400, 200, 200, 0), Some(true)).unwrap();
     assert!(!r.adopted && !r.tie);
 }
 
@@ -233,7 +242,11 @@ fn the_highest_above_half_of_all_deputies_are_elected() {
     let e = r.counts.iter().find(|c| c.candidate == "E").unwrap();
     assert_eq!((e.yes, e.no, e.abstain), (0, 0, 5));
     assert_eq!((r.ballots_returned, r.ballots_valid, r.ballots_invalid), (9, 9, 0));
-    assert!(r.basis.iter().any(|l| l.contains("more than half of all 11 deputies = 6") && l.contains("OL art. 25")));
+    assert!(
+        r.basis
+            .iter()
+            .any(|l| l.contains("more than half of all 11 deputies = 6") && l.contains("OL art. 25"))
+    );
 }
 
 #[test]
@@ -273,11 +286,17 @@ fn more_ballots_returned_than_issued_void_the_round() {
     let r = count_election(&e).unwrap();
     assert!(!r.valid);
     let reason = r.reason.as_deref().unwrap();
-    assert!(reason.contains("9 ballots returned, more than the 8 issued") && reason.contains("EL art. 44 ¶1"), "{reason}");
+    assert!(
+        reason.contains("9 ballots returned, more than the 8 issued") && reason.contains("EL art. 44 ¶1"),
+        "{reason}"
+    );
     assert!(r.elected.is_empty() && r.counts.is_empty());
     assert_eq!(r.seats_unfilled, 1);
     let next = r.next_round.unwrap();
-    assert_eq!((next.kind, next.candidates, next.seats), (NextRoundKind::Revote, vec!["A".into(), "B".into()], 1));
+    assert_eq!(
+        (next.kind, next.candidates, next.seats),
+        (NextRoundKind::Revote, vec!["A".into(), "B".into()], 1)
+    );
     // As many returned as issued is fine (EL art. 44 ¶1: 等于或者少于投票人数的有效).
     e.ballots_issued = Some(9);
     let r = count_election(&e).unwrap();
@@ -434,7 +453,9 @@ fn more_pass_than_seats_the_highest_win() {
     assert_eq!((yes_of(&r, "A"), yes_of(&r, "B"), yes_of(&r, "C")), (9, 7, 6));
     assert_eq!(r.elected, ["A", "B"]);
     assert_eq!(r.next_round, None);
-    assert!(r.basis.iter().any(|l| l.contains("3 candidates passed for 2 seats") && l.contains("OL art. 29 ¶1")));
+    assert!(
+        r.basis.iter().any(|l| l.contains("3 candidates passed for 2 seats") && l.contains("OL art. 29 ¶1"))
+    );
 }
 
 #[test]
@@ -445,7 +466,10 @@ fn input_errors_carry_the_json_path() {
     e.ballots[1].no = vec!["Z".into()];
     let x = err(&e);
     assert_eq!(x.path, "ballots[1].no[0]");
-    assert_eq!(x.to_string(), "ballots[1].no[0]: unknown candidate \"Z\" (a person not on the list is entered under write_in)");
+    assert_eq!(
+        x.to_string(),
+        "ballots[1].no[0]: unknown candidate \"Z\" (a person not on the list is entered under write_in)"
+    );
 
     let mut e = ok();
     e.candidates.push("B".into());
@@ -540,8 +564,8 @@ fn block_vote_counts_ballots_within_min_and_max() {
         vec![
             yes(&["P1", "P2"]),
             yes(&["P1", "P3"]),
-            yes(&["P1"]),                   // fewer than min: invalid
-            yes(&["P2", "P3", "P4"]),       // more than max: invalid
+            yes(&["P1"]),                  // fewer than min: invalid
+            yes(&["P2", "P3", "P4"]),      // more than max: invalid
             b(&["P3"], &[], &[], &["P9"]), // two marks, one written in
         ],
     );
@@ -557,12 +581,21 @@ fn block_vote_counts_ballots_within_min_and_max() {
     assert_eq!(r.threshold, None);
 
     // Tie at the last seat: runoff.
-    let mut e = election(Method::BlockVote, None, 2, &["P1", "P2", "P3"], vec![yes(&["P1", "P2"]), yes(&["P1", "P3"])]);
+    let mut e = election(
+        Method::BlockVote,
+        None,
+        2,
+        &["P1", "P2", "P3"],
+        vec![yes(&["P1", "P2"]), yes(&["P1", "P3"])],
+    );
     e.max_votes = Some(2);
     let r = count_election(&e).unwrap();
     assert_eq!(r.elected, ["P1"]);
     let next = r.next_round.unwrap();
-    assert_eq!((next.kind, next.candidates, next.seats), (NextRoundKind::TieRunoff, vec!["P2".into(), "P3".into()], 1));
+    assert_eq!(
+        (next.kind, next.candidates, next.seats),
+        (NextRoundKind::TieRunoff, vec!["P2".into(), "P3".into()], 1)
+    );
 
     let mut e = election(Method::BlockVote, None, 2, &["P1"], vec![]);
     e.min_votes = Some(3);
@@ -636,60 +669,180 @@ fn stv_matches_the_published_glasgow_calton_2007_count() {
     // Redmond, Simpson, Thewliss. (votes..., non-transferable, loss) per stage.
     let expected: [([&str; 10], &str, &str); 10] = [
         (
-            ["128.00000", "219.00000", "302.00000", "245.00000", "231.00000", "195.00000", "126.00000", "1982.00000", "628.00000", "1143.00000"],
+            [
+                "128.00000",
+                "219.00000",
+                "302.00000",
+                "245.00000",
+                "231.00000",
+                "195.00000",
+                "126.00000",
+                "1982.00000",
+                "628.00000",
+                "1143.00000",
+            ],
             "0.00000",
             "0.00000",
         ),
         (
-            ["130.40863", "224.84953", "325.39812", "250.84953", "245.79587", "217.36585", "134.94634", "1300.00000", "1035.05847", "1175.68855"],
+            [
+                "130.40863",
+                "224.84953",
+                "325.39812",
+                "250.84953",
+                "245.79587",
+                "217.36585",
+                "134.94634",
+                "1300.00000",
+                "1035.05847",
+                "1175.68855",
+            ],
             "158.62549",
             "0.01362",
         ),
         (
-            ["0.00000", "235.19362", "349.74221", "257.84953", "252.79587", "220.36585", "140.29043", "1300.00000", "1050.74665", "1196.68855"],
+            [
+                "0.00000",
+                "235.19362",
+                "349.74221",
+                "257.84953",
+                "252.79587",
+                "220.36585",
+                "140.29043",
+                "1300.00000",
+                "1050.74665",
+                "1196.68855",
+            ],
             "195.31367",
             "0.01362",
         ),
         (
-            ["0.00000", "251.22589", "373.77448", "260.53771", "257.82814", "225.70994", "0.00000", "1300.00000", "1072.12301", "1221.72082"],
+            [
+                "0.00000",
+                "251.22589",
+                "373.77448",
+                "260.53771",
+                "257.82814",
+                "225.70994",
+                "0.00000",
+                "1300.00000",
+                "1072.12301",
+                "1221.72082",
+            ],
             "236.06639",
             "0.01362",
         ),
         (
-            ["0.00000", "264.91407", "382.49493", "348.69906", "265.20450", "0.00000", "0.00000", "1300.00000", "1086.94027", "1231.40900"],
+            [
+                "0.00000",
+                "264.91407",
+                "382.49493",
+                "348.69906",
+                "265.20450",
+                "0.00000",
+                "0.00000",
+                "1300.00000",
+                "1086.94027",
+                "1231.40900",
+            ],
             "319.32455",
             "0.01362",
         ),
         (
-            ["0.00000", "0.00000", "420.83902", "371.04315", "329.26904", "0.00000", "0.00000", "1300.00000", "1115.34890", "1282.75309"],
+            [
+                "0.00000",
+                "0.00000",
+                "420.83902",
+                "371.04315",
+                "329.26904",
+                "0.00000",
+                "0.00000",
+                "1300.00000",
+                "1115.34890",
+                "1282.75309",
+            ],
             "379.73318",
             "0.01362",
         ),
         (
-            ["0.00000", "0.00000", "446.24765", "409.10769", "0.00000", "0.00000", "0.00000", "1300.00000", "1189.88661", "1360.12945"],
+            [
+                "0.00000",
+                "0.00000",
+                "446.24765",
+                "409.10769",
+                "0.00000",
+                "0.00000",
+                "0.00000",
+                "1300.00000",
+                "1189.88661",
+                "1360.12945",
+            ],
             "493.61498",
             "0.01362",
         ),
         (
-            ["0.00000", "0.00000", "461.35742", "412.58571", "0.00000", "0.00000", "0.00000", "1300.00000", "1199.81406", "1300.00000"],
+            [
+                "0.00000",
+                "0.00000",
+                "461.35742",
+                "412.58571",
+                "0.00000",
+                "0.00000",
+                "0.00000",
+                "1300.00000",
+                "1199.81406",
+                "1300.00000",
+            ],
             "525.21759",
             "0.02522",
         ),
         (
-            ["0.00000", "0.00000", "485.84120", "0.00000", "0.00000", "0.00000", "0.00000", "1300.00000", "1271.90931", "1300.00000"],
+            [
+                "0.00000",
+                "0.00000",
+                "485.84120",
+                "0.00000",
+                "0.00000",
+                "0.00000",
+                "0.00000",
+                "1300.00000",
+                "1271.90931",
+                "1300.00000",
+            ],
             "841.22427",
             "0.02522",
         ),
         (
-            ["0.00000", "0.00000", "0.00000", "0.00000", "0.00000", "0.00000", "0.00000", "1300.00000", "1393.86735", "1300.00000"],
+            [
+                "0.00000",
+                "0.00000",
+                "0.00000",
+                "0.00000",
+                "0.00000",
+                "0.00000",
+                "0.00000",
+                "1300.00000",
+                "1393.86735",
+                "1300.00000",
+            ],
             "1205.10743",
             "0.02522",
         ),
     ];
-    assert_eq!(r.stages.len(), expected.len(), "{:#?}", r.stages.iter().map(|s| &s.action).collect::<Vec<_>>());
+    assert_eq!(
+        r.stages.len(),
+        expected.len(),
+        "{:#?}",
+        r.stages.iter().map(|s| &s.action).collect::<Vec<_>>()
+    );
     for (i, (votes, nt, loss)) in expected.iter().enumerate() {
         assert_eq!(stage_votes(&r, i), votes, "stage {}: {}", i + 1, r.stages[i].action);
-        assert_eq!((r.stages[i].non_transferable.as_str(), r.stages[i].loss.as_str()), (*nt, *loss), "stage {}", i + 1);
+        assert_eq!(
+            (r.stages[i].non_transferable.as_str(), r.stages[i].loss.as_str()),
+            (*nt, *loss),
+            "stage {}",
+            i + 1
+        );
     }
     let actions: Vec<&str> = r.stages.iter().map(|s| s.action.as_str()).collect();
     assert_eq!(actions[1], "surplus of George Redmond (682.00000) transferred");
@@ -705,7 +858,8 @@ fn stv_matches_the_published_glasgow_calton_2007_count() {
 /// his papers are non-transferable; Helen fills the last vacancy (rule 52).
 #[test]
 fn stv_matches_droop_42() {
-    let r = count_election(&blt("3 2\n4 1 2 0\n2 3 0\n0\n\"Castor\"\n\"Pollux\"\n\"Helen\"\n\"42\"\n")).unwrap();
+    let r =
+        count_election(&blt("3 2\n4 1 2 0\n2 3 0\n0\n\"Castor\"\n\"Pollux\"\n\"Helen\"\n\"42\"\n")).unwrap();
     assert_eq!(r.threshold, Some(3));
     assert_eq!(r.elected, ["Castor", "Helen"]);
     assert_eq!(stage_votes(&r, 1), ["3.00000", "1.00000", "2.00000"]);
@@ -726,7 +880,10 @@ fn stv_asks_for_a_lot_when_the_rules_do() {
     assert_eq!(r.elected, ["A", "B", "C"]);
     assert_eq!(r.seats_unfilled, 1);
     let next = r.next_round.unwrap();
-    assert_eq!((next.kind, next.candidates, next.seats), (NextRoundKind::DrawLots, vec!["E".into(), "F".into()], 1));
+    assert_eq!(
+        (next.kind, next.candidates, next.seats),
+        (NextRoundKind::DrawLots, vec!["E".into(), "F".into()], 1)
+    );
     assert!(next.basis.contains("r. 51(2)(b)"));
 
     for drawn in [["E", "F"], ["F", "E"]] {
@@ -838,7 +995,9 @@ fn benchmark_workload_counts_sensibly() {
 
 // ---------------------------------------------------------------- properties
 
-fn marks_strategy(max_candidates: usize) -> impl Strategy<Value = (u32, usize, Vec<(Vec<u8>, Option<u8>)>, i8, u8)> {
+fn marks_strategy(
+    max_candidates: usize,
+) -> impl Strategy<Value = (u32, usize, Vec<(Vec<u8>, Option<u8>)>, i8, u8)> {
     (1u32..5, 1usize..=max_candidates).prop_flat_map(|(seats, n)| {
         let ballot = (proptest::collection::vec(0u8..4, n), proptest::option::weighted(0.2, 0u8..3));
         (Just(seats), Just(n), proptest::collection::vec(ballot, 0..30), -1i8..3, 0u8..4)
