@@ -12,6 +12,7 @@ pub mod demo;
 pub mod import;
 pub mod polls;
 pub mod projection;
+pub mod reports;
 mod writer;
 
 pub use projection::{AssemblyView, Projections, Receipt};
