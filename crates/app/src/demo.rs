@@ -12,10 +12,12 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use fastrand::Rng;
 use plenum_domain::{
-    AssemblyId, BodyKind, Choice, Command, Disclosure, Gender, GroupId, GroupKind, ItemKind, ItemState, Level,
-    MeetingId, MeetingKind, MemberDraft, MemberId, MemberStatus, PollSubject, Post, ProfileChanges,
-    ResolutionRule, SessionKey, Totals, VoteMode,
+    AssemblyId, BodyKind, CandidateDraft, Choice, Command, Disclosure, Gender, GroupId, GroupKind, ItemKind,
+    ItemState, Level, Margin, MeetingId, MeetingKind, MemberDraft, MemberId, MemberStatus, Nominator,
+    OfficeKind, PaperEntry, PollSubject, Post, ProfileChanges, ResolutionRule, RoundMode, SessionKey, Totals,
+    VoteMode,
 };
+use plenum_tally::Ballot;
 use std::collections::BTreeSet;
 
 /// The 15th Taiyuan Municipal People's Congress.
@@ -29,6 +31,9 @@ const SECRETARIAT: &str = "secretariat";
 const TELLER: &str = "teller";
 /// Deputies' own votes, cast from their devices.
 const DEPUTY_DEVICE: &str = "deputy-device";
+/// The two tellers (计票人) who each enter every returned paper ballot.
+const TELLER_1: &str = "teller-1";
+const TELLER_2: &str = "teller-2";
 /// Residents of Taiyuan: 240 + 5,000,000 / 25,000 = 440 deputies (EL art. 12).
 const POPULATION: u64 = 5_000_000;
 
@@ -483,6 +488,7 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     }
     // The session's officers come from the municipal congress's own staff.
     let secretary_general = set_job(&mut groups, "yingze", 0, "太原市人大常委会机关干部")?;
+    let mayor = set_job(&mut groups, "yingze", 1, "太原市人民政府副市长、代理市长")?;
     let staff = [
         set_job(&mut groups, "yingze", 2, "太原市人大常委会办公室干部")?,
         set_job(&mut groups, "xinghualing", 4, "太原市人大常委会办公室干部")?,
@@ -717,6 +723,9 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     }
     s.move_item(session, 1, ItemState::Done);
 
+    // The presidium's and the deputies' nominations for the elections of item 7.
+    let elections = nominate(&mut s, session, &groups, &attending, &mayor)?;
+
     // Second plenary: the resolution on the work report by named electronic vote,
     // then the plan report, whose vote is open for the visitor to try.
     let plenary_2 = plenary_ids.get(1).cloned().ok_or("no second plenary")?;
@@ -724,7 +733,6 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     let absent_2: BTreeSet<MemberId> = choose(&mut absent_pick, &attending, 8).into_iter().collect();
     let at_2: Vec<MemberId> = attending.iter().filter(|id| !absent_2.contains(*id)).cloned().collect();
     s.push(Command::CheckInMany { meeting: plenary_2.clone(), members: at_2.clone() });
-    s.move_item(session, 2, ItemState::InProgress);
     s.push(Command::OpenPoll {
         meeting: plenary_2.clone(),
         subject: PollSubject::Item(1),
@@ -754,6 +762,13 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
         });
     }
     s.push(Command::ClosePoll { poll: 2, at: beijing(2022, 1, 12, 15, 35)?, decryption: None });
+    // The mayor and the members of the standing committee are elected by paper
+    // ballot; the other elections of item 7 follow at the third plenary.
+    s.move_item(session, 7, ItemState::InProgress);
+    vote(&mut s, &plenary_2, at_2.len() as u32, &elections)?;
+    s.move_item(session, 7, ItemState::Deferred);
+    s.move_item(session, 7, ItemState::Pending);
+    s.move_item(session, 2, ItemState::InProgress);
     s.push(Command::OpenPoll {
         meeting: plenary_2.clone(),
         subject: PollSubject::Item(2),
@@ -762,7 +777,7 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
         rule: cn,
         mode: VoteMode::Named,
         disclosure: Disclosure::Counts,
-        at: beijing(2022, 1, 12, 16, 0)?,
+        at: beijing(2022, 1, 12, 16, 50)?,
         closes_at: None,
         public_key: None,
     });
@@ -773,9 +788,254 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
             poll: 3,
             member: id.clone(),
             choice: if hands.u32(..100) < 96 { Choice::Yes } else { Choice::Abstain },
-            at: beijing(2022, 1, 12, 16, 1)?,
+            at: beijing(2022, 1, 12, 16, 51)?,
         });
     }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// The congress's elections (选举): the mayor, and the members of the standing
+// committee, by paper ballot, each ballot entered twice by two tellers.
+
+/// Seats on the standing committee elected in the demo, and the candidates: the
+/// election method fixes four more (OL art. 27: 3.5 to 7 more for 35 seats).
+const SC_SEATS: u32 = 35;
+const SC_CANDIDATES: usize = 39;
+/// Places on the standing committee list (0-based) that fall short of more than half
+/// of all deputies in the first round, with their yes votes: the first three go to
+/// another round for the two seats left (OL art. 29).
+const SC_SHORT: &[(usize, u32)] = &[(13, 213), (36, 208), (29, 196), (6, 171), (38, 150), (21, 122)];
+/// The another round's yes votes for those three.
+const SC_ROUND_2: &[(usize, u32, u32)] = &[(13, 254, 110), (36, 296, 80), (29, 160, 190)];
+
+/// What the nominations produced: the candidates' names, in list order.
+struct ElectionsPlan {
+    mayor: String,
+    members: Vec<String>,
+}
+
+fn place_of(group: &GroupId) -> &'static str {
+    DELEGATIONS.iter().find(|d| d.0 == group.as_str()).map_or("太原市", |d| d.1)
+}
+
+fn candidate(m: &MemberDraft) -> CandidateDraft {
+    let delegation = format!("{}代表团", place_of(&m.group));
+    CandidateDraft {
+        name: m.name.clone(),
+        biography: biography(m, "太原市第十五届人民代表大会代表", &delegation),
+        member: Some(m.id.clone()),
+    }
+}
+
+fn nominate(
+    s: &mut Steps<'_>,
+    session: SessionKey,
+    groups: &[(GroupId, Vec<MemberDraft>)],
+    attending: &[MemberId],
+    mayor: &MemberId,
+) -> Res<ElectionsPlan> {
+    let all: Vec<&MemberDraft> = groups.iter().flat_map(|(_, ms)| ms.iter()).collect();
+    let draft =
+        |id: &MemberId| all.iter().copied().find(|m| &m.id == id).ok_or_else(|| format!("no deputy {id}"));
+    let election = |title: &str, title_en: &str, office, seats, margin| Command::CreateElection {
+        session,
+        item: 7,
+        title: title.to_owned(),
+        title_en: title_en.to_owned(),
+        office,
+        seats,
+        method: None,
+        margin,
+        by_election: false,
+        nomination_group_size: None,
+        members_only: false,
+    };
+    // The mayor: one nominee, so an equal-number election (OL art. 27).
+    s.push(election("选举太原市人民政府市长", "Election of the mayor", OfficeKind::Leader, 1, None));
+    let m = draft(mayor)?;
+    let born = m.birth_year.map(|y| format!("{y}年生，")).unwrap_or_default();
+    let bio = format!(
+        "{}，{}，{}，{born}山西太原人，研究生学历，经济学博士。曾任太原市发展和改革委员会主任、太原市人民政府副市长。现任{}。2021年12月当选为太原市第十五届人民代表大会代表。（演示数据，人物系虚构。）",
+        m.name,
+        if m.gender == Gender::Female { "女" } else { "男" },
+        m.ethnicity,
+        m.occupation
+    );
+    s.push(Command::NominateCandidates {
+        election: 1,
+        by: Nominator::Presidium,
+        candidates: vec![CandidateDraft { name: m.name.clone(), biography: bio, member: Some(m.id.clone()) }],
+    });
+    s.push(Command::FixCandidates { election: 1 });
+
+    // Members of the standing committee: 35 nominated by the presidium, 4 by 24
+    // deputies of the Xinghualing delegation jointly (OL art. 26).
+    s.push(election(
+        "选举太原市第十五届人民代表大会常务委员会委员",
+        "Election of the members of the standing committee",
+        OfficeKind::Member,
+        SC_SEATS,
+        Some(Margin { min_extra: 4, max_extra: 4 }),
+    ));
+    let eligible: Vec<MemberId> = attending.iter().filter(|id| *id != mayor).cloned().collect();
+    let mut pick = Rng::with_seed(1517);
+    let chosen = choose(&mut pick, &eligible, SC_CANDIDATES);
+    let (by_presidium, jointly) = chosen.split_at(SC_SEATS as usize);
+    let (mut by_presidium, mut jointly) = (by_presidium.to_vec(), jointly.to_vec());
+    by_presidium.sort();
+    jointly.sort();
+    let drafts = |ids: &[MemberId]| -> Res<Vec<CandidateDraft>> {
+        ids.iter().map(|id| draft(id).map(candidate)).collect()
+    };
+    s.push(Command::NominateCandidates {
+        election: 2,
+        by: Nominator::Presidium,
+        candidates: drafts(&by_presidium)?,
+    });
+    let signers: Vec<MemberId> = groups
+        .iter()
+        .find(|(g, _)| g.as_str() == "xinghualing")
+        .map(|(_, ms)| ms.iter().map(|m| m.id.clone()).filter(|id| attending.contains(id)).take(24).collect())
+        .unwrap_or_default();
+    s.push(Command::NominateCandidates {
+        election: 2,
+        by: Nominator::Deputies { members: signers },
+        candidates: drafts(&jointly)?,
+    });
+    s.push(Command::FixCandidates { election: 2 });
+    let members = by_presidium
+        .iter()
+        .chain(&jointly)
+        .map(|id| draft(id).map(|m| m.name.clone()))
+        .collect::<Res<_>>()?;
+    Ok(ElectionsPlan { mayor: m.name.clone(), members })
+}
+
+/// Paper ballots that give each candidate exactly `counts[i]` = (yes, no, abstain)
+/// over `valid` ballots, with no ballot holding more yes marks than the total over
+/// the ballots rounded up (each candidate's marks fill consecutive ballots around
+/// the circle), then `extra` ballots, all shuffled.
+fn paper_ballots(
+    rng: &mut Rng,
+    names: &[String],
+    counts: &[(u32, u32, u32)],
+    valid: usize,
+    extra: Vec<Ballot>,
+) -> Vec<Ballot> {
+    let mut ballots = vec![Ballot::default(); valid];
+    let mut start = 0;
+    for (name, &(yes, no, abstain)) in names.iter().zip(counts) {
+        let marks = std::iter::repeat_n(0, yes as usize)
+            .chain(std::iter::repeat_n(1, no as usize))
+            .chain(std::iter::repeat_n(2, abstain as usize));
+        for (k, mark) in marks.enumerate() {
+            if let Some(b) = ballots.get_mut((start + k) % valid.max(1)) {
+                match mark {
+                    0 => b.yes.push(name.clone()),
+                    1 => b.no.push(name.clone()),
+                    _ => b.abstain.push(name.clone()),
+                }
+            }
+        }
+        start = (start + yes as usize) % valid.max(1);
+    }
+    ballots.extend(extra);
+    rng.shuffle(&mut ballots);
+    ballots
+}
+
+/// Opens a paper round, has both tellers enter every ballot (in bundles of 50, the
+/// second teller from the other end of the pile), and counts it.
+fn paper_round(
+    s: &mut Steps<'_>,
+    meeting: &MeetingId,
+    election: u32,
+    round: u32,
+    ballots: &[Ballot],
+    times: (DateTime<Utc>, DateTime<Utc>),
+) {
+    let issued = ballots.len() as u32;
+    s.push(Command::OpenRound {
+        election,
+        meeting: meeting.clone(),
+        mode: RoundMode::Paper,
+        ballots_issued: Some(issued),
+        public_key: None,
+        at: times.0,
+    });
+    let entries: Vec<PaperEntry> = ballots
+        .iter()
+        .enumerate()
+        .map(|(i, b)| PaperEntry { ballot_no: i as u32 + 1, ballot: b.clone() })
+        .collect();
+    for bundle in entries.chunks(50) {
+        s.push_as(TELLER_1, Command::EnterPaperBallots {
+            election,
+            round,
+            teller: TELLER_1.to_owned(),
+            entries: bundle.to_vec(),
+        });
+    }
+    for bundle in entries.rchunks(50) {
+        s.push_as(TELLER_2, Command::EnterPaperBallots {
+            election,
+            round,
+            teller: TELLER_2.to_owned(),
+            entries: bundle.to_vec(),
+        });
+    }
+    s.push(Command::CountRound {
+        election,
+        round,
+        ballots_returned: Some(issued),
+        decryption: None,
+        lot_order: None,
+        at: times.1,
+    });
+}
+
+fn vote(s: &mut Steps<'_>, meeting: &MeetingId, present: u32, plan: &ElectionsPlan) -> Res<()> {
+    let mut rng = Rng::with_seed(1512);
+    let n = present as usize;
+    // The mayor: every ballot issued comes back; two are left blank.
+    let (no, abstain, blank) = (9, 5, 2);
+    let yes = present.checked_sub(no + abstain + blank).ok_or("too few deputies present")?;
+    let ballots = paper_ballots(
+        &mut rng,
+        std::slice::from_ref(&plan.mayor),
+        &[(yes, no, abstain)],
+        n - blank as usize,
+        vec![Ballot::default(); blank as usize],
+    );
+    paper_round(s, meeting, 1, 1, &ballots, (beijing(2022, 1, 12, 15, 38)?, beijing(2022, 1, 12, 15, 52)?));
+
+    // The standing committee, first round: two ballots choose more people than seats
+    // (void, EL art. 44 ¶2), one is blank; 33 pass, 6 fall short.
+    let void = Ballot { yes: plan.members.clone(), ..Ballot::default() };
+    let extra = vec![void.clone(), void, Ballot::default()];
+    let valid = n - extra.len();
+    let counts: Vec<(u32, u32, u32)> = (0..plan.members.len())
+        .map(|i| {
+            let (yes, no) = match SC_SHORT.iter().find(|(k, _)| *k == i) {
+                Some(&(_, yes)) => (yes, 120 + rng.u32(..60)),
+                None => (318 + rng.u32(..72), 3 + rng.u32(..25)),
+            };
+            (yes, no, valid as u32 - yes - no)
+        })
+        .collect();
+    let ballots = paper_ballots(&mut rng, &plan.members, &counts, valid, extra);
+    paper_round(s, meeting, 2, 1, &ballots, (beijing(2022, 1, 12, 15, 55)?, beijing(2022, 1, 12, 16, 25)?));
+
+    // Another round (另行选举) for the 2 seats left, among the 3 best placed.
+    let names: Vec<String> = SC_ROUND_2
+        .iter()
+        .map(|(k, _, _)| plan.members.get(*k).cloned().ok_or_else(|| format!("no candidate {k}")))
+        .collect::<Res<_>>()?;
+    let counts: Vec<(u32, u32, u32)> =
+        SC_ROUND_2.iter().map(|&(_, yes, no)| (yes, no, (n - 1) as u32 - yes - no)).collect();
+    let ballots = paper_ballots(&mut rng, &names, &counts, n - 1, vec![Ballot::default()]);
+    paper_round(s, meeting, 2, 2, &ballots, (beijing(2022, 1, 12, 16, 28)?, beijing(2022, 1, 12, 16, 45)?));
     Ok(())
 }
 
@@ -1048,7 +1308,11 @@ mod tests {
     fn replay() -> BTreeMap<AssemblyId, Assembly> {
         let mut assemblies: BTreeMap<AssemblyId, Assembly> = BTreeMap::new();
         for (i, step) in plan().unwrap().iter().enumerate() {
-            assert!([SECRETARIAT, TELLER, DEPUTY_DEVICE].contains(&step.actor), "{}", step.actor);
+            assert!(
+                [SECRETARIAT, TELLER, DEPUTY_DEVICE, TELLER_1, TELLER_2].contains(&step.actor),
+                "{}",
+                step.actor
+            );
             let a = assemblies.entry(step.assembly.clone()).or_default();
             let events = decide(a, &step.command)
                 .unwrap_or_else(|e| panic!("step {i} ({}): {e} [{}]", step.assembly, e.rule));
@@ -1138,6 +1402,67 @@ mod tests {
         // Opinions from every delegation's deliberation.
         let groups: BTreeSet<_> = rd.opinions.iter().map(|o| &rd.members[&o.member].group).collect();
         assert_eq!(groups.len(), 11);
+    }
+
+    #[test]
+    fn the_congress_elected_its_mayor_and_standing_committee_on_paper() {
+        use plenum_domain::{ElectionStage, RoundKind};
+        let all = replay();
+        let rd = get(&all, CONGRESS);
+        assert_eq!(rd.elections.len(), 2);
+        // The mayor: one nominee, an equal-number election, elected in one round.
+        let mayor = &rd.elections[&1];
+        assert_eq!(mayor.stage(), ElectionStage::Completed);
+        assert!(mayor.fixed.as_ref().unwrap().equal);
+        assert_eq!(mayor.rounds.len(), 1);
+        let r = mayor.rounds[0].result.as_ref().unwrap();
+        assert_eq!((r.counts[0].yes, r.counts[0].no, r.counts[0].abstain), (412, 9, 5));
+        assert_eq!(r.threshold, Some(220));
+        assert_eq!(mayor.elected.len(), 1);
+        assert_eq!(mayor.elected[0].yes, 412);
+        assert!(mayor.elected[0].member.is_some());
+        // Every ballot entered twice, by two tellers, and settled.
+        let issued = mayor.rounds[0].ballots_issued.unwrap() as usize;
+        assert_eq!(mayor.rounds[0].settled(), issued);
+        for slot in mayor.rounds[0].paper.values() {
+            let tellers: Vec<&str> = slot.entries.iter().map(|(t, _)| t.as_str()).collect();
+            assert_eq!(tellers.len(), 2);
+            assert!(tellers.contains(&TELLER_1) && tellers.contains(&TELLER_2));
+        }
+        // The standing committee: 39 candidates for 35 seats (two joint nominations
+        // being one of them), 33 elected in the first round, 2 in another round.
+        let sc = &rd.elections[&2];
+        assert_eq!(sc.stage(), ElectionStage::Completed);
+        assert_eq!(sc.fixed.as_ref().unwrap().candidates.len(), 39);
+        assert_eq!(sc.nominations.len(), 2);
+        assert!(sc.members_only);
+        assert_eq!(sc.rounds.len(), 2);
+        let r1 = sc.rounds[0].result.as_ref().unwrap();
+        assert_eq!(r1.elected.len(), 33);
+        assert_eq!(r1.ballots_invalid, 2);
+        let next = r1.next_round.as_ref().unwrap();
+        assert_eq!((next.kind, next.seats, next.candidates.len()), (RoundKind::AnotherRound, 2, 3));
+        assert_eq!(sc.rounds[1].kind, RoundKind::AnotherRound);
+        assert_eq!(sc.rounds[1].result.as_ref().unwrap().elected.len(), 2);
+        assert_eq!(sc.elected.len(), 35);
+        assert!(sc.elected.iter().all(|e| e.member.is_some() && e.yes >= 220));
+        // The election item waits for the other elections at the third plenary.
+        let s = &rd.sessions[&SessionKey::new(15, 1)];
+        assert_eq!(s.agenda[6].state, ItemState::Pending);
+    }
+
+    #[test]
+    fn the_demo_stays_small_enough_to_seed_at_start() {
+        let mut assemblies: BTreeMap<AssemblyId, Assembly> = BTreeMap::new();
+        let mut events = 0;
+        for step in plan().unwrap() {
+            let a = assemblies.entry(step.assembly.clone()).or_default();
+            for e in decide(a, &step.command).unwrap() {
+                a.apply(&e);
+                events += 1;
+            }
+        }
+        assert!(events < 6000, "{events} events");
     }
 
     #[test]

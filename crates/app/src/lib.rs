@@ -9,6 +9,7 @@
 //! event to `Projections`; pages read from there.
 
 pub mod demo;
+pub mod elections;
 pub mod import;
 pub mod polls;
 pub mod projection;

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use plenum_app::{App, AppError};
 use plenum_domain::*;
-use plenum_journal::{AnyJournal, DatabaseUrl, Journal};
+use plenum_journal::{AnyJournal, AuthStore, DatabaseUrl, Journal};
 use plenum_testkit::TestDb;
 use std::collections::BTreeSet;
 
@@ -537,6 +537,197 @@ async fn a_timed_poll_closes_itself(db: TestDb) {
     assert!(matches!(late, Err(AppError::Rule(ref e)) if e.rule == "poll.closed"), "{late:?}");
 }
 
+// ---- elections by secret ballot (issue #5) ----------------------------------------
+
+/// A senate of `n` members in plenary, all checked in, with an election item in
+/// progress and an election of 2 seats among 甲, 乙, 丙 with its candidates fixed
+/// (counted as a People's Congress counts: more than half of all members).
+async fn senate_election(app: &App, n: usize) -> MeetingId {
+    use chrono::TimeZone;
+    senate(app, n).await;
+    let plenary = MeetingId::parse("plenary-1").unwrap();
+    let s = SessionKey::new(1, 1);
+    let cmds = vec![
+        Command::ConveneSession {
+            session: s,
+            title: "全会".into(),
+            title_en: "Plenary session".into(),
+            opens_on: date(),
+        },
+        Command::ScheduleMeeting {
+            meeting: plenary.clone(),
+            session: s,
+            kind: MeetingKind::Plenary,
+            group: None,
+            title: "全体会议".into(),
+            title_en: "Plenary".into(),
+            starts_at: chrono::Utc.with_ymd_and_hms(2022, 1, 1, 1, 0, 0).unwrap(),
+        },
+        Command::ProposeAgendaItem {
+            session: s,
+            title: "选举".into(),
+            title_en: "Elections".into(),
+            kind: ItemKind::Election,
+        },
+        Command::OpenMeeting { meeting: plenary.clone() },
+        Command::AdoptAgenda { meeting: plenary.clone() },
+        Command::CheckInMany { meeting: plenary.clone(), members: (1..=n).map(m).collect() },
+        Command::MoveAgendaItem { session: s, item: 1, to: ItemState::InProgress },
+        Command::CreateElection {
+            session: s,
+            item: 1,
+            title: "选举常务委员".into(),
+            title_en: "Elect the standing members".into(),
+            office: OfficeKind::Custom { min_extra: 1, max_extra: 2 },
+            seats: 2,
+            method: Some(ElectionMethod::CnPeopleCongress),
+            margin: None,
+            by_election: false,
+            nomination_group_size: Some(3),
+            members_only: false,
+        },
+    ];
+    for c in cmds {
+        app.execute(&aid(), "secretariat", c, None).await.unwrap();
+    }
+    // Joint nominations of three members each; nobody nominates more than the seats.
+    let draft =
+        |n: &str| CandidateDraft { name: n.into(), biography: format!("{n}，教授。"), member: None };
+    for (signers, names) in [([1, 2, 3], vec!["甲", "乙"]), ([4, 5, 6], vec!["丙"])] {
+        let c = Command::NominateCandidates {
+            election: 1,
+            by: Nominator::Deputies { members: signers.iter().map(|i| m(*i)).collect() },
+            candidates: names.into_iter().map(draft).collect(),
+        };
+        app.execute(&aid(), "secretariat", c, None).await.unwrap();
+    }
+    app.execute(&aid(), "secretariat", Command::FixCandidates { election: 1 }, None).await.unwrap();
+    plenary
+}
+
+async fn an_electronic_secret_election_round_end_to_end(db: TestDb) {
+    let app = open(&db).await;
+    let plenary = senate_election(&app, 12).await;
+    let req = plenum_app::elections::RoundRequest {
+        election: 1,
+        meeting: plenary,
+        mode: RoundMode::Electronic,
+        ballots_issued: None,
+    };
+    let (round, _) = app.open_round(&aid(), "secretariat", req).await.unwrap();
+    assert_eq!(round, 1);
+    let (y, n, a) = (Choice::Yes, Choice::No, Choice::Abstain);
+    // 甲 10, 乙 7, 丙 3 (threshold: 7 of 12).
+    let marks: Vec<[Choice; 3]> = (1..=12)
+        .map(|i| match i {
+            1..=7 => [y, y, n],
+            8..=10 => [y, n, y],
+            11 => [n, n, a],
+            _ => [a, a, a],
+        })
+        .collect();
+    // A ballot choosing more people than seats is refused before encryption.
+    let err = app.cast_election_ballot(&aid(), "deputy", 1, m(1), vec![y, y, y], None).await.unwrap_err();
+    assert!(matches!(err, AppError::Rule(ref e) if e.rule == "election.too_many_chosen"), "{err}");
+    for (i, mk) in marks.iter().enumerate() {
+        app.cast_election_ballot(&aid(), "deputy", 1, m(i + 1), mk.to_vec(), Some(format!("e-{i}")))
+            .await
+            .unwrap();
+    }
+    let again = app.cast_election_ballot(&aid(), "deputy", 1, m(1), vec![n, n, n], None).await.unwrap_err();
+    assert!(matches!(again, AppError::Rule(ref e) if e.rule == "election.already_voted"), "{again}");
+    // While open: who voted, and ciphertexts; the key is outside the journal.
+    let r = app.read(&aid(), |a| a.elections[&1].rounds[0].clone()).unwrap();
+    assert_eq!((r.voted.len(), r.sealed.len()), (12, 12));
+    let key = format!("election-key/{}", r.public_key.clone().unwrap());
+    assert!(app.journal().secret(&key).await.unwrap().is_some());
+    app.count_round(&aid(), "chair", 1, None).await.unwrap();
+    let e = app.read(&aid(), |a| a.elections[&1].clone()).unwrap();
+    let result = e.rounds[0].result.clone().unwrap();
+    assert_eq!(result.counts.iter().map(|c| c.yes).collect::<Vec<_>>(), [10, 7, 3]);
+    assert_eq!(result.elected, ["甲", "乙"]);
+    assert_eq!(e.stage(), ElectionStage::Completed);
+    assert!(e.rounds[0].decryption.is_some());
+    // The key is destroyed; no stored record links a voter to a mark.
+    assert!(app.journal().secret(&key).await.unwrap().is_none());
+    let stored = everything_stored(&db, &app).await;
+    assert!(!stored.iter().any(|r| r.starts_with("election-key/")), "the round's key was not destroyed");
+    let events = app.journal().read_stream("council", 0).await.unwrap();
+    let cast: Vec<_> = events.iter().filter(|e| e.kind == "ElectionBallotCast").collect();
+    assert_eq!(cast.len(), 12);
+    for e in cast {
+        for w in ["甲", "乙", "丙", "\"yes\"", "\"no\"", "\"abstain\""] {
+            assert!(!e.payload.contains(w), "a cast ballot holds {w}: {:.200}", e.payload);
+        }
+    }
+    // The same state comes back from the journal alone.
+    let expected = app.read(&aid(), |a| a.clone()).unwrap();
+    drop(app);
+    let app = open(&db).await;
+    assert_eq!(app.read(&aid(), |a| a.clone()).unwrap(), expected);
+}
+
+async fn a_paper_election_round_is_entered_twice_and_a_mismatch_settled(db: TestDb) {
+    let app = open(&db).await;
+    let plenary = senate_election(&app, 12).await;
+    let req = plenum_app::elections::RoundRequest {
+        election: 1,
+        meeting: plenary,
+        mode: RoundMode::Paper,
+        ballots_issued: Some(12),
+    };
+    let (round, _) = app.open_round(&aid(), "secretariat", req).await.unwrap();
+    let ballot = |yes: &[&str]| plenum_tally::Ballot {
+        yes: yes.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    let ballots: Vec<plenum_tally::Ballot> = (1..=12)
+        .map(|i| match i {
+            1..=8 => ballot(&["甲", "丙"]),
+            9..=11 => ballot(&["乙", "丙"]),
+            _ => plenum_tally::Ballot { write_in: vec!["王五".into()], ..Default::default() },
+        })
+        .collect();
+    let enter = |no: u32, teller: &str, b: &plenum_tally::Ballot| Command::EnterPaperBallot {
+        election: 1,
+        round,
+        ballot_no: no,
+        teller: teller.into(),
+        ballot: b.clone(),
+    };
+    for (i, b) in ballots.iter().enumerate() {
+        app.execute(&aid(), "teller-1", enter(i as u32 + 1, "teller-1", b), None).await.unwrap();
+    }
+    // The second teller misreads ballot 5 and enters the rest as a bundle.
+    app.execute(&aid(), "teller-2", enter(5, "teller-2", &ballot(&["乙", "丙"])), None).await.unwrap();
+    let rest: Vec<PaperEntry> = ballots
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 4)
+        .map(|(i, b)| PaperEntry { ballot_no: i as u32 + 1, ballot: b.clone() })
+        .collect();
+    let bundle = Command::EnterPaperBallots { election: 1, round, teller: "teller-2".into(), entries: rest };
+    app.execute(&aid(), "teller-2", bundle, None).await.unwrap();
+    let r = app.read(&aid(), |a| a.elections[&1].rounds[0].clone()).unwrap();
+    assert_eq!(r.mismatches, [5]);
+    assert_eq!(r.settled(), 11);
+    let events = app.journal().read_stream("council", 0).await.unwrap();
+    assert!(events.iter().any(|e| e.kind == "PaperBallotMismatch" && e.payload.contains("\"ballot_no\":5")));
+    // Not countable until ballot 5 is settled; the same teller may not re-enter it.
+    let err = app.count_round(&aid(), "chair", 1, Some(12)).await.unwrap_err();
+    assert!(matches!(err, AppError::Rule(ref e) if e.rule == "election.ballots_unsettled"), "{err}");
+    let err = app.execute(&aid(), "teller-2", enter(5, "teller-2", &ballots[4]), None).await.unwrap_err();
+    assert!(matches!(err, AppError::Rule(ref e) if e.rule == "election.same_teller"), "{err}");
+    app.execute(&aid(), "teller-3", enter(5, "teller-3", &ballots[4]), None).await.unwrap();
+    app.count_round(&aid(), "chair", 1, Some(12)).await.unwrap();
+    let e = app.read(&aid(), |a| a.elections[&1].clone()).unwrap();
+    let result = e.rounds[0].result.clone().unwrap();
+    // 甲 8, 乙 3, 丙 11, 王五 1 written in: 丙 and 甲 pass 7.
+    assert_eq!(result.elected, ["丙", "甲"]);
+    assert!(result.counts.iter().any(|c| c.candidate == "王五" && c.write_in && c.yes == 1));
+    assert_eq!(e.stage(), ElectionStage::Completed);
+}
+
 plenum_testkit::both_backends!(
     commands_are_checked_and_recorded,
     concurrent_commands_are_group_committed,
@@ -546,4 +737,6 @@ plenum_testkit::both_backends!(
     ballots_are_counted_exactly_once_under_a_storm_and_a_racing_close,
     a_secret_ballot_is_never_stored_as_who_chose_what,
     a_timed_poll_closes_itself,
+    an_electronic_secret_election_round_end_to_end,
+    a_paper_election_round_is_entered_twice_and_a_mismatch_settled,
 );

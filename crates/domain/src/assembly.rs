@@ -32,6 +32,9 @@ pub struct Assembly {
     pub polls: BTreeMap<u32, Poll>,
     /// Opinions from the deliberation of reports, in the order voiced.
     pub opinions: Vec<Opinion>,
+    /// Elections by secret ballot, by number.
+    #[serde(default)]
+    pub elections: BTreeMap<u32, crate::election::Election>,
     /// Number of events applied; equals the stream version in the journal.
     pub version: u64,
 }
@@ -438,6 +441,16 @@ impl Assembly {
                     });
                 }
             }
+            Event::ElectionCreated { .. }
+            | Event::CandidatesNominated { .. }
+            | Event::CandidateWithdrawn { .. }
+            | Event::PreliminaryVoteRecorded { .. }
+            | Event::CandidatesFixed { .. }
+            | Event::RoundOpened { .. }
+            | Event::ElectionBallotCast { .. }
+            | Event::PaperBallotsEntered { .. }
+            | Event::PaperBallotMismatch { .. }
+            | Event::RoundCounted { .. } => crate::election::apply(self, event),
             Event::AgendaItemMoved { session, item, state } => {
                 if let Some(it) = self
                     .sessions

@@ -2,6 +2,10 @@
 //! where a statute turns into code; every rejection names its rule and source.
 
 use crate::assembly::Assembly;
+use crate::election::{
+    CandidateDraft, ElectionMethod, Margin, Nominator, OfficeKind, PaperEntry, PreliminaryCount,
+    RoundDecryption, RoundMode,
+};
 use crate::rules::Quorum;
 use crate::event::Event;
 use crate::ids::{GroupId, MeetingId, MemberId, SessionKey};
@@ -198,6 +202,113 @@ pub enum Command {
         /// Secret polls: the decrypted sum and its proof.
         decryption: Option<SealedTally>,
     },
+    // ---- elections (选举); see `election` for the flow and the statutes ----
+    /// Sets up an election under an election item of the session's agenda.
+    CreateElection {
+        session: SessionKey,
+        /// The agenda item, of kind `Election`.
+        item: u32,
+        title: String,
+        title_en: String,
+        office: OfficeKind,
+        seats: u32,
+        /// Default: `cn-people-congress` for a People's Congress (its only method),
+        /// Robert's Rules elsewhere.
+        #[serde(default)]
+        method: Option<ElectionMethod>,
+        /// The exact margin the session's election method fixes, inside the
+        /// statute's; default: the whole range the statute allows.
+        #[serde(default)]
+        margin: Option<Margin>,
+        /// A by-election (补选, OL art. 30): as many candidates as seats allowed.
+        #[serde(default)]
+        by_election: bool,
+        /// Fewest deputies who may nominate jointly; a People's Congress takes the
+        /// statute's (OL art. 26: 20 at city level). Other assemblies: default 1.
+        #[serde(default)]
+        nomination_group_size: Option<u32>,
+        /// Only members of this assembly may stand (OL art. 47: the standing
+        /// committee is elected from among the deputies). Always so for
+        /// `OfficeKind::Member` in a People's Congress.
+        #[serde(default)]
+        members_only: bool,
+    },
+    /// A nomination by the presidium or by deputies jointly, in writing.
+    NominateCandidates {
+        election: u32,
+        by: Nominator,
+        candidates: Vec<CandidateDraft>,
+    },
+    /// A candidacy withdrawn before the candidates are fixed.
+    WithdrawCandidate {
+        election: u32,
+        candidate: u32,
+        reason: String,
+    },
+    /// Fixes the official list if the nominees fit the margin.
+    FixCandidates {
+        election: u32,
+    },
+    /// The preliminary vote (预选) when there are more nominees than the margin
+    /// allows: votes per nominee; fixes the list with the most-voted. `runoff`: the
+    /// votes of a run-off preliminary vote among those tied at the cut.
+    RecordPreliminaryVote {
+        election: u32,
+        counts: Vec<PreliminaryCount>,
+        #[serde(default)]
+        runoff: Vec<PreliminaryCount>,
+    },
+    /// Opens the next round: the fixed list first, then what the last count calls for.
+    OpenRound {
+        election: u32,
+        meeting: MeetingId,
+        mode: RoundMode,
+        /// Paper: the number of ballots handed out.
+        #[serde(default)]
+        ballots_issued: Option<u32>,
+        /// Electronic: the public key the sub-ballots are encrypted to.
+        #[serde(default)]
+        public_key: Option<String>,
+        at: DateTime<Utc>,
+    },
+    /// An electronic secret ballot: one encrypted sub-ballot per candidate, in list
+    /// order, checked and encrypted before it gets here.
+    CastElectionBallot {
+        election: u32,
+        round: u32,
+        member: MemberId,
+        ballots: Vec<String>,
+        at: DateTime<Utc>,
+    },
+    /// A teller enters one returned paper ballot.
+    EnterPaperBallot {
+        election: u32,
+        round: u32,
+        ballot_no: u32,
+        teller: String,
+        ballot: plenum_tally::Ballot,
+    },
+    /// A teller enters a bundle of returned paper ballots at once.
+    EnterPaperBallots {
+        election: u32,
+        round: u32,
+        teller: String,
+        entries: Vec<PaperEntry>,
+    },
+    /// Counts a round: paper from the settled entries and the number of ballots
+    /// returned; electronic from the decrypted per-candidate sums.
+    CountRound {
+        election: u32,
+        round: u32,
+        #[serde(default)]
+        ballots_returned: Option<u32>,
+        #[serde(default)]
+        decryption: Option<RoundDecryption>,
+        /// STV only: the order drawn by lot, when the count calls for one.
+        #[serde(default)]
+        lot_order: Option<Vec<String>>,
+        at: DateTime<Utc>,
+    },
 }
 
 /// The decryption of a secret poll's sum, with a proof anyone can check against the
@@ -211,7 +322,7 @@ pub struct SealedTally {
 
 type Decision = Result<Vec<Event>, RuleError>;
 
-fn text(field: &'static str, value: &str, max: usize) -> Result<(), RuleError> {
+pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<(), RuleError> {
     if value.trim().is_empty() {
         return Err(RuleError::model("text.required", format!("{field} must not be empty")).field(field));
     }
@@ -228,7 +339,7 @@ fn member<'a>(a: &'a Assembly, id: &MemberId, field: &'static str) -> Result<&'a
         .ok_or_else(|| RuleError::model("member.unknown", format!("no member {id}")).field(field))
 }
 
-fn seated_member(a: &Assembly, id: &MemberId, field: &'static str) -> Result<(), RuleError> {
+pub(crate) fn seated_member(a: &Assembly, id: &MemberId, field: &'static str) -> Result<(), RuleError> {
     let m = member(a, id, field)?;
     if !m.status.holds_mandate() {
         return Err(RuleError::statute(
@@ -241,7 +352,7 @@ fn seated_member(a: &Assembly, id: &MemberId, field: &'static str) -> Result<(),
     Ok(())
 }
 
-fn open_session(a: &Assembly, key: SessionKey) -> Result<&crate::Session, RuleError> {
+pub(crate) fn open_session(a: &Assembly, key: SessionKey) -> Result<&crate::Session, RuleError> {
     let s = a
         .sessions
         .get(&key)
@@ -766,6 +877,16 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
                 text: body.trim().to_owned(),
             }])
         }
+        Command::CreateElection { .. }
+        | Command::NominateCandidates { .. }
+        | Command::WithdrawCandidate { .. }
+        | Command::FixCandidates { .. }
+        | Command::RecordPreliminaryVote { .. }
+        | Command::OpenRound { .. }
+        | Command::CastElectionBallot { .. }
+        | Command::EnterPaperBallot { .. }
+        | Command::EnterPaperBallots { .. }
+        | Command::CountRound { .. } => crate::election::decide_election(a, command),
         Command::MoveAgendaItem { session, item, to } => {
             let s = open_session(a, *session)?;
             if !s.agenda_adopted {
@@ -861,7 +982,7 @@ fn votes_on_agenda(a: &Assembly) -> bool {
         && matches!(a.level, Some(Level::National | Level::Provincial | Level::CityWithDistricts | Level::County))
 }
 
-fn meeting_open<'a>(a: &'a Assembly, id: &MeetingId) -> Result<&'a crate::Meeting, RuleError> {
+pub(crate) fn meeting_open<'a>(a: &'a Assembly, id: &MeetingId) -> Result<&'a crate::Meeting, RuleError> {
     let m = a
         .meetings
         .get(id)
@@ -891,7 +1012,7 @@ pub fn present_count(a: &Assembly, meeting: &MeetingId) -> u32 {
     }) as u32
 }
 
-fn quorum_error(a: &Assembly, present: u32, members: u32) -> RuleError {
+pub(crate) fn quorum_error(a: &Assembly, present: u32, members: u32) -> RuleError {
     let rules = a.rules.clone().unwrap_or_else(|| AssemblyRules::for_kind(a.kind.unwrap_or(BodyKind::Other)));
     let need = match rules.quorum {
         Quorum::MoreThanTwoThirds => format!("more than two thirds of all {members} members"),
@@ -936,6 +1057,9 @@ fn open_poll(
     }
     if let Some(open) = a.open_poll() {
         return Err(RuleError::model("poll.one_at_a_time", format!("poll {} is still open", open.number)));
+    }
+    if let Some(e) = a.elections.values().find(|e| e.open_round().is_some()) {
+        return Err(RuleError::model("vote.one_at_a_time", format!("a round of election {} is open", e.number)));
     }
     let session = open_session(a, m.session)?;
     match subject {

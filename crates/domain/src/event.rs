@@ -2,6 +2,10 @@
 //! written: a new shape gets a new variant (or a `#[serde(default)]` field) and the
 //! old one keeps loading; the journal fixture test guards this.
 
+use crate::election::{
+    Candidate, Elected, ElectionMethod, Margin, Nominator, OfficeKind, PaperEntry, PreliminaryCount,
+    RoundKind, RoundMode, RoundResult,
+};
 use crate::ids::{GroupId, MeetingId, MemberId, SessionKey};
 use crate::poll::{CheckInMethod, Choice, Disclosure, PollResult, PollSubject, Totals, VoteMode};
 use plenum_tally::ResolutionRule;
@@ -182,6 +186,94 @@ pub enum Event {
         #[serde(default)]
         decryption: Option<String>,
     },
+    // ---- elections (选举); see `election` ----
+    ElectionCreated {
+        election: u32,
+        session: SessionKey,
+        item: u32,
+        title: String,
+        title_en: String,
+        office: OfficeKind,
+        seats: u32,
+        method: ElectionMethod,
+        /// The margin in force.
+        margin: Margin,
+        by_election: bool,
+        nomination_group_size: u32,
+        #[serde(default)]
+        members_only: bool,
+    },
+    CandidatesNominated {
+        election: u32,
+        nomination: u32,
+        by: Nominator,
+        candidates: Vec<Candidate>,
+    },
+    CandidateWithdrawn {
+        election: u32,
+        candidate: u32,
+        reason: String,
+    },
+    PreliminaryVoteRecorded {
+        election: u32,
+        counts: Vec<PreliminaryCount>,
+        #[serde(default)]
+        runoff: Vec<PreliminaryCount>,
+    },
+    /// The official list of candidates (正式候选人名单).
+    CandidatesFixed {
+        election: u32,
+        candidates: Vec<u32>,
+        equal: bool,
+        basis: String,
+    },
+    RoundOpened {
+        election: u32,
+        round: u32,
+        kind: RoundKind,
+        meeting: MeetingId,
+        mode: RoundMode,
+        candidates: Vec<String>,
+        seats: u32,
+        electorate: u32,
+        present: u32,
+        ballots_issued: Option<u32>,
+        public_key: Option<String>,
+        opened_at: DateTime<Utc>,
+    },
+    /// An electronic secret ballot: who voted, and one ciphertext per candidate; only
+    /// the per-candidate sums are ever decrypted.
+    ElectionBallotCast {
+        election: u32,
+        round: u32,
+        member: MemberId,
+        ballots: Vec<String>,
+    },
+    /// Paper ballots as one teller entered them (no voter: paper ballots are
+    /// anonymous).
+    PaperBallotsEntered {
+        election: u32,
+        round: u32,
+        teller: String,
+        entries: Vec<PaperEntry>,
+    },
+    /// Two tellers' entries of a ballot disagree: it must be entered again.
+    PaperBallotMismatch {
+        election: u32,
+        round: u32,
+        ballot_no: u32,
+        tellers: Vec<String>,
+    },
+    RoundCounted {
+        election: u32,
+        round: u32,
+        result: RoundResult,
+        elected: Vec<Elected>,
+        /// Electronic rounds: the proof of the decryption of the sums.
+        #[serde(default)]
+        decryption: Option<String>,
+        counted_at: DateTime<Utc>,
+    },
 }
 
 impl Event {
@@ -215,6 +307,16 @@ impl Event {
             Event::TotalsConfirmed { .. } => "TotalsConfirmed",
             Event::PollClosed { .. } => "PollClosed",
             Event::OpinionRecorded { .. } => "OpinionRecorded",
+            Event::ElectionCreated { .. } => "ElectionCreated",
+            Event::CandidatesNominated { .. } => "CandidatesNominated",
+            Event::CandidateWithdrawn { .. } => "CandidateWithdrawn",
+            Event::PreliminaryVoteRecorded { .. } => "PreliminaryVoteRecorded",
+            Event::CandidatesFixed { .. } => "CandidatesFixed",
+            Event::RoundOpened { .. } => "RoundOpened",
+            Event::ElectionBallotCast { .. } => "ElectionBallotCast",
+            Event::PaperBallotsEntered { .. } => "PaperBallotsEntered",
+            Event::PaperBallotMismatch { .. } => "PaperBallotMismatch",
+            Event::RoundCounted { .. } => "RoundCounted",
         }
     }
 

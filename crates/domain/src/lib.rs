@@ -6,6 +6,7 @@
 
 pub mod assembly;
 pub mod command;
+pub mod election;
 pub mod event;
 pub mod ids;
 pub mod poll;
@@ -15,6 +16,10 @@ pub mod sealed;
 pub use assembly::{AgendaItem, Assembly, Group, HistoryEntry, Meeting, Member, PostHolding, Session, Term};
 pub use command::{
     Command, MemberDraft, ProfileChanges, SealedTally, decide, present_count,
+};
+pub use election::{
+    CandidateDraft, Elected, Election, ElectionMethod, ElectionStage, Margin, Nominator, OfficeKind, PaperEntry,
+    PreliminaryCount, Round, RoundDecryption, RoundKind, RoundMode, RoundPlan, RoundResult, RoundState,
 };
 pub use event::Event;
 pub use poll::{

@@ -119,6 +119,163 @@ pub fn verify_sum(public: &str, ballots: &[String], totals: &Totals, proof: &str
     Ok(())
 }
 
+// ---- election rounds ----------------------------------------------------------------
+//
+// An electronic secret election ballot is one sub-ballot per candidate on the round's
+// list, each selecting exactly one of yes, no, abstain. Each sub-ballot's proofs are
+// bound to a context naming the election, the round, the candidate's place on the
+// list and the round's public key, so a sub-ballot cannot be moved to another
+// candidate, round or election. The count decrypts only the per-candidate sums.
+
+/// The context of candidate `index` (from 0) in round `round` of election `election`.
+fn round_context(public: &str, election: u32, round: u32, index: usize) -> Vec<u8> {
+    format!("plenum/election/{election}/round/{round}/candidate/{index}/{public}").into_bytes()
+}
+
+/// Encrypts one voter's marks, one per candidate in list order, each with proofs that
+/// it selects exactly one of yes, no, abstain. Whether the marks make a valid ballot
+/// (how many yes marks) is checked before, by `election::check_marks`.
+pub fn encrypt_marks(
+    public: &str,
+    election: u32,
+    round: u32,
+    marks: &[Choice],
+) -> Result<Vec<String>, String> {
+    let (_, pk) = election_key(public)?;
+    let rule = rule()?;
+    marks
+        .iter()
+        .enumerate()
+        .map(|(i, choice)| {
+            let mut choices = [false; OPTIONS as usize];
+            choices[choice.index()] = true;
+            encrypt_ballot(&pk, &round_context(public, election, round, i), &rule, &choices, &mut OsRng)
+                .map(|b| b.to_string())
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// Checks every sub-ballot's proofs against the round's key and context (for audits:
+/// anyone can run it on the journal's ciphertexts).
+pub fn verify_marks(public: &str, election: u32, round: u32, ballot: &[String]) -> Result<(), String> {
+    let (_, pk) = election_key(public)?;
+    let rule = rule()?;
+    for (i, sub) in ballot.iter().enumerate() {
+        let b: EncryptedBallot = sub.parse().map_err(|e| format!("candidate {}: {e}", i + 1))?;
+        verify_ballot(&pk, &round_context(public, election, round, i), &b, &rule)
+            .map_err(|e| format!("candidate {}: {e}", i + 1))?;
+    }
+    Ok(())
+}
+
+/// Per candidate, the three sums (yes, no, abstain) of all ballots' sub-ballots.
+fn round_sums(
+    candidates: usize,
+    ballots: &[Vec<String>],
+) -> Result<Vec<Vec<plenum_ballot::Ciphertext>>, String> {
+    let mut columns: Vec<Vec<EncryptedBallot>> = vec![Vec::with_capacity(ballots.len()); candidates];
+    for (n, ballot) in ballots.iter().enumerate() {
+        if ballot.len() != candidates {
+            return Err(format!(
+                "ballot {} has {} sub-ballots for {candidates} candidates",
+                n + 1,
+                ballot.len()
+            ));
+        }
+        for (column, sub) in columns.iter_mut().zip(ballot) {
+            column.push(sub.parse().map_err(|e| format!("ballot {}: {e}", n + 1))?);
+        }
+    }
+    columns.iter().map(|c| aggregate(OPTIONS, c).map_err(|e| e.to_string())).collect()
+}
+
+/// Decrypts, with the round's secret key, only the per-candidate sums of the ballots:
+/// the totals in list order, and the proof (three partial decryptions per candidate,
+/// candidate by candidate, yes/no/abstain).
+pub fn decrypt_round(
+    public: &str,
+    secret: &str,
+    election: u32,
+    round: u32,
+    candidates: usize,
+    ballots: &[Vec<String>],
+) -> Result<(Vec<Totals>, String), String> {
+    let (trustee, _) = election_key(public)?;
+    let key = TrusteeKey::from_secret_hex(secret).map_err(|e| format!("secret key: {e}"))?;
+    let mut totals = Vec::with_capacity(candidates);
+    let mut proof = Vec::with_capacity(candidates * OPTIONS as usize);
+    for (i, sums) in round_sums(candidates, ballots)?.iter().enumerate() {
+        let ctx = round_context(public, election, round, i);
+        let mut counts = Vec::new();
+        for ct in sums {
+            let partial = partial_decrypt(&key, ct, &ctx, &mut OsRng);
+            counts.push(
+                combine_partials(std::slice::from_ref(&trustee), ct, std::slice::from_ref(&partial), &ctx)
+                    .map_err(|e| e.to_string())?,
+            );
+            proof.push(partial.to_string());
+        }
+        totals.push(totals_of(&counts)?);
+    }
+    Ok((totals, proof.join(",")))
+}
+
+/// Checks that `totals` (per candidate, in list order) are the decryptions of the
+/// per-candidate sums of `ballots`, from public data only.
+pub fn verify_round(
+    public: &str,
+    election: u32,
+    round: u32,
+    candidates: usize,
+    ballots: &[Vec<String>],
+    totals: &[Totals],
+    proof: &str,
+) -> Result<(), String> {
+    let (trustee, _) = election_key(public)?;
+    if totals.len() != candidates {
+        return Err(format!("{} totals for {candidates} candidates", totals.len()));
+    }
+    let partials: Vec<PartialDecryption> = if proof.is_empty() {
+        Vec::new()
+    } else {
+        proof
+            .split(',')
+            .map(|p| p.parse().map_err(|e| format!("proof: {e}")))
+            .collect::<Result<_, String>>()?
+    };
+    let sums = round_sums(candidates, ballots)?;
+    if partials.len() != candidates * OPTIONS as usize {
+        return Err(format!("the proof has {} parts for {candidates} candidates", partials.len()));
+    }
+    for (i, (cts, claimed)) in sums.iter().zip(totals).enumerate() {
+        let ctx = round_context(public, election, round, i);
+        let mut counts = Vec::new();
+        for (j, ct) in cts.iter().enumerate() {
+            let partial = &partials[i * OPTIONS as usize + j];
+            verify_partial(&trustee, ct, partial, &ctx).map_err(|e| format!("candidate {}: {e}", i + 1))?;
+            counts.push(
+                combine_partials(std::slice::from_ref(&trustee), ct, std::slice::from_ref(partial), &ctx)
+                    .map_err(|e| e.to_string())?,
+            );
+        }
+        let got = totals_of(&counts)?;
+        if &got != claimed {
+            return Err(format!(
+                "candidate {}: the proof decrypts to {} yes, {} no, {} abstain, not {} / {} / {}",
+                i + 1,
+                got.yes,
+                got.no,
+                got.abstain,
+                claimed.yes,
+                claimed.no,
+                claimed.abstain
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +306,44 @@ mod tests {
         let (totals, proof) = decrypt_sum(&public, &secret, &[]).unwrap();
         assert_eq!(totals, Totals { yes: 0, no: 0, abstain: 0 });
         verify_sum(&public, &[], &totals, &proof).unwrap();
+    }
+    #[test]
+    fn an_election_round_decrypts_only_per_candidate_sums() {
+        let (public, secret) = new_key().unwrap();
+        let ballots: Vec<Vec<String>> = [
+            [Choice::Yes, Choice::No, Choice::Abstain],
+            [Choice::Yes, Choice::Yes, Choice::No],
+            [Choice::No, Choice::Yes, Choice::Abstain],
+        ]
+        .iter()
+        .map(|m| encrypt_marks(&public, 7, 1, m).unwrap())
+        .collect();
+        for b in &ballots {
+            verify_marks(&public, 7, 1, b).unwrap();
+        }
+        // Bound to the election, the round and the candidate's place.
+        assert!(verify_marks(&public, 7, 2, &ballots[0]).is_err());
+        assert!(verify_marks(&public, 8, 1, &ballots[0]).is_err());
+        let swapped = vec![ballots[0][1].clone(), ballots[0][0].clone(), ballots[0][2].clone()];
+        assert!(verify_marks(&public, 7, 1, &swapped).is_err());
+        let (totals, proof) = decrypt_round(&public, &secret, 7, 1, 3, &ballots).unwrap();
+        assert_eq!(
+            totals,
+            vec![
+                Totals { yes: 2, no: 1, abstain: 0 },
+                Totals { yes: 2, no: 1, abstain: 0 },
+                Totals { yes: 0, no: 1, abstain: 2 },
+            ]
+        );
+        verify_round(&public, 7, 1, 3, &ballots, &totals, &proof).unwrap();
+        let mut lie = totals.clone();
+        lie[2] = Totals { yes: 1, no: 1, abstain: 1 };
+        assert!(verify_round(&public, 7, 1, 3, &ballots, &lie, &proof).is_err());
+        assert!(verify_round(&public, 7, 2, 3, &ballots, &totals, &proof).is_err());
+        assert!(verify_round(&public, 7, 1, 3, &ballots[..2], &totals, &proof).is_err());
+        // No ballots: every sum is zero, and verifies.
+        let (zero, proof) = decrypt_round(&public, &secret, 7, 1, 2, &[]).unwrap();
+        assert_eq!(zero, vec![Totals { yes: 0, no: 0, abstain: 0 }; 2]);
+        verify_round(&public, 7, 1, 2, &[], &zero, &proof).unwrap();
     }
 }

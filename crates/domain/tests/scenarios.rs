@@ -764,3 +764,853 @@ fn opinions_are_voiced_in_ones_own_delegation_meeting_on_reports() {
     assert_eq!(a.opinions.len(), 1);
     assert_eq!(a.opinions[0].session, S);
 }
+
+// ==== elections (issue #5): nominations, margins, rounds, paper and electronic ====
+//
+// One scenario per branch, each with the statute the rule comes from (OL arts.
+// 25–30, EL arts. 30–31, 44); the counting itself is `plenum_tally`'s.
+
+mod elections {
+    use super::*;
+    use plenum_domain::election::{PaperSlot, check_marks};
+    use plenum_tally::Ballot;
+
+    const PLENARY: &str = "plenary-1";
+    /// The election item of the session's agenda.
+    const ITEM: u32 = 2;
+
+    fn t(h: u32, m: u32) -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2022, 1, 12, h, m, 0).unwrap()
+    }
+
+    fn d(i: usize) -> MemberId {
+        mid(&format!("d-{i:04}"))
+    }
+
+    /// A city congress of `n` deputies at its first plenary with `present` checked in
+    /// and the election item (2) in progress.
+    fn congress(n: usize, present: usize) -> Vec<Event> {
+        let mut h = with_members(n);
+        schedule(&mut h, "prep", MeetingKind::Preparatory);
+        schedule(&mut h, PLENARY, MeetingKind::Plenary);
+        for (title, kind) in [("政府工作报告", ItemKind::Report), ("选举", ItemKind::Election)] {
+            then(
+                &mut h,
+                Command::ProposeAgendaItem { session: S, title: title.into(), title_en: title.into(), kind },
+            );
+        }
+        then(&mut h, Command::OpenMeeting { meeting: meet("prep") });
+        then(&mut h, Command::ElectPresidium { meeting: meet("prep"), members: vec![d(1), d(2), d(3)] });
+        adopt_agenda_by_hands(&mut h, n);
+        then(&mut h, Command::AdjournMeeting { meeting: meet("prep") });
+        then(&mut h, Command::OpenMeeting { meeting: meet(PLENARY) });
+        then(
+            &mut h,
+            Command::CheckInMany { meeting: meet(PLENARY), members: (1..=present).map(d).collect() },
+        );
+        then(&mut h, Command::MoveAgendaItem { session: S, item: ITEM, to: ItemState::InProgress });
+        h
+    }
+
+    fn create(office: OfficeKind, seats: u32) -> Command {
+        Command::CreateElection {
+            session: S,
+            item: ITEM,
+            title: "选举".into(),
+            title_en: "Election".into(),
+            office,
+            seats,
+            method: None,
+            margin: None,
+            by_election: false,
+            nomination_group_size: None,
+            members_only: false,
+        }
+    }
+
+    fn cand(name: &str) -> CandidateDraft {
+        CandidateDraft {
+            name: name.into(),
+            biography: format!("{name}，男，1970年生，大学学历。"),
+            member: None,
+        }
+    }
+
+    fn by_presidium(names: &[&str]) -> Command {
+        Command::NominateCandidates {
+            election: 1,
+            by: Nominator::Presidium,
+            candidates: names.iter().map(|n| cand(n)).collect(),
+        }
+    }
+
+    fn jointly(signers: impl IntoIterator<Item = usize>, names: &[&str]) -> Command {
+        Command::NominateCandidates {
+            election: 1,
+            by: Nominator::Deputies { members: signers.into_iter().map(d).collect() },
+            candidates: names.iter().map(|n| cand(n)).collect(),
+        }
+    }
+
+    /// An election of `office` for `seats`, nominated by the presidium (up to the
+    /// seats) and by 20 deputies jointly (the rest), and fixed.
+    fn fixed(n: usize, office: OfficeKind, seats: u32, names: &[&str]) -> Vec<Event> {
+        let mut h = congress(n, n);
+        then(&mut h, create(office, seats));
+        let (first, rest) = names.split_at(names.len().min(seats as usize));
+        then(&mut h, by_presidium(first));
+        if !rest.is_empty() {
+            then(&mut h, jointly(1..=20, rest));
+        }
+        then(&mut h, Command::FixCandidates { election: 1 });
+        h
+    }
+
+    fn open_paper(issued: u32) -> Command {
+        Command::OpenRound {
+            election: 1,
+            meeting: meet(PLENARY),
+            mode: RoundMode::Paper,
+            ballots_issued: Some(issued),
+            public_key: None,
+            at: t(9, 0),
+        }
+    }
+
+    fn ballot(yes: &[&str], no: &[&str], write_in: &[&str]) -> Ballot {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect();
+        Ballot { yes: v(yes), no: v(no), abstain: Vec::new(), write_in: v(write_in), ranking: Vec::new() }
+    }
+
+    /// `k` copies of each ballot, in order.
+    fn many(spec: &[(usize, Ballot)]) -> Vec<Ballot> {
+        spec.iter().flat_map(|(k, b)| std::iter::repeat_n(b.clone(), *k)).collect()
+    }
+
+    /// Both tellers enter every ballot, numbered from 1.
+    fn enter_twice(h: &mut Vec<Event>, round: u32, ballots: &[Ballot]) {
+        let entries: Vec<PaperEntry> = ballots
+            .iter()
+            .enumerate()
+            .map(|(i, b)| PaperEntry { ballot_no: i as u32 + 1, ballot: b.clone() })
+            .collect();
+        for teller in ["teller-1", "teller-2"] {
+            then(
+                h,
+                Command::EnterPaperBallots {
+                    election: 1,
+                    round,
+                    teller: teller.into(),
+                    entries: entries.clone(),
+                },
+            );
+        }
+    }
+
+    fn count(round: u32, returned: u32) -> Command {
+        Command::CountRound {
+            election: 1,
+            round,
+            ballots_returned: Some(returned),
+            decryption: None,
+            lot_order: None,
+            at: t(10, 0),
+        }
+    }
+
+    fn counted(events: &[Event]) -> &RoundResult {
+        match events.last() {
+            Some(Event::RoundCounted { result, .. }) => result,
+            other => panic!("not counted: {other:?}"),
+        }
+    }
+
+    fn election(h: &[Event]) -> Election {
+        Assembly::replay(h).elections[&1].clone()
+    }
+
+    #[test]
+    fn a_joint_nomination_needs_20_deputies_in_writing_at_city_level_ol_art_26() {
+        let mut h = congress(30, 30);
+        // The statute fixes the group at 20 for a city with districts.
+        let mut c = create(OfficeKind::Deputy, 2);
+        if let Command::CreateElection { nomination_group_size, .. } = &mut c {
+            *nomination_group_size = Some(10);
+        }
+        expect_rule(when(&h, c), "election.nomination_group_size", Some("OL art. 26"));
+        then(&mut h, create(OfficeKind::Deputy, 2));
+        assert_eq!(election(&h).nomination_group_size, 20);
+        let e = expect_rule(
+            when(&h, jointly(1..=19, &["甲"])),
+            "election.nomination_group_too_small",
+            Some("OL art. 26"),
+        );
+        assert!(e.message.contains("19 signed"), "{e}");
+        // A signer twice, or a former deputy, does not count.
+        let mut twice: Vec<usize> = (1..=19).collect();
+        twice.push(1);
+        expect_rule(when(&h, jointly(twice, &["甲"])), "election.signer_twice", None);
+        then(&mut h, jointly(1..=20, &["甲"]));
+        let el = election(&h);
+        assert_eq!(el.candidates[0].name, "甲");
+        assert!(matches!(&el.nominations[0].by, Nominator::Deputies { members } if members.len() == 20));
+        // The nominators introduce the candidate (OL art. 26 ¶4).
+        let mut no_bio = cand("乙");
+        no_bio.biography = " ".into();
+        let c =
+            Command::NominateCandidates { election: 1, by: Nominator::Presidium, candidates: vec![no_bio] };
+        expect_rule(when(&h, c), "election.biography_required", Some("OL art. 26"));
+        // The same person cannot stand twice.
+        expect_rule(when(&h, by_presidium(&["甲"])), "election.candidate_twice", None);
+    }
+
+    #[test]
+    fn no_nominator_may_nominate_more_candidates_than_seats_ol_art_26() {
+        let mut h = congress(30, 30);
+        then(&mut h, create(OfficeKind::Deputy, 3));
+        expect_rule(
+            when(&h, by_presidium(&["甲", "乙", "丙", "丁"])),
+            "election.nominator_over_seats",
+            Some("OL art. 26"),
+        );
+        // The presidium is one nominator over all its nominations.
+        then(&mut h, by_presidium(&["甲", "乙"]));
+        then(&mut h, by_presidium(&["丙"]));
+        expect_rule(when(&h, by_presidium(&["丁"])), "election.nominator_over_seats", Some("OL art. 26"));
+        // A deputy counts every candidate of every joint nomination they signed:
+        // d-0011..d-0020 signed for 2 and would add 2 more, 4 > 3 seats.
+        then(&mut h, jointly(1..=20, &["戊", "己"]));
+        let e = expect_rule(
+            when(&h, jointly(11..=30, &["庚", "辛"])),
+            "election.nominator_over_seats",
+            Some("OL art. 26"),
+        );
+        assert!(e.message.contains("d-0011"), "{e}");
+        then(&mut h, jointly(11..=30, &["庚"]));
+        // A withdrawn candidacy no longer counts.
+        let geng = election(&h).candidate_named("庚").unwrap().number;
+        then(&mut h, Command::WithdrawCandidate { election: 1, candidate: geng, reason: "本人要求".into() });
+        then(&mut h, jointly(11..=30, &["辛"]));
+        let el = election(&h);
+        assert_eq!(el.nominees().count(), 6);
+        assert_eq!(el.candidates.iter().filter(|c| c.withdrawn.is_some()).count(), 1);
+    }
+
+    /// A nomination of deputies `ids` as candidates.
+    fn deputies(by: Nominator, ids: impl IntoIterator<Item = usize>) -> Command {
+        let candidates = ids
+            .into_iter()
+            .map(|i| CandidateDraft { member: Some(d(i)), ..cand(&format!("代表{}", d(i))) })
+            .collect();
+        Command::NominateCandidates { election: 1, by, candidates }
+    }
+
+    fn signers(r: std::ops::RangeInclusive<usize>) -> Nominator {
+        Nominator::Deputies { members: r.map(d).collect() }
+    }
+
+    #[test]
+    fn the_margin_decides_whether_the_list_is_fixed_ol_art_27() {
+        // Standing committee members, 10 seats: one tenth to one fifth more, 11 or 12.
+        let mut h = congress(30, 30);
+        then(&mut h, create(OfficeKind::Member, 10));
+        // They are elected from among the deputies (OL art. 47).
+        expect_rule(when(&h, by_presidium(&["甲"])), "election.members_only", Some("OL art. 47"));
+        then(&mut h, deputies(Nominator::Presidium, 1..=10));
+        // Equal numbers: too few.
+        let e = expect_rule(
+            when(&h, Command::FixCandidates { election: 1 }),
+            "election.too_few_candidates",
+            Some("OL art. 27"),
+        );
+        assert!(e.message.contains("at least 11"), "{e}");
+        then(&mut h, deputies(signers(1..=20), 11..=12));
+        let within = when(&h, Command::FixCandidates { election: 1 }).unwrap();
+        assert!(
+            matches!(&within[0], Event::CandidatesFixed { candidates, equal: false, .. } if candidates.len() == 12)
+        );
+        // One more is too many: a preliminary vote is needed.
+        then(&mut h, deputies(signers(11..=30), 13..=13));
+        expect_rule(
+            when(&h, Command::FixCandidates { election: 1 }),
+            "election.preliminary_vote_needed",
+            Some("OL art. 27"),
+        );
+        // The election method may narrow the margin, not widen it.
+        let mut c = create(OfficeKind::Member, 10);
+        if let Command::CreateElection { margin, .. } = &mut c {
+            *margin = Some(Margin { min_extra: 1, max_extra: 3 });
+        }
+        expect_rule(when(&h, c), "election.margin_outside_statute", Some("OL art. 27"));
+    }
+
+    #[test]
+    fn an_equal_number_election_only_for_a_head_with_one_nominee_ol_art_27() {
+        // A mayor with one nominee: equal number.
+        let h = fixed(30, OfficeKind::Leader, 1, &["市长候选人"]);
+        let el = election(&h);
+        assert!(el.fixed.as_ref().unwrap().equal);
+        assert!(el.fixed.as_ref().unwrap().basis.contains("OL art. 27"));
+        // A head is one seat.
+        let h0 = congress(30, 30);
+        expect_rule(when(&h0, create(OfficeKind::Leader, 2)), "election.leader_one_seat", Some("OL art. 27"));
+        // Vice-mayors, 2 seats, 2 nominees: equal numbers are not allowed.
+        let mut h = congress(30, 30);
+        then(&mut h, create(OfficeKind::Deputy, 2));
+        then(&mut h, by_presidium(&["甲", "乙"]));
+        expect_rule(
+            when(&h, Command::FixCandidates { election: 1 }),
+            "election.too_few_candidates",
+            Some("OL art. 27"),
+        );
+        // Unless it is a by-election (OL art. 30).
+        let mut h = congress(30, 30);
+        let mut c = create(OfficeKind::Deputy, 2);
+        if let Command::CreateElection { by_election, .. } = &mut c {
+            *by_election = true;
+        }
+        then(&mut h, c);
+        then(&mut h, by_presidium(&["甲", "乙"]));
+        then(&mut h, Command::FixCandidates { election: 1 });
+        assert!(election(&h).fixed.unwrap().equal);
+        // A head with three nominees: one more than seats at most, so a preliminary vote.
+        let mut h = congress(40, 40);
+        then(&mut h, create(OfficeKind::Leader, 1));
+        then(&mut h, by_presidium(&["甲"]));
+        then(&mut h, jointly(1..=20, &["乙"]));
+        then(&mut h, jointly(21..=40, &["丙"]));
+        expect_rule(
+            when(&h, Command::FixCandidates { election: 1 }),
+            "election.preliminary_vote_needed",
+            Some("OL art. 27"),
+        );
+    }
+
+    #[test]
+    fn a_preliminary_vote_ranks_too_many_nominees_ol_art_27() {
+        // Vice-mayors, 1 seat: 2 to 4 candidates; 5 nominees (a deputy signs for one
+        // candidate at most: four groups of 20).
+        let mut h = congress(80, 80);
+        then(&mut h, create(OfficeKind::Deputy, 1));
+        then(&mut h, by_presidium(&["甲"]));
+        then(&mut h, jointly(1..=20, &["乙"]));
+        then(&mut h, jointly(21..=40, &["丙"]));
+        then(&mut h, jointly(41..=60, &["丁"]));
+        then(&mut h, jointly(61..=80, &["戊"]));
+        let pc = |v: &[u32]| -> Vec<PreliminaryCount> {
+            v.iter()
+                .enumerate()
+                .map(|(i, votes)| PreliminaryCount { candidate: i as u32 + 1, votes: *votes })
+                .collect()
+        };
+        // Every nominee needs a count.
+        expect_rule(
+            when(
+                &h,
+                Command::RecordPreliminaryVote { election: 1, counts: pc(&[20, 18, 15, 9]), runoff: vec![] },
+            ),
+            "election.preliminary_counts",
+            None,
+        );
+        // A tie at the cut (4th place): a run-off among the tied is asked for.
+        let tie =
+            Command::RecordPreliminaryVote { election: 1, counts: pc(&[20, 18, 9, 15, 9]), runoff: vec![] };
+        let e = expect_rule(when(&h, tie), "election.preliminary_tie", None);
+        assert!(e.message.contains("丙") && e.message.contains("戊"), "{e}");
+        let runoff =
+            vec![PreliminaryCount { candidate: 3, votes: 12 }, PreliminaryCount { candidate: 5, votes: 17 }];
+        let evs =
+            when(&h, Command::RecordPreliminaryVote { election: 1, counts: pc(&[20, 18, 9, 15, 9]), runoff })
+                .unwrap();
+        assert!(
+            matches!(&evs[1], Event::CandidatesFixed { candidates, .. } if candidates == &vec![1, 2, 4, 5])
+        );
+        // Without a tie: the top four, in nomination order.
+        let evs = when(
+            &h,
+            Command::RecordPreliminaryVote { election: 1, counts: pc(&[20, 3, 9, 15, 11]), runoff: vec![] },
+        )
+        .unwrap();
+        h.extend(evs);
+        let el = election(&h);
+        assert_eq!(el.fixed_names(), ["甲", "丙", "丁", "戊"]);
+        assert!(el.fixed.unwrap().basis.contains("OL art. 27"));
+        expect_rule(when(&h, by_presidium(&["己"])), "election.candidates_fixed", None);
+    }
+
+    #[test]
+    fn a_round_opens_at_a_plenary_on_the_item_in_progress_with_a_quorum() {
+        let mut h = fixed(30, OfficeKind::Leader, 1, &["甲", "乙"]);
+        expect_rule(when(&h, open_paper(31)), "election.issued", None);
+        expect_rule(
+            when(
+                &h,
+                Command::OpenRound {
+                    election: 1,
+                    meeting: meet(PLENARY),
+                    mode: RoundMode::Paper,
+                    ballots_issued: None,
+                    public_key: None,
+                    at: t(9, 0),
+                },
+            ),
+            "election.issued_required",
+            None,
+        );
+        then(&mut h, Command::MoveAgendaItem { session: S, item: ITEM, to: ItemState::Deferred });
+        expect_rule(when(&h, open_paper(30)), "election.item_not_in_progress", None);
+        // Quorum: more than two thirds of all deputies present (OL art. 14).
+        let mut h = congress(30, 20);
+        then(&mut h, create(OfficeKind::Leader, 1));
+        then(&mut h, by_presidium(&["甲"]));
+        then(&mut h, Command::FixCandidates { election: 1 });
+        expect_rule(when(&h, open_paper(20)), "quorum", Some("OL art. 14"));
+        then(&mut h, Command::CheckIn { meeting: meet(PLENARY), member: d(21), method: CheckInMethod::Desk });
+        then(&mut h, open_paper(21));
+        // One vote at a time.
+        expect_rule(when(&h, open_paper(21)), "election.round_open", None);
+        let poll = Command::OpenPoll {
+            meeting: meet(PLENARY),
+            subject: PollSubject::Item(1),
+            title: "x".into(),
+            title_en: "x".into(),
+            rule: cn_rule(),
+            mode: VoteMode::Named,
+            disclosure: Disclosure::Counts,
+            at: t(9, 1),
+            closes_at: None,
+            public_key: None,
+        };
+        expect_rule(when(&h, poll), "vote.one_at_a_time", None);
+    }
+
+    #[test]
+    fn paper_ballots_are_entered_twice_and_a_mismatch_is_entered_again() {
+        let mut h = fixed(30, OfficeKind::Deputy, 1, &["甲", "乙"]);
+        then(&mut h, open_paper(3));
+        let yes_a = ballot(&["甲"], &["乙"], &[]);
+        let entry = |no, b: &Ballot, teller: &str| Command::EnterPaperBallot {
+            election: 1,
+            round: 1,
+            ballot_no: no,
+            teller: teller.into(),
+            ballot: b.clone(),
+        };
+        then(&mut h, entry(1, &yes_a, "teller-1"));
+        // The same teller cannot enter it again.
+        expect_rule(when(&h, entry(1, &yes_a, "teller-1")), "election.same_teller", None);
+        // Not a ballot number issued; not a candidate.
+        expect_rule(when(&h, entry(4, &yes_a, "teller-2")), "election.ballot_number", None);
+        let e = expect_rule(
+            when(&h, entry(2, &ballot(&["丙"], &[], &[]), "teller-2")),
+            "election.ballot_entry",
+            None,
+        );
+        assert!(e.message.contains("丙"), "{e}");
+        // The second teller reads ballot 1 otherwise: flagged, naming the ballot.
+        let evs = when(&h, entry(1, &ballot(&["乙"], &["甲"], &[]), "teller-2")).unwrap();
+        assert!(
+            matches!(&evs[1], Event::PaperBallotMismatch { ballot_no: 1, tellers, .. } if tellers == &vec!["teller-1".to_owned(), "teller-2".to_owned()])
+        );
+        h.extend(evs);
+        let slot: PaperSlot = election(&h).rounds[0].paper[&1].clone();
+        assert!(slot.mismatch && slot.settled.is_none());
+        // Ballots 2 and 3 agree at once (names in any order).
+        then(&mut h, entry(2, &ballot(&["甲"], &["乙"], &[]), "teller-1"));
+        then(
+            &mut h,
+            entry(
+                2,
+                &Ballot { no: vec!["乙".into()], yes: vec!["甲".into()], ..Ballot::default() },
+                "teller-2",
+            ),
+        );
+        then(&mut h, entry(3, &ballot(&[], &["甲", "乙"], &[]), "teller-1"));
+        then(&mut h, entry(3, &ballot(&[], &["乙", "甲"], &[]), "teller-2"));
+        let e = expect_rule(when(&h, count(1, 3)), "election.ballots_unsettled", None);
+        assert!(e.message.ends_with(": 1"), "{e}");
+        // A third teller's entry agreeing with the first settles it.
+        then(&mut h, entry(1, &yes_a, "teller-3"));
+        expect_rule(when(&h, entry(1, &yes_a, "teller-4")), "election.ballot_settled", None);
+        // Entries beyond the ballots returned are an error; 3 returned count.
+        expect_rule(when(&h, count(1, 2)), "election.entries_beyond_returned", None);
+        let evs = when(&h, count(1, 3)).unwrap();
+        let r = counted(&evs);
+        assert_eq!((r.counts[0].yes, r.counts[0].no, r.counts[1].no), (2, 1, 3));
+        assert_eq!(r.threshold, Some(16));
+        // 2 yes of 30 deputies: nobody elected, another round follows.
+        assert!(r.elected.is_empty());
+        assert_eq!(r.next_round.as_ref().unwrap().kind, RoundKind::AnotherRound);
+    }
+
+    #[test]
+    fn more_ballots_returned_than_issued_void_the_round_el_art_44() {
+        let mut h = fixed(30, OfficeKind::Leader, 1, &["甲"]);
+        then(&mut h, open_paper(28));
+        // No entries are needed: the tally voids the round.
+        let evs = when(&h, count(1, 29)).unwrap();
+        let r = counted(&evs);
+        assert!(!r.valid);
+        assert!(r.reason.as_ref().unwrap().contains("EL art. 44"), "{:?}", r.reason);
+        assert_eq!(r.next_round.as_ref().unwrap().kind, RoundKind::Revote);
+        h.extend(evs);
+        assert_eq!(election(&h).stage(), ElectionStage::NextRoundDue);
+        then(&mut h, open_paper(28));
+        let round = &election(&h).rounds[1];
+        assert_eq!(
+            (round.kind, round.candidates.clone(), round.seats),
+            (RoundKind::Revote, vec!["甲".to_owned()], 1)
+        );
+        enter_twice(&mut h, 2, &many(&[(25, ballot(&["甲"], &[], &[])), (3, ballot(&[], &["甲"], &[]))]));
+        then(&mut h, count(2, 28));
+        let el = election(&h);
+        assert_eq!(el.stage(), ElectionStage::Completed);
+        assert_eq!(el.elected[0].name, "甲");
+        assert_eq!((el.elected[0].yes, el.elected[0].round, el.elected[0].candidate), (25, 2, Some(1)));
+    }
+
+    #[test]
+    fn a_ballot_choosing_more_people_than_seats_is_void_el_art_44() {
+        let mut h = fixed(30, OfficeKind::Deputy, 1, &["甲", "乙"]);
+        then(&mut h, open_paper(30));
+        let ballots = many(&[
+            (17, ballot(&["甲"], &[], &[])),
+            (2, ballot(&["甲", "乙"], &[], &[])),
+            (11, ballot(&["乙"], &[], &[])),
+        ]);
+        enter_twice(&mut h, 1, &ballots);
+        let evs = when(&h, count(1, 30)).unwrap();
+        let r = counted(&evs);
+        assert_eq!(r.ballots_invalid, 2);
+        assert_eq!(r.void_ballots.iter().map(|v| v.ballot_no).collect::<Vec<_>>(), [18, 19]);
+        assert!(r.void_ballots[0].reason.contains("EL art. 44"), "{}", r.void_ballots[0].reason);
+        assert_eq!(r.elected, ["甲"]);
+    }
+
+    #[test]
+    fn a_tie_at_the_last_seat_goes_to_a_fresh_vote_among_the_tied_ol_art_29() {
+        let mut h = fixed(30, OfficeKind::Deputy, 2, &["甲", "乙", "丙"]);
+        then(&mut h, open_paper(30));
+        // 甲 20, 乙 17, 丙 17: 甲 elected, 乙 and 丙 tie for the last seat.
+        let ballots = many(&[
+            (10, ballot(&["甲", "乙"], &["丙"], &[])),
+            (10, ballot(&["甲", "丙"], &["乙"], &[])),
+            (7, ballot(&["乙", "丙"], &["甲"], &[])),
+            (3, ballot(&[], &[], &[])),
+        ]);
+        enter_twice(&mut h, 1, &ballots);
+        let evs = when(&h, count(1, 30)).unwrap();
+        let r = counted(&evs);
+        assert_eq!(r.elected, ["甲"]);
+        let next = r.next_round.as_ref().unwrap();
+        assert_eq!(
+            (next.kind, next.candidates.clone(), next.seats),
+            (RoundKind::TieRunoff, vec!["乙".to_owned(), "丙".to_owned()], 1)
+        );
+        assert!(next.basis.contains("OL art. 29"), "{}", next.basis);
+        h.extend(evs);
+        then(&mut h, open_paper(30));
+        let round = &election(&h).rounds[1];
+        assert_eq!((round.kind, round.seats, round.candidates.len()), (RoundKind::TieRunoff, 1, 2));
+        enter_twice(
+            &mut h,
+            2,
+            &many(&[(17, ballot(&["丙"], &["乙"], &[])), (13, ballot(&["乙"], &["丙"], &[]))]),
+        );
+        then(&mut h, count(2, 30));
+        let el = election(&h);
+        assert_eq!(el.elected.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["甲", "丙"]);
+        assert_eq!(el.stage(), ElectionStage::Completed);
+        expect_rule(when(&h, open_paper(30)), "election.completed", None);
+    }
+
+    #[test]
+    fn fewer_elected_than_seats_go_to_another_round_ol_art_29() {
+        let mut h = fixed(30, OfficeKind::Deputy, 2, &["甲", "乙", "丙", "丁"]);
+        then(&mut h, open_paper(30));
+        // Only 甲 passes 16 (more than half of all 30 deputies).
+        let ballots = many(&[
+            (10, ballot(&["甲", "乙"], &[], &[])),
+            (9, ballot(&["甲", "丙"], &[], &[])),
+            (5, ballot(&["丁"], &[], &[])),
+            (6, ballot(&[], &[], &[])),
+        ]);
+        enter_twice(&mut h, 1, &ballots);
+        let evs = when(&h, count(1, 30)).unwrap();
+        let r = counted(&evs);
+        assert_eq!(r.elected, ["甲"]);
+        let next = r.next_round.as_ref().unwrap();
+        // One seat left, one more candidate: the two best-placed unelected.
+        assert_eq!(
+            (next.kind, next.candidates.clone(), next.seats),
+            (RoundKind::AnotherRound, vec!["乙".to_owned(), "丙".to_owned()], 1)
+        );
+        h.extend(evs);
+        then(&mut h, open_paper(29));
+        enter_twice(&mut h, 2, &many(&[(16, ballot(&["丙"], &[], &[])), (13, ballot(&["乙"], &[], &[]))]));
+        then(&mut h, count(2, 29));
+        let el = election(&h);
+        assert_eq!(
+            el.elected.iter().map(|e| (e.name.as_str(), e.round)).collect::<Vec<_>>(),
+            [("甲", 1), ("丙", 2)]
+        );
+        assert_eq!(el.rounds[1].kind, RoundKind::AnotherRound);
+    }
+
+    #[test]
+    fn another_round_takes_the_margin_for_the_seats_left_el_art_31() {
+        // Deputies to the provincial congress, 10 seats: a fifth to a half more
+        // (EL art. 31 ¶2), joint nominations by 10 deputies (EL art. 30 ¶2).
+        let names: Vec<String> = (1..=12).map(|i| format!("候选人{i}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut h = congress(30, 30);
+        then(&mut h, create(OfficeKind::HigherLevelDeputies, 10));
+        assert_eq!(election(&h).nomination_group_size, 10);
+        expect_rule(
+            when(&h, jointly(1..=9, &refs[..1])),
+            "election.nomination_group_too_small",
+            Some("EL art. 30"),
+        );
+        then(&mut h, by_presidium(&refs[..10]));
+        expect_rule(
+            when(&h, Command::FixCandidates { election: 1 }),
+            "election.too_few_candidates",
+            Some("EL art. 31"),
+        );
+        then(&mut h, jointly(1..=10, &refs[10..]));
+        then(&mut h, Command::FixCandidates { election: 1 });
+        then(&mut h, open_paper(30));
+        // Nine pass; one seat is left: a fifth of one rounds up to one more candidate,
+        // not the two that ten seats would take.
+        enter_twice(
+            &mut h,
+            1,
+            &many(&[
+                (16, ballot(&refs[..9], &[], &[])),
+                (10, ballot(&refs[9..], &[], &[])),
+                (4, ballot(&refs[9..11], &[], &[])),
+            ]),
+        );
+        let evs = when(&h, count(1, 30)).unwrap();
+        let r = counted(&evs);
+        assert_eq!(r.elected.len(), 9);
+        let next = r.next_round.as_ref().unwrap();
+        assert_eq!(
+            (next.seats, next.candidates.clone()),
+            (1, vec![names[9].clone(), names[10].clone()]),
+            "{}",
+            next.basis
+        );
+    }
+
+    #[test]
+    fn a_written_in_person_can_win_on_paper_ol_art_28() {
+        let mut h = fixed(30, OfficeKind::Deputy, 1, &["甲", "乙"]);
+        then(&mut h, open_paper(30));
+        let ballots = many(&[
+            (17, ballot(&[], &["甲", "乙"], &["王五"])),
+            (8, ballot(&["甲"], &["乙"], &[])),
+            (5, ballot(&["乙"], &["甲"], &[])),
+        ]);
+        enter_twice(&mut h, 1, &ballots);
+        then(&mut h, count(1, 30));
+        let el = election(&h);
+        assert_eq!(el.elected.len(), 1);
+        assert_eq!(
+            (el.elected[0].name.as_str(), el.elected[0].yes, el.elected[0].candidate),
+            ("王五", 17, None)
+        );
+        let r = el.rounds[0].result.as_ref().unwrap();
+        assert!(r.counts.iter().any(|c| c.candidate == "王五" && c.write_in));
+    }
+
+    #[test]
+    fn an_electronic_secret_round_keeps_no_choice_and_counts_only_verified_sums() {
+        let mut h = fixed(30, OfficeKind::Deputy, 1, &["甲", "乙"]);
+        let open = |key: Option<String>| Command::OpenRound {
+            election: 1,
+            meeting: meet(PLENARY),
+            mode: RoundMode::Electronic,
+            ballots_issued: None,
+            public_key: key,
+            at: t(9, 0),
+        };
+        expect_rule(when(&h, open(None)), "election.key_required", None);
+        let (public, secret) = sealed::new_key().unwrap();
+        then(&mut h, open(Some(public.clone())));
+        let a = Assembly::replay(&h);
+        // The server refuses marks that would make a void ballot (EL art. 44 ¶2).
+        expect_rule(
+            check_marks(&a, 1, &[Choice::Yes, Choice::Yes]).map(|_| vec![]),
+            "election.too_many_chosen",
+            Some("EL art. 44 ¶2"),
+        );
+        expect_rule(check_marks(&a, 1, &[Choice::Yes]).map(|_| vec![]), "election.marks", None);
+        // 20 for 甲, 8 for 乙, 1 against both, 1 abstains on both.
+        let mut marks = vec![[Choice::Yes, Choice::No]; 20];
+        marks.extend(vec![[Choice::No, Choice::Yes]; 8]);
+        marks.push([Choice::No, Choice::No]);
+        marks.push([Choice::Abstain, Choice::Abstain]);
+        for (i, m) in marks.iter().enumerate() {
+            check_marks(&a, 1, m).unwrap();
+            let ballots = sealed::encrypt_marks(&public, 1, 1, m).unwrap();
+            then(
+                &mut h,
+                Command::CastElectionBallot { election: 1, round: 1, member: d(i + 1), ballots, at: t(9, 1) },
+            );
+        }
+        let again = sealed::encrypt_marks(&public, 1, 1, &marks[0]).unwrap();
+        expect_rule(
+            when(
+                &h,
+                Command::CastElectionBallot {
+                    election: 1,
+                    round: 1,
+                    member: d(1),
+                    ballots: again,
+                    at: t(9, 2),
+                },
+            ),
+            "election.already_voted",
+            None,
+        );
+        // Paper entries do not go into an electronic round.
+        expect_rule(
+            when(
+                &h,
+                Command::EnterPaperBallot {
+                    election: 1,
+                    round: 1,
+                    ballot_no: 1,
+                    teller: "x".into(),
+                    ballot: Ballot::default(),
+                },
+            ),
+            "election.round_mode",
+            None,
+        );
+        // The state and the journal know who voted, never what.
+        let round = election(&h).rounds[0].clone();
+        assert_eq!(round.voted.len(), 30);
+        assert_eq!(round.sealed.len(), 30);
+        for e in h.iter().filter(|e| e.kind() == "ElectionBallotCast") {
+            let (_, payload) = e.to_payload().unwrap();
+            for w in ["甲", "乙", "\"yes\"", "\"no\"", "\"abstain\""] {
+                assert!(!payload.contains(w), "{w} in {payload:.200}");
+            }
+        }
+        let state = serde_json::to_string(&round).unwrap();
+        assert!(!state.contains("\"yes\":[") && !state.contains(":\"yes\""), "{state:.300}");
+        let cmd = |d: Option<RoundDecryption>| Command::CountRound {
+            election: 1,
+            round: 1,
+            ballots_returned: None,
+            decryption: d,
+            lot_order: None,
+            at: t(9, 30),
+        };
+        expect_rule(when(&h, cmd(None)), "election.decryption_required", None);
+        let (totals, proof) = sealed::decrypt_round(&public, &secret, 1, 1, 2, &round.sealed).unwrap();
+        assert_eq!(totals[0], Totals { yes: 20, no: 9, abstain: 1 });
+        let mut lie = totals.clone();
+        lie.swap(0, 1);
+        expect_rule(
+            when(&h, cmd(Some(RoundDecryption { totals: lie, proof: proof.clone() }))),
+            "election.decryption_invalid",
+            None,
+        );
+        let evs = when(&h, cmd(Some(RoundDecryption { totals, proof }))).unwrap();
+        let Event::RoundCounted { result, elected, decryption, .. } = &evs[0] else { panic!("{evs:?}") };
+        assert!(decryption.is_some());
+        assert_eq!(result.ballots_returned, 30);
+        assert_eq!((result.counts[0].yes, result.counts[1].yes), (20, 8));
+        assert_eq!(elected[0].name, "甲");
+        h.extend(evs);
+        assert_eq!(election(&h).stage(), ElectionStage::Completed);
+    }
+
+    #[test]
+    fn a_congress_elects_by_more_than_half_of_all_deputies_only_ol_art_25() {
+        let h = congress(30, 30);
+        let mut c = create(OfficeKind::Deputy, 1);
+        if let Command::CreateElection { method, .. } = &mut c {
+            *method = Some(ElectionMethod::RobertsRules);
+        }
+        expect_rule(when(&h, c), "election.method", Some("OL art. 25"));
+    }
+
+    #[test]
+    fn election_events_round_trip_through_their_stored_form() {
+        let mut h = fixed(30, OfficeKind::Deputy, 1, &["甲", "乙"]);
+        then(&mut h, open_paper(30));
+        enter_twice(
+            &mut h,
+            1,
+            &many(&[(20, ballot(&["甲"], &["乙"], &[])), (10, ballot(&["乙"], &[], &["赵六"]))]),
+        );
+        then(&mut h, count(1, 30));
+        for e in &h {
+            let (kind, payload) = e.to_payload().unwrap();
+            assert_eq!(&Event::from_payload(kind, &payload).unwrap(), e, "{kind}");
+        }
+    }
+
+    // ---- property: an election's history replays to the live state ------------------
+
+    fn arb_election_command() -> impl Strategy<Value = Command> {
+        let names = ["甲", "乙", "丙", "丁"];
+        // Few distinct ballots, so that two tellers often agree and rounds get counted.
+        let paper = prop_oneof![
+            Just(ballot(&["甲"], &[], &[])),
+            Just(ballot(&["乙"], &["甲"], &[])),
+            Just(ballot(&[], &[], &["王五"])),
+            Just(Ballot::default()),
+        ];
+        prop_oneof![
+            1 => (0usize..4, 1usize..3).prop_map(move |(i, k)| by_presidium(&names[i..(i + k).min(4)])),
+            1 => (0usize..4, 1usize..10).prop_map(move |(i, s)| jointly(s..s + 20, &names[i..i + 1])),
+            1 => (1u32..5).prop_map(|c| Command::WithdrawCandidate {
+                election: 1,
+                candidate: c,
+                reason: "理由".into()
+            }),
+            2 => Just(Command::FixCandidates { election: 1 }),
+            2 => (1u32..4).prop_map(open_paper),
+            12 => (1u32..4, 1u32..4, 0usize..3, paper).prop_map(|(round, no, teller, ballot)| {
+                Command::EnterPaperBallot {
+                    election: 1,
+                    round,
+                    ballot_no: no,
+                    teller: format!("teller-{teller}"),
+                    ballot,
+                }
+            }),
+            3 => (1u32..4, 1u32..5).prop_map(|(round, returned)| count(round, returned)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn replaying_an_election_history_gives_the_live_state(commands in proptest::collection::vec(arb_election_command(), 0..60)) {
+            // Two nominees, enough to fix the list; the commands may add, withdraw, fix.
+            let mut history = congress(30, 30);
+            then(&mut history, create(OfficeKind::Deputy, 1));
+            then(&mut history, by_presidium(&["甲"]));
+            then(&mut history, jointly(1..=20, &["乙"]));
+            let mut live = Assembly::replay(&history);
+            for c in &commands {
+                if let Ok(events) = decide(&live, c) {
+                    for e in &events {
+                        live.apply(e);
+                        let (kind, payload) = e.to_payload().unwrap();
+                        history.push(Event::from_payload(kind, &payload).unwrap());
+                    }
+                }
+            }
+            let replayed = Assembly::replay(&history);
+            prop_assert_eq!(&replayed, &live);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Running election rounds (选举): opening a round (with a fresh key for an
+//! electronic secret round), casting an electronic ballot (checked, then encrypted
+//! per candidate before it reaches the writer), and counting (decrypting only the
+//! per-candidate sums, with a proof, then destroying the key).
+//!
+//! Everything else about an election goes through `App::execute` with the domain's
+//! commands, as the rules see them (`plenum_domain::election` explains the flow and
+//! the statutes): `CreateElection`, `NominateCandidates`, `WithdrawCandidate`,
+//! `FixCandidates`, `RecordPreliminaryVote`, and for paper rounds the tellers'
+//! `EnterPaperBallot` / `EnterPaperBallots` (each returned ballot twice, by two
+//! different tellers). The state is `Assembly::elections`.
+
+use crate::{App, AppError, Receipt};
+use chrono::Utc;
+use plenum_domain::election::check_marks;
+use plenum_domain::sealed;
+use plenum_domain::{AssemblyId, Choice, Command, MeetingId, MemberId, RoundDecryption, RoundMode};
+use plenum_journal::AuthStore;
+
+/// What the secretariat fills in to open the next round of an election.
+#[derive(Debug, Clone)]
+pub struct RoundRequest {
+    pub election: u32,
+    /// The plenary (in progress) where the round is voted.
+    pub meeting: MeetingId,
+    pub mode: RoundMode,
+    /// Paper: the number of ballots handed out.
+    pub ballots_issued: Option<u32>,
+}
+
+fn key_name(public_key: &str) -> String {
+    format!("election-key/{public_key}")
+}
+
+/// How often a count is tried again when a ballot arrived between reading the
+/// ballots and recording the count.
+const COUNT_ATTEMPTS: usize = 5;
+
+impl App {
+    /// Opens the next round of an election: the fixed candidates first, then what the
+    /// last count calls for. An electronic round gets a fresh key pair: the public key
+    /// goes into the journal, the secret key into the secrets table until the count.
+    /// Returns the round's number.
+    pub async fn open_round(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        req: RoundRequest,
+    ) -> Result<(u32, Receipt), AppError> {
+        let public_key = if req.mode == RoundMode::Electronic {
+            let (public, secret) = sealed::new_key().map_err(AppError::Internal)?;
+            self.journal()
+                .put_secret(&key_name(&public), secret.as_bytes())
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Some(public)
+        } else {
+            None
+        };
+        let command = Command::OpenRound {
+            election: req.election,
+            meeting: req.meeting,
+            mode: req.mode,
+            ballots_issued: req.ballots_issued,
+            public_key: public_key.clone(),
+            at: Utc::now(),
+        };
+        let receipt = match self.execute(assembly, actor, command, None).await {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(pk) = public_key {
+                    let _ = self.journal().delete_secret(&key_name(&pk)).await;
+                }
+                return Err(e);
+            }
+        };
+        let round = self
+            .read(assembly, |a| a.elections.get(&req.election).map(|e| e.rounds.len() as u32))
+            .flatten()
+            .ok_or_else(|| AppError::Internal("the election vanished".into()))?;
+        Ok((round, receipt))
+    }
+
+    /// Casts a member's electronic secret ballot in the election's open round:
+    /// `marks` has one choice per candidate, in the round's list order. The marks
+    /// are checked (no more yes marks than the ballot may hold, EL art. 44 ¶2) and
+    /// encrypted here; only ciphertexts reach the journal.
+    pub async fn cast_election_ballot(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        election: u32,
+        member: MemberId,
+        marks: Vec<Choice>,
+        command_id: Option<String>,
+    ) -> Result<Receipt, AppError> {
+        let (round, public_key) = self
+            .read(assembly, |a| -> Result<(u32, Option<String>), AppError> {
+                check_marks(a, election, &marks)?;
+                let r = a.elections.get(&election).and_then(|e| e.open_round());
+                Ok(r.map(|r| (r.number, r.public_key.clone())).unwrap_or_default())
+            })
+            .ok_or_else(|| AppError::Internal(format!("no assembly {assembly}")))??;
+        let pk = public_key.ok_or_else(|| AppError::Internal("the round has no public key".into()))?;
+        let ballots =
+            tokio::task::spawn_blocking(move || sealed::encrypt_marks(&pk, election, round, &marks))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(AppError::Internal)?;
+        let command = Command::CastElectionBallot { election, round, member, ballots, at: Utc::now() };
+        self.execute(assembly, actor, command, command_id).await
+    }
+
+    /// Counts the election's open round. Paper: from the settled entries, given the
+    /// number of ballots returned. Electronic: decrypts the per-candidate sums with a
+    /// proof the rules verify, then destroys the key: no single ballot can be
+    /// decrypted afterwards.
+    pub async fn count_round(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        election: u32,
+        ballots_returned: Option<u32>,
+    ) -> Result<Receipt, AppError> {
+        for _ in 0..COUNT_ATTEMPTS {
+            let info = self
+                .read(assembly, |a| {
+                    a.elections.get(&election).and_then(|e| e.open_round()).map(|r| {
+                        (r.number, r.mode, r.public_key.clone(), r.candidates.len(), r.sealed.clone())
+                    })
+                })
+                .flatten();
+            let Some((round, mode, public_key, candidates, ballots)) = info else {
+                // No open round: the rules name the problem.
+                let command = Command::CountRound {
+                    election,
+                    round: self
+                        .read(assembly, |a| a.elections.get(&election).map(|e| e.rounds.len() as u32))
+                        .flatten()
+                        .unwrap_or(0),
+                    ballots_returned,
+                    decryption: None,
+                    lot_order: None,
+                    at: Utc::now(),
+                };
+                return self.execute(assembly, actor, command, None).await;
+            };
+            let cast = ballots.len();
+            let (decryption, key) = match (mode, public_key) {
+                (RoundMode::Electronic, Some(pk)) => {
+                    let name = key_name(&pk);
+                    let secret = self
+                        .journal()
+                        .secret(&name)
+                        .await
+                        .map_err(|e| AppError::Internal(e.to_string()))?
+                        .ok_or_else(|| AppError::Internal("the key of this round is gone".into()))?;
+                    let secret = String::from_utf8(secret).map_err(|e| AppError::Internal(e.to_string()))?;
+                    let (totals, proof) = tokio::task::spawn_blocking(move || {
+                        sealed::decrypt_round(&pk, &secret, election, round, candidates, &ballots)
+                    })
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .map_err(AppError::Internal)?;
+                    (Some(RoundDecryption { totals, proof }), Some(name))
+                }
+                _ => (None, None),
+            };
+            let command = Command::CountRound {
+                election,
+                round,
+                ballots_returned,
+                decryption,
+                lot_order: None,
+                at: Utc::now(),
+            };
+            match self.execute(assembly, actor, command, None).await {
+                Ok(r) => {
+                    if let Some(name) = key {
+                        self.journal()
+                            .delete_secret(&name)
+                            .await
+                            .map_err(|e| AppError::Internal(e.to_string()))?;
+                    }
+                    return Ok(r);
+                }
+                Err(AppError::Rule(e)) if e.rule == "election.decryption_invalid" => {
+                    // A ballot cast after the ballots were read: decrypt again.
+                    let now = self
+                        .read(assembly, |a| {
+                            a.elections.get(&election).and_then(|e| e.open_round()).map(|r| r.sealed.len())
+                        })
+                        .flatten();
+                    if now == Some(cast) {
+                        return Err(AppError::Rule(e));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(AppError::Internal("ballots kept arriving while the round was counted; try again".into()))
+    }
+}
