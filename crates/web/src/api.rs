@@ -7,6 +7,7 @@ use crate::Web;
 use crate::auth::{self, Caller, Role};
 use crate::error::{ApiError, ApiResult, ErrorBody, Failure};
 use crate::pages::{self, IssuedLogin, LoginOutcome, MemberQuery};
+use crate::{plenary as pl, plenary_api as pa};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,9 +19,13 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Plenum API", version = "1", description = "Assemblies, members, agendas and commands. Authenticate with `Authorization: Bearer <token>` from POST /api/v1/tokens."),
-    paths(create_token, revoke_token, me, change_password, assemblies, assembly, members, member, agenda, move_item, command, accounts, bulk_accounts),
-    components(schemas(ErrorBody, TokenRequest, TokenResponse, Me, PasswordChange, AssemblySummary, AssemblyDetail, GroupSummary, SessionSummary, MemberSummary, MemberDetail, HistoryItem, AgendaView, AgendaItemView, MoveRequest, CommandRequest, Receipt, AccountSummary, BulkRequest, IssuedLogin, Role)),
+    info(title = "Plenum API", version = "1", description = "Assemblies, members, agendas, meetings, attendance, polls, opinions and commands. Authenticate with `Authorization: Bearer <token>` from POST /api/v1/tokens."),
+    paths(create_token, revoke_token, me, change_password, assemblies, assembly, members, member, agenda, move_item, command, accounts, bulk_accounts,
+        pa::meetings, pa::attendance, pa::check_in, pa::bulk_check_in, pa::leave, pa::meeting_opinions, pa::record_opinion, pa::session_opinions,
+        pa::polls, pa::poll, pa::open_poll, pa::vote, pa::totals, pa::confirm, pa::close),
+    components(schemas(ErrorBody, TokenRequest, TokenResponse, Me, PasswordChange, AssemblySummary, AssemblyDetail, GroupSummary, SessionSummary, MemberSummary, MemberDetail, HistoryItem, AgendaView, AgendaItemView, MoveRequest, CommandRequest, Receipt, AccountSummary, BulkRequest, IssuedLogin, Role,
+        pl::MeetingSummary, pl::AttendanceView, pl::QuorumView, pl::GroupAttendance, pl::MemberRef, pl::ExcusedMember, pl::OpinionView, pl::PollView, pl::Counts, pl::EnteredTotals, pl::PollOutcome, pl::DelegationResult, pl::NotVoted, pl::MyBallot,
+        pa::CheckInRequest, pa::BulkCheckInRequest, pa::LeaveRequest, pa::OpinionRequest, pa::PollSummary, pa::OpenPollRequest, pa::OpenedPoll, pa::VoteRequest, pa::TotalsRequest)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -128,6 +133,7 @@ pub async fn revoke_token(State(web): State<Web>, headers: axum::http::HeaderMap
             Failure::bad_request("only a bearer token can be revoked").field("Authorization").json()
         })?;
     web.app.journal().delete_api_token(&auth::token_hash(bearer.trim())).await?;
+    web.credentials.clear();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -168,9 +174,15 @@ pub struct PasswordChange {
 pub async fn change_password(
     State(web): State<Web>,
     Extension(c): Extension<Caller>,
+    headers: axum::http::HeaderMap,
     Json(req): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    match pages::set_new_password(&web, &c, &req.current, &req.new).await? {
+    let current = if c.by_token {
+        None
+    } else {
+        auth::cookie(&headers, auth::SESSION_COOKIE).map(|t| auth::token_hash(&t))
+    };
+    match pages::set_new_password(&web, &c, &req.current, &req.new, current).await? {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(key) => {
             let field = if key == "password.wrong" { "current" } else { "new" };

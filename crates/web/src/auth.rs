@@ -251,3 +251,39 @@ mod tests {
         assert_ne!(random_token().unwrap(), random_token().unwrap());
     }
 }
+
+/// What a session cookie or API token resolved to: the account, and the session's
+/// CSRF token (none for API tokens).
+pub type Resolved = Option<(Account, Option<String>)>;
+
+/// Resolved credentials, kept for a few seconds so that a vote storm does not cost
+/// two database reads per ballot. Logins, logouts and password changes in this
+/// process clear it; in another process they take effect within `CACHE_SECS`.
+#[derive(Default)]
+pub struct CredentialCache {
+    map: std::sync::Mutex<std::collections::HashMap<Vec<u8>, (std::time::Instant, Resolved)>>,
+}
+
+/// How long a resolved credential is trusted without asking the database.
+pub const CACHE_SECS: u64 = 5;
+/// Entries kept at most; past this the cache starts afresh.
+const CACHE_MAX: usize = 100_000;
+
+impl CredentialCache {
+    pub fn get(&self, key: &[u8]) -> Option<Resolved> {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key).filter(|(at, _)| at.elapsed().as_secs() < CACHE_SECS).map(|(_, r)| r.clone())
+    }
+
+    pub fn put(&self, key: Vec<u8>, value: Resolved) {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= CACHE_MAX {
+            map.clear();
+        }
+        map.insert(key, (std::time::Instant::now(), value));
+    }
+
+    pub fn clear(&self) {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}

@@ -14,6 +14,8 @@ pub mod i18n;
 mod live;
 mod metrics;
 pub mod pages;
+pub mod plenary;
+pub mod plenary_api;
 
 use auth::{Access, CSRF_COOKIE, Caller, LANG_COOKIE, Role, SESSION_COOKIE};
 use axum::Router;
@@ -43,6 +45,7 @@ pub struct Web {
     pub app: App,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<metrics::Metrics>,
+    pub credentials: Arc<auth::CredentialCache>,
     access: Arc<HashMap<(Method, &'static str), Access>>,
 }
 
@@ -64,6 +67,7 @@ fn r(method: Method, path: &'static str, access: Access, h: Handler) -> (RouteSp
 fn routes() -> Vec<(RouteSpec, Handler)> {
     use Access::{Public, Roles, Users};
     use auth::{CHAIR, STAFF};
+    use plenary::{ATTENDEES, MEMBERS};
     let g = Method::GET;
     let p = Method::POST;
     vec![
@@ -85,6 +89,45 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
             Roles(CHAIR),
             post(pages::move_item),
         ),
+        // Plenary sessions: meetings, attendance, polls, opinions, the projector.
+        r(g.clone(), "/assemblies/{id}/meetings", Public, get(plenary::meetings)),
+        r(g.clone(), "/assemblies/{id}/meetings/{meeting}", Public, get(plenary::meeting)),
+        r(
+            p.clone(),
+            "/assemblies/{id}/meetings/{meeting}/check-in",
+            Roles(ATTENDEES),
+            post(plenary::check_in),
+        ),
+        r(
+            p.clone(),
+            "/assemblies/{id}/meetings/{meeting}/check-in/bulk",
+            Roles(STAFF),
+            post(plenary::bulk_check_in),
+        ),
+        r(p.clone(), "/assemblies/{id}/meetings/{meeting}/leave", Roles(STAFF), post(plenary::leave)),
+        r(
+            p.clone(),
+            "/assemblies/{id}/meetings/{meeting}/opinions",
+            Roles(ATTENDEES),
+            post(plenary::record_opinion),
+        ),
+        r(p.clone(), "/assemblies/{id}/meetings/{meeting}/polls", Roles(STAFF), post(plenary::open_poll)),
+        r(g.clone(), "/assemblies/{id}/polls", Public, get(plenary::polls)),
+        r(g.clone(), "/assemblies/{id}/polls/{poll}", Public, get(plenary::poll)),
+        r(p.clone(), "/assemblies/{id}/polls/{poll}/vote", Roles(MEMBERS), post(plenary::vote)),
+        r(p.clone(), "/assemblies/{id}/polls/{poll}/totals", Roles(STAFF), post(plenary::enter_totals)),
+        r(p.clone(), "/assemblies/{id}/polls/{poll}/confirm", Roles(CHAIR), post(plenary::confirm_totals)),
+        r(p.clone(), "/assemblies/{id}/polls/{poll}/close", Roles(CHAIR), post(plenary::close_poll)),
+        r(g.clone(), "/assemblies/{id}/polls/{poll}/report.csv", Public, get(plenary::poll_report_csv)),
+        r(g.clone(), "/assemblies/{id}/polls/{poll}/report.pdf", Public, get(plenary::poll_report_pdf)),
+        r(g.clone(), "/assemblies/{id}/sessions/{session}/opinions", Public, get(plenary::session_opinions)),
+        r(
+            g.clone(),
+            "/assemblies/{id}/sessions/{session}/opinions.csv",
+            Roles(STAFF),
+            get(plenary::opinions_csv_file),
+        ),
+        r(g.clone(), "/assemblies/{id}/projector", Public, get(plenary::projector)),
         r(g.clone(), "/accounts", Roles(STAFF), get(pages::accounts)),
         r(p.clone(), "/accounts/bulk", Roles(STAFF), post(pages::bulk_accounts)),
         // Live updates.
@@ -111,6 +154,61 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
             post(api::move_item),
         ),
         r(p.clone(), "/api/v1/assemblies/{id}/commands", Roles(STAFF), post(api::command)),
+        r(g.clone(), "/api/v1/assemblies/{id}/meetings", Public, get(plenary_api::meetings)),
+        r(
+            g.clone(),
+            "/api/v1/assemblies/{id}/meetings/{meeting}/attendance",
+            Public,
+            get(plenary_api::attendance),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/assemblies/{id}/meetings/{meeting}/check-in",
+            Roles(ATTENDEES),
+            post(plenary_api::check_in),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/assemblies/{id}/meetings/{meeting}/check-in/bulk",
+            Roles(STAFF),
+            post(plenary_api::bulk_check_in),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/assemblies/{id}/meetings/{meeting}/leave",
+            Roles(STAFF),
+            post(plenary_api::leave),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/assemblies/{id}/meetings/{meeting}/opinions",
+            Public,
+            get(plenary_api::meeting_opinions),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/assemblies/{id}/meetings/{meeting}/opinions",
+            Roles(ATTENDEES),
+            post(plenary_api::record_opinion),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/assemblies/{id}/sessions/{session}/opinions",
+            Public,
+            get(plenary_api::session_opinions),
+        ),
+        r(g.clone(), "/api/v1/assemblies/{id}/polls", Public, get(plenary_api::polls)),
+        r(p.clone(), "/api/v1/assemblies/{id}/polls", Roles(STAFF), post(plenary_api::open_poll)),
+        r(g.clone(), "/api/v1/assemblies/{id}/polls/{poll}", Public, get(plenary_api::poll)),
+        r(p.clone(), "/api/v1/assemblies/{id}/polls/{poll}/vote", Roles(MEMBERS), post(plenary_api::vote)),
+        r(p.clone(), "/api/v1/assemblies/{id}/polls/{poll}/totals", Roles(STAFF), post(plenary_api::totals)),
+        r(
+            p.clone(),
+            "/api/v1/assemblies/{id}/polls/{poll}/confirm",
+            Roles(CHAIR),
+            post(plenary_api::confirm),
+        ),
+        r(p.clone(), "/api/v1/assemblies/{id}/polls/{poll}/close", Roles(CHAIR), post(plenary_api::close)),
         r(g.clone(), "/api/v1/accounts", Roles(STAFF), get(api::accounts)),
         r(p.clone(), "/api/v1/accounts/bulk", Roles(STAFF), post(api::bulk_accounts)),
     ]
@@ -135,6 +233,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         app,
         config: Arc::new(config),
         metrics: Arc::new(metrics::Metrics::default()),
+        credentials: Arc::new(auth::CredentialCache::default()),
         access: Arc::new(access),
     };
     let mut router = Router::new();
@@ -198,7 +297,6 @@ async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Reques
 
     let headers = req.headers();
     let now = auth::now_micros();
-    let journal = web.app.journal();
     let mut account = None;
     let mut by_token = false;
     let mut session_csrf = None;
@@ -207,16 +305,20 @@ async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Reques
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
-        match journal.api_token(&auth::token_hash(bearer.trim()), now).await {
-            Ok(Some(t)) => account = journal.account(t.account_id).await.ok().flatten(),
+        match resolve(&web, auth::token_hash(bearer.trim()), true, now).await {
+            Ok(Some((a, _))) => account = Some(a),
             Ok(None) => return Failure::unauthorized().json().into_response(),
-            Err(e) => return fail(Failure::internal(e.to_string())),
+            Err(e) => return fail(e),
         }
         by_token = true;
     } else if let Some(token) = auth::cookie(headers, SESSION_COOKIE) {
-        if let Ok(Some(s)) = journal.session(&auth::token_hash(&token), now).await {
-            session_csrf = Some(s.csrf_token.clone());
-            account = journal.account(s.account_id).await.ok().flatten();
+        match resolve(&web, auth::token_hash(&token), false, now).await {
+            Ok(Some((a, csrf))) => {
+                session_csrf = csrf;
+                account = Some(a);
+            }
+            Ok(None) => {}
+            Err(e) => return fail(e),
         }
     }
     let account = account.filter(|a| !a.disabled);
@@ -295,6 +397,29 @@ async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Reques
         }
     }
     res
+}
+
+/// The account behind an API token (`bearer`) or a session cookie, through the
+/// credential cache.
+async fn resolve(web: &Web, hash: Vec<u8>, bearer: bool, now: i64) -> Result<auth::Resolved, Failure> {
+    if let Some(hit) = web.credentials.get(&hash) {
+        return Ok(hit);
+    }
+    let journal = web.app.journal();
+    let (account_id, csrf) = if bearer {
+        match journal.api_token(&hash, now).await? {
+            Some(t) => (t.account_id, None),
+            None => return Ok(None),
+        }
+    } else {
+        match journal.session(&hash, now).await? {
+            Some(s) => (s.account_id, Some(s.csrf_token)),
+            None => return Ok(None),
+        }
+    };
+    let resolved = journal.account(account_id).await?.map(|a| (a, csrf));
+    web.credentials.put(hash, resolved.clone());
+    Ok(resolved)
 }
 
 fn constant_eq(a: &str, b: &str) -> bool {

@@ -9,10 +9,10 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::stream::Stream;
 use plenum_app::Committed;
-use plenum_domain::{AssemblyId, Event};
+use plenum_domain::{AssemblyId, Disclosure, Event};
 use plenum_journal::{Journal, PAGE};
 use serde::Deserialize;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -31,6 +31,8 @@ struct Feed {
     after: u64,
     live: broadcast::Receiver<Arc<Committed>>,
     caught_up: bool,
+    /// Ballots counted per poll since it opened, for polls opened within the feed.
+    turnout: HashMap<u32, u32>,
 }
 
 impl Drop for Feed {
@@ -39,9 +41,57 @@ impl Drop for Feed {
     }
 }
 
-fn sse(position: u64, kind: &str, event: &Event) -> SseEvent {
-    let data = serde_json::json!({ "position": position, "type": kind, "data": event });
+fn sse(position: u64, kind: &str, data: serde_json::Value) -> SseEvent {
+    let data = serde_json::json!({ "position": position, "type": kind, "data": data });
     SseEvent::default().id(position.to_string()).event(kind).data(data.to_string())
+}
+
+/// What the public stream tells of an event. Ballots are where privacy matters: a
+/// secret ballot shows only that the turnout grew (neither the voter nor the
+/// ciphertext), and so does a named vote in a poll that discloses turnout only. Only
+/// a named poll with running counts shows who voted how, as its roll call is public.
+/// `disclosure` is the poll's (`None` if unknown: told as little as possible).
+fn public_data(event: &Event, disclosure: Option<Disclosure>, turnout: u32) -> serde_json::Value {
+    let turnout_only = |poll: &u32| serde_json::json!({ "type": event.kind(), "data": { "poll": poll, "turnout": turnout } });
+    match event {
+        Event::SealedBallotCast { poll, .. } => turnout_only(poll),
+        Event::VoteCast { poll, .. } if disclosure != Some(Disclosure::Counts) => turnout_only(poll),
+        other => serde_json::to_value(other).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+impl Feed {
+    /// The event as sent, keeping an exact turnout for polls opened within the feed.
+    fn event(&mut self, position: u64, kind: &str, event: &Event) -> SseEvent {
+        let ballot = match event {
+            Event::PollOpened { poll, .. } => {
+                self.turnout.insert(*poll, 0);
+                None
+            }
+            Event::VoteCast { poll, .. } | Event::SealedBallotCast { poll, .. } => Some(*poll),
+            _ => None,
+        };
+        let data = match ballot {
+            None => public_data(event, None, 0),
+            Some(poll) => {
+                let now = self
+                    .web
+                    .app
+                    .read(&self.assembly, |a| a.polls.get(&poll).map(|p| (p.disclosure, p.turnout())))
+                    .flatten();
+                // Counted along when the feed saw the poll open; else as projected now.
+                let turnout = match self.turnout.get_mut(&poll) {
+                    Some(n) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => now.map_or(0, |(_, t)| u32::try_from(t).unwrap_or(u32::MAX)),
+                };
+                public_data(event, now.map(|(d, _)| d), turnout)
+            }
+        };
+        sse(position, kind, data)
+    }
 }
 
 pub async fn stream(
@@ -63,7 +113,15 @@ pub async fn stream(
     let live = web.app.live();
     let after = last.unwrap_or_else(|| web.app.position());
     web.metrics.live_clients.fetch_add(1, Relaxed);
-    let feed = Feed { web, assembly, backlog: VecDeque::new(), after, live, caught_up: last.is_none() };
+    let feed = Feed {
+        web,
+        assembly,
+        backlog: VecDeque::new(),
+        after,
+        live,
+        caught_up: last.is_none(),
+        turnout: HashMap::new(),
+    };
     let s = futures_util::stream::unfold(feed, |mut f| async move {
         loop {
             if let Some(e) = f.backlog.pop_front() {
@@ -79,7 +137,8 @@ pub async fn stream(
                             f.after = rec.position;
                             if rec.stream == f.assembly.as_str() {
                                 if let Ok(ev) = Event::from_payload(&rec.kind, &rec.payload) {
-                                    f.backlog.push_back(sse(rec.position, &rec.kind, &ev));
+                                    let e = f.event(rec.position, &rec.kind, &ev);
+                                    f.backlog.push_back(e);
                                 }
                             }
                         }
@@ -96,7 +155,8 @@ pub async fn stream(
                 Ok(c) => {
                     if c.position > f.after && c.assembly == f.assembly {
                         f.after = c.position;
-                        return Some((Ok(sse(c.position, &c.kind, &c.event)), f));
+                        let e = f.event(c.position, &c.kind, &c.event);
+                        return Some((Ok(e), f));
                     }
                 }
                 // Too slow: catch up from the journal instead of losing events.
@@ -106,4 +166,42 @@ pub async fn stream(
         }
     });
     Ok(Sse::new(s).keep_alive(KeepAlive::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plenum_domain::{Choice, MemberId};
+
+    fn member() -> MemberId {
+        MemberId::parse("d-0007").unwrap()
+    }
+
+    #[test]
+    fn secret_ballots_show_only_the_turnout() {
+        let e = Event::SealedBallotCast { poll: 4, member: member(), ballot: "c1phertext".into() };
+        for disclosure in [None, Some(Disclosure::Counts), Some(Disclosure::TurnoutOnly)] {
+            let v = public_data(&e, disclosure, 17);
+            assert_eq!(
+                v,
+                serde_json::json!({"type": "SealedBallotCast", "data": {"poll": 4, "turnout": 17}})
+            );
+            let text = v.to_string();
+            assert!(!text.contains("d-0007") && !text.contains("c1phertext"), "{text}");
+        }
+    }
+
+    #[test]
+    fn named_votes_show_the_voter_only_with_running_counts() {
+        let e = Event::VoteCast { poll: 3, member: member(), choice: Choice::No };
+        let hidden = public_data(&e, Some(Disclosure::TurnoutOnly), 5);
+        assert_eq!(hidden, serde_json::json!({"type": "VoteCast", "data": {"poll": 3, "turnout": 5}}));
+        assert_eq!(public_data(&e, None, 5), hidden, "an unknown poll tells nothing");
+        let shown = public_data(&e, Some(Disclosure::Counts), 5);
+        assert_eq!(shown["data"]["member"], "d-0007");
+        assert_eq!(shown["data"]["choice"], "no");
+        // Other events pass as they are.
+        let moved = Event::MeetingOpened { meeting: plenum_domain::MeetingId::parse("m-1").unwrap() };
+        assert_eq!(public_data(&moved, None, 0), serde_json::to_value(&moved).unwrap());
+    }
 }

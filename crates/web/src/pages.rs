@@ -160,6 +160,7 @@ struct HomePage {
     me: Option<MeCard>,
     officer: bool,
     position: u64,
+    plenary: Vec<crate::plenary::LiveCard>,
 }
 
 pub fn assembly_cards(web: &Web, lang: Lang) -> Vec<AssemblyCard> {
@@ -211,6 +212,7 @@ pub async fn home(State(web): State<Web>, Extension(c): Extension<Caller>) -> Pa
         me,
         officer: c.role == Role::Officer,
         position: web.app.position(),
+        plenary: crate::plenary::dashboard(&web, &c),
     };
     render(&page, c.lang)
 }
@@ -339,6 +341,7 @@ pub async fn logout(
             .delete_session(&auth::token_hash(&token))
             .await
             .map_err(|e| PageError(e.into(), c.lang))?;
+        web.credentials.clear();
     }
     let mut res = Redirect::to("/").into_response();
     if let Ok(v) =
@@ -381,6 +384,7 @@ pub async fn set_new_password(
     c: &Caller,
     current: &str,
     new: &str,
+    keep_session: Option<Vec<u8>>,
 ) -> Result<Result<(), &'static str>, Failure> {
     let Some(acc) = &c.account else { return Err(Failure::unauthorized()) };
     if new.chars().count() < 10 {
@@ -400,20 +404,30 @@ pub async fn set_new_password(
     let Some(hashed) = hashed else { return Ok(Err("password.wrong")) };
     let journal = web.app.journal();
     journal.set_password(acc.id, &hashed, false).await?;
-    // Sessions opened with the old password end (the page handler opens a new one).
+    // Sessions opened elsewhere with the old password end; the caller's goes on.
+    let keep = match &keep_session {
+        Some(hash) => journal.session(hash, auth::now_micros()).await?,
+        None => None,
+    };
     journal.delete_sessions_of(acc.id).await?;
+    if let Some(session) = keep {
+        journal.create_session(session).await?;
+    }
+    web.credentials.clear();
     Ok(Ok(()))
 }
 
 pub async fn change_password(
     State(web): State<Web>,
     Extension(c): Extension<Caller>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<PasswordForm>,
 ) -> PageResult {
     let result = if f.new != f.repeat {
         Err("password.mismatch")
     } else {
-        set_new_password(&web, &c, &f.current, &f.new).await.map_err(fail(&c))?
+        let current = auth::cookie(&headers, SESSION_COOKIE).map(|t| auth::token_hash(&t));
+        set_new_password(&web, &c, &f.current, &f.new, current).await.map_err(fail(&c))?
     };
     let page = PasswordPage {
         must_change: result.is_err() && c.account.as_ref().is_some_and(|a| a.must_change_password),
@@ -424,11 +438,6 @@ pub async fn change_password(
     let mut res = render(&page, c.lang)?;
     if page.error.is_some() {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    } else if let Some(acc) = &c.account {
-        let cookie = open_session(&web, acc.id).await.map_err(fail(&c))?;
-        if let Ok(v) = HeaderValue::from_str(&cookie) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
     }
     Ok(res)
 }
@@ -448,6 +457,7 @@ async fn open_session(web: &Web, account_id: i64) -> Result<String, Failure> {
             expires_at: now + auth::SESSION_HOURS * 3_600_000_000,
         })
         .await?;
+    web.credentials.clear();
     Ok(auth::set_cookie(SESSION_COOKIE, &token, Some(auth::SESSION_HOURS * 3600), web.config.secure_cookies))
 }
 

@@ -1,0 +1,864 @@
+//! Plenary sessions over HTTP: check-in, votes from a phone, totals by hand, the
+//! privacy of secret polls (answers and live stream), the projector, opinions.
+//! Uses the suite's server and clients (`super::Server`, `Browser`, `Live`).
+
+use super::{Browser, CONGRESS, Live, Reply, Server};
+use plenum_domain::{
+    AssemblyId, BodyKind, Command, Gender, GroupId, GroupKind, ItemKind, Level, MeetingId, MeetingKind,
+    MemberDraft, MemberId, PollState, SessionKey,
+};
+use plenum_journal::{AuthStore, Journal, NewAccount};
+use plenum_testkit::TestDb;
+use plenum_web::demo::DEMO_PASSWORD;
+use plenum_web::i18n::Lang;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const PLENARY: &str = "rd15-1-plenary-2";
+const MEETING: &str = "/assemblies/taiyuan-rd-15/meetings/rd15-1-plenary-2";
+const API_MEETING: &str = "/api/v1/assemblies/taiyuan-rd-15/meetings/rd15-1-plenary-2";
+const POLLS: &str = "/api/v1/assemblies/taiyuan-rd-15/polls";
+
+// ---- the authorization matrix's requests for these routes ----------------------------------
+
+/// The POST routes of plenary sessions, for `call` in the matrix.
+const POSTS: &[&str] = &[
+    "/assemblies/{id}/meetings/{meeting}/check-in",
+    "/assemblies/{id}/meetings/{meeting}/check-in/bulk",
+    "/assemblies/{id}/meetings/{meeting}/leave",
+    "/assemblies/{id}/meetings/{meeting}/opinions",
+    "/assemblies/{id}/meetings/{meeting}/polls",
+    "/assemblies/{id}/polls/{poll}/vote",
+    "/assemblies/{id}/polls/{poll}/totals",
+    "/assemblies/{id}/polls/{poll}/confirm",
+    "/assemblies/{id}/polls/{poll}/close",
+    "/api/v1/assemblies/{id}/meetings/{meeting}/check-in",
+    "/api/v1/assemblies/{id}/meetings/{meeting}/check-in/bulk",
+    "/api/v1/assemblies/{id}/meetings/{meeting}/leave",
+    "/api/v1/assemblies/{id}/meetings/{meeting}/opinions",
+    "/api/v1/assemblies/{id}/polls",
+    "/api/v1/assemblies/{id}/polls/{poll}/vote",
+    "/api/v1/assemblies/{id}/polls/{poll}/totals",
+    "/api/v1/assemblies/{id}/polls/{poll}/confirm",
+    "/api/v1/assemblies/{id}/polls/{poll}/close",
+];
+
+pub(super) fn handles(method: &str, pattern: &str) -> bool {
+    method == "POST" && POSTS.contains(&pattern)
+}
+
+/// A plausible request for one of `POSTS` at `path` (the pattern filled in).
+pub(super) async fn matrix_request(b: &mut Browser<'_>, pattern: &str, path: &str) -> Reply {
+    let tail = pattern.rsplit('/').next().unwrap_or("");
+    let api = pattern.starts_with("/api/");
+    let bulk = pattern.ends_with("/check-in/bulk");
+    match (api, tail) {
+        (false, "check-in") => b.post_form(path, &[]).await,
+        (false, "bulk") if bulk => b.post_form(path, &[("group", "xiaodian")]).await,
+        (false, "leave") => b.post_form(path, &[("member", "d-0002"), ("reason", "因公出差")]).await,
+        (false, "opinions") => b.post_form(path, &[("item", "1"), ("text", "matrix")]).await,
+        (false, "polls") => {
+            b.post_form(path, &[("subject", "3"), ("rule", "cn-people-congress"), ("mode", "named")]).await
+        }
+        (false, "vote") => b.post_form(path, &[("choice", "yes")]).await,
+        (false, "totals") => b.post_form(path, &[("yes", "1"), ("no", "0"), ("abstain", "0")]).await,
+        (false, _) => b.post_form(path, &[]).await,
+        (true, "check-in") => b.post_json(path, &json!({})).await,
+        (true, "bulk") => b.post_json(path, &json!({"group": "xiaodian"})).await,
+        (true, "leave") => b.post_json(path, &json!({"member": "d-0003", "reason": "因公出差"})).await,
+        (true, "opinions") => b.post_json(path, &json!({"item": 1, "text": "matrix"})).await,
+        (true, "polls") => {
+            let req = json!({"meeting": PLENARY, "subject": "item", "item": 3, "rule": "cn-people-congress", "mode": "named"});
+            b.post_json(path, &req).await
+        }
+        (true, "vote") => b.post_json(path, &json!({"choice": "yes"})).await,
+        (true, "totals") => b.post_json(path, &json!({"yes": 1, "no": 0, "abstain": 0})).await,
+        (true, _) => b.post_json(path, &json!({})).await,
+    }
+}
+
+// ---- helpers ------------------------------------------------------------------------------
+
+/// The value of the first hidden field `name` in a page.
+fn field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html.find(&marker).unwrap_or_else(|| panic!("no field {name} in {html}")) + marker.len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+fn congress() -> AssemblyId {
+    AssemblyId::parse(CONGRESS).unwrap()
+}
+
+/// The member a login stands for.
+async fn member_of(s: &Server, username: &str) -> MemberId {
+    let acc = s.app.journal().account_by_username(username).await.unwrap().unwrap();
+    MemberId::parse(acc.member.unwrap()).unwrap()
+}
+
+/// Gives `members` deputy logins named `username-N`.
+async fn add_logins(s: &Server, username: &str, members: &[MemberId]) -> Vec<String> {
+    let hash = plenum_web::auth::hash_password(DEMO_PASSWORD, true).unwrap();
+    let names: Vec<String> = (0..members.len()).map(|i| format!("{username}-{i}")).collect();
+    let accounts = members
+        .iter()
+        .zip(&names)
+        .map(|(m, u)| NewAccount {
+            username: u.clone(),
+            display_name: u.clone(),
+            role: "deputy".into(),
+            assembly: Some(CONGRESS.into()),
+            member: Some(m.to_string()),
+            password_hash: hash.clone(),
+            must_change_password: false,
+        })
+        .collect();
+    s.app.journal().create_accounts(accounts).await.unwrap();
+    names
+}
+
+/// Members present at the plenary who have not voted in `poll`, the demo logins left out.
+async fn present_not_voted(s: &Server, poll: u32, n: usize) -> Vec<MemberId> {
+    let skip = [member_of(s, "deputy").await, member_of(s, "presidium").await];
+    s.app
+        .read(&congress(), |a| {
+            let m = &a.meetings[&MeetingId::parse(PLENARY).unwrap()];
+            m.attendance
+                .present
+                .keys()
+                .filter(|id| !skip.contains(id))
+                .filter(|id| a.polls.get(&poll).is_none_or(|p| !p.ballots.contains_key(*id)))
+                .take(n)
+                .cloned()
+                .collect()
+        })
+        .unwrap()
+}
+
+fn name_of(s: &Server, id: &MemberId) -> String {
+    s.app.read(&congress(), |a| a.members[id].name.clone()).unwrap()
+}
+
+async fn close(s: &Server, poll: u32) -> Value {
+    let mut pres = s.api(&s.token("presidium", DEMO_PASSWORD).await);
+    let r = pres.post_json(&format!("{POLLS}/{poll}/close"), &json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "close {poll}: {}", r.body);
+    r.json()
+}
+
+async fn open(s: &Server, body: Value) -> u32 {
+    let mut sec = s.api(&s.token("secretariat", DEMO_PASSWORD).await);
+    let r = sec.post_json(POLLS, &body).await;
+    assert_eq!(r.status, StatusCode::OK, "open: {}", r.body);
+    r.json()["poll"].as_u64().unwrap() as u32
+}
+
+// ---- 1. check-in and votes ------------------------------------------------------------------
+
+async fn check_in_and_vote(db: TestDb) {
+    let s = Server::start(db).await;
+    let me = member_of(&s, "deputy").await;
+    let mut sec = s.api(&s.token("secretariat", DEMO_PASSWORD).await);
+    let mut dep = s.api(&s.token("deputy", DEMO_PASSWORD).await);
+
+    // Attendance, with the quorum of OL art. 14.
+    let att = s.browser().get(&format!("{API_MEETING}/attendance")).await.json();
+    let (present, members) = (att["present"].as_u64().unwrap(), att["members"].as_u64().unwrap());
+    assert!(att["quorum"]["met"].as_bool().unwrap());
+    assert_eq!(att["quorum"]["source"], "OL art. 14");
+    assert_eq!(
+        att["quorum"]["text"],
+        format!("{present} present: more than two thirds of all {members} deputies (OL art. 14)")
+    );
+    assert!(att["absent_members"].is_null(), "names are for the secretariat");
+    let sums: u64 = att["groups"].as_array().unwrap().iter().map(|g| g["present"].as_u64().unwrap()).sum();
+    assert_eq!(sums, present);
+    let page = s.browser().get(MEETING).await;
+    assert!(
+        page.body.contains(&format!("出席 {present} 人，超过全体代表 {members} 人的三分之二（OL art. 14）")),
+        "{}",
+        page.body
+    );
+
+    // Leave recorded by the secretariat; the deputy checks in again on the phone.
+    let r = sec
+        .post_json(&format!("{API_MEETING}/leave"), &json!({"member": me.as_str(), "reason": "临时请假"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let att = sec.get(&format!("{API_MEETING}/attendance")).await.json();
+    assert!(
+        att["excused_members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == me.as_str() && x["reason"] == "临时请假")
+    );
+    let r = dep.post_json(&format!("{POLLS}/3/vote"), &json!({"choice": "yes"})).await;
+    assert_eq!(
+        (r.status, r.json()["rule"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("poll.not_present"))
+    );
+    // A deputy may not check in someone else.
+    let r = dep.post_json(&format!("{API_MEETING}/check-in"), &json!({"member": "d-0002"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = dep.post_json(&format!("{API_MEETING}/check-in"), &json!({"command_id": "in-1"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let pos = r.json()["position"].as_u64().unwrap();
+    let ev = &s.app.journal().read_all(pos - 1, 1).await.unwrap()[0];
+    assert_eq!(ev.kind, "MemberCheckedIn");
+    assert!(ev.payload.contains("self_service") && ev.payload.contains(me.as_str()), "{}", ev.payload);
+    let again =
+        dep.post_json(&format!("{API_MEETING}/check-in"), &json!({"command_id": "in-1"})).await.json();
+    assert_eq!((again["replayed"].as_bool(), again["position"].as_u64()), (Some(true), Some(pos)));
+    let r = dep.post_json(&format!("{API_MEETING}/check-in"), &json!({})).await;
+    assert_eq!(r.json()["rule"], "attendance.already");
+
+    // The vote: a double submit answers with the first receipt, a second ballot is refused.
+    let r = dep.post_json(&format!("{POLLS}/3/vote"), &json!({"choice": "yes", "command_id": "v-1"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let first = r.json();
+    assert_eq!(first["replayed"], false);
+    let again = dep
+        .post_json(&format!("{POLLS}/3/vote"), &json!({"choice": "yes", "command_id": "v-1"}))
+        .await
+        .json();
+    assert_eq!((again["replayed"].as_bool(), &again["position"]), (Some(true), &first["position"]));
+    let r = dep.post_json(&format!("{POLLS}/3/vote"), &json!({"choice": "no", "command_id": "v-2"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (r.json()["code"].as_str(), r.json()["rule"].as_str()),
+        (Some("rule_violation"), Some("poll.already_voted"))
+    );
+    let r = dep.post_json(&format!("{POLLS}/3/vote"), &json!({"choice": "maybe"})).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("choice")));
+    let view = dep.get(&format!("{POLLS}/3")).await.json();
+    assert_eq!((view["me"]["voted"].as_bool(), view["me"]["choice"].as_str()), (Some(true), Some("yes")));
+    // Only members vote; a staff login has nobody to vote for.
+    let r = sec.post_json(&format!("{POLLS}/3/vote"), &json!({"choice": "yes"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // The same on the pages, on a phone: the check-in button, then the big buttons.
+    let who = present_not_voted(&s, 3, 1).await;
+    let login = add_logins(&s, "phone", &who).await.remove(0);
+    let r = sec
+        .post_json(&format!("{API_MEETING}/leave"), &json!({"member": who[0].as_str(), "reason": "迟到"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut phone = s.logged_in(&login).await;
+    let home = phone.get("/").await;
+    assert!(
+        home.body.contains(&format!("action=\"{MEETING}/check-in\"")),
+        "dashboard check-in: {}",
+        home.body
+    );
+    let page = phone.get("/assemblies/taiyuan-rd-15/polls/3").await;
+    assert!(page.body.contains(Lang::Zh.t("plenary.not_checked_in")), "{}", page.body);
+    let r = phone
+        .post_form(
+            &format!("{MEETING}/check-in"),
+            &[
+                ("command_id", &field(&page.body, "command_id")),
+                ("back", "/assemblies/taiyuan-rd-15/polls/3#vote"),
+            ],
+        )
+        .await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/assemblies/taiyuan-rd-15/polls/3#vote"));
+    let page = phone.get("/assemblies/taiyuan-rd-15/polls/3").await;
+    assert!(page.body.contains("class=\"choice yes\""), "{}", page.body);
+    let key = field(&page.body, "command_id");
+    let vote = "/assemblies/taiyuan-rd-15/polls/3/vote";
+    let r = phone.post_form(vote, &[("command_id", &key), ("choice", "no")]).await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, "/assemblies/taiyuan-rd-15/polls/3#vote"),
+        "{}",
+        r.body
+    );
+    let head = s.app.journal().head().await.unwrap();
+    let page = phone.get("/assemblies/taiyuan-rd-15/polls/3").await;
+    assert!(page.body.contains("您的投票已记录"), "{}", page.body);
+    assert!(page.body.contains(&format!(
+        "{}: <strong>{}</strong>",
+        Lang::Zh.t("plenary.you_chose"),
+        Lang::Zh.t("plenary.choice.no")
+    )));
+    // The same form again (a double tap): the same receipt, nothing new written.
+    let r = phone.post_form(vote, &[("command_id", &key), ("choice", "no")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(s.app.journal().head().await.unwrap(), head);
+    // A second, different ballot: the rule's error, in Chinese.
+    let r = phone.post_form(vote, &[("command_id", "another"), ("choice", "yes")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(Lang::Zh.t("plenary.err.poll.already_voted")), "{}", r.body);
+    let mut en = s.logged_in(&login).await;
+    en.lang = Some("en");
+    assert!(en.get("/assemblies/taiyuan-rd-15/polls/3").await.body.contains("Your vote is recorded"));
+    let r = en.post_form(vote, &[("choice", "yes")]).await;
+    assert!(r.body.contains("has already voted in poll 3"), "{}", r.body);
+
+    // After the close, no ballot is taken.
+    let late = present_not_voted(&s, 3, 1).await;
+    let late_login = add_logins(&s, "late", &late).await.remove(0);
+    let mut late_api = s.api(&s.token(&late_login, DEMO_PASSWORD).await);
+    let mut late_page = s.logged_in(&late_login).await;
+    let page = late_page.get("/assemblies/taiyuan-rd-15/polls/3").await;
+    let key = field(&page.body, "command_id");
+    let closed = close(&s, 3).await;
+    assert_eq!(closed["state"], "closed");
+    let r = late_api.post_json(&format!("{POLLS}/3/vote"), &json!({"choice": "yes"})).await;
+    assert_eq!(
+        (r.status, r.json()["rule"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("poll.closed"))
+    );
+    let r = late_page.post_form(vote, &[("command_id", &key), ("choice", "yes")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(Lang::Zh.t("plenary.err.poll.closed")), "{}", r.body);
+    let page = late_page.get("/assemblies/taiyuan-rd-15/polls/3").await;
+    assert!(
+        page.body.contains(Lang::Zh.t("plenary.poll_over")) && !page.body.contains("class=\"choice yes\"")
+    );
+}
+
+// ---- 2. show of hands ---------------------------------------------------------------------------
+
+async fn show_of_hands_needs_a_second_person(db: TestDb) {
+    let s = Server::start(db).await;
+    close(&s, 3).await;
+    let poll = open(&s, json!({"meeting": PLENARY, "subject": "item", "item": 3, "rule": "cn-people-congress", "mode": "show_of_hands"})).await;
+    let mut sec = s.api(&s.token("secretariat", DEMO_PASSWORD).await);
+    let mut admin = s.api(&s.token("admin", DEMO_PASSWORD).await);
+    let url = format!("{POLLS}/{poll}");
+    // No electronic ballots in a show of hands.
+    let mut dep = s.api(&s.token("deputy", DEMO_PASSWORD).await);
+    let r = dep.post_json(&format!("{url}/vote"), &json!({"choice": "yes"})).await;
+    assert_eq!(r.json()["rule"], "poll.mode");
+    let r = sec.post_json(&format!("{url}/close"), &json!({})).await;
+    assert_eq!(r.json()["rule"], "poll.totals_unconfirmed");
+    let r = sec.post_json(&format!("{url}/totals"), &json!({"yes": 900, "no": 0, "abstain": 0})).await;
+    assert_eq!(r.json()["rule"], "poll.more_votes_than_present");
+    let r = sec.post_json(&format!("{url}/totals"), &json!({"yes": 400, "no": 12, "abstain": 9})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The one who entered them cannot confirm them.
+    let r = sec.post_json(&format!("{url}/confirm"), &json!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (r.json()["rule"].as_str(), r.json()["field"].as_str()),
+        (Some("poll.second_person"), Some("by"))
+    );
+    let view = s.browser().get(&url).await.json();
+    assert_eq!(view["entered"]["entered_by"], "account:secretariat");
+    assert!(view["entered"]["confirmed_by"].is_null());
+    let r = admin.post_json(&format!("{url}/close"), &json!({})).await;
+    assert_eq!(r.json()["rule"], "poll.totals_unconfirmed");
+    // A second person, on the page.
+    let mut pres = s.logged_in("presidium").await;
+    let page = pres.get(&format!("/assemblies/taiyuan-rd-15/polls/{poll}")).await;
+    assert!(
+        page.body.contains(&format!("action=\"/assemblies/taiyuan-rd-15/polls/{poll}/confirm\"")),
+        "{}",
+        page.body
+    );
+    let r = pres.post_form(&format!("/assemblies/taiyuan-rd-15/polls/{poll}/confirm"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = pres.post_form(&format!("/assemblies/taiyuan-rd-15/polls/{poll}/close"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let view = s.browser().get(&url).await.json();
+    assert_eq!(view["entered"]["confirmed_by"], "account:presidium");
+    let result = &view["result"];
+    assert_eq!((result["adopted"].as_bool(), result["yes"].as_u64()), (Some(true), Some(400)));
+    let electorate = view["electorate"].as_u64().unwrap();
+    assert_eq!(
+        result["basis"],
+        format!(
+            "adopted: 400 yes, needs more than half of all {electorate} deputies = {} (OL art. 25)",
+            electorate / 2 + 1
+        )
+    );
+    let page = s.browser().get(&format!("/assemblies/taiyuan-rd-15/polls/{poll}")).await;
+    assert!(
+        page.body.contains(&format!(
+            "通过：赞成 400 票；须获全体代表 {electorate} 人过半数赞成，即至少 {} 票（OL art. 25）",
+            electorate / 2 + 1
+        )),
+        "{}",
+        page.body
+    );
+}
+
+// ---- 3. named polls: by delegation, and who has not voted ------------------------------------------
+
+async fn named_poll_by_delegation(db: TestDb) {
+    let s = Server::start(db).await;
+    let v = s.browser().get(&format!("{POLLS}/2")).await.json();
+    assert_eq!((v["mode"].as_str(), v["state"].as_str()), (Some("named"), Some("closed")));
+    let r = &v["result"];
+    let groups = v["delegations"].as_array().unwrap();
+    let sum = |k: &str| groups.iter().map(|g| g[k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(
+        (sum("yes"), sum("no"), sum("abstain")),
+        (r["yes"].as_u64().unwrap(), r["no"].as_u64().unwrap(), r["abstain"].as_u64().unwrap())
+    );
+    assert_eq!(sum("not_voted"), r["not_voted"].as_u64().unwrap());
+    let missing = v["not_voted"].as_array().unwrap();
+    assert_eq!(missing.len() as u64, r["not_voted"].as_u64().unwrap());
+    assert!(missing.iter().all(|m| m["name"].as_str().is_some_and(|n| !n.is_empty())));
+    assert!(missing.iter().all(|m| m.get("choice").is_none()));
+    let page = s.browser().get("/assemblies/taiyuan-rd-15/polls/2").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(Lang::Zh.t("plenary.not_voted_names")));
+    assert!(page.body.contains(missing[0]["name"].as_str().unwrap()));
+    assert!(page.body.contains(groups[0]["name"].as_str().unwrap()));
+    // Its reports, linked from the page.
+    assert!(page.body.contains("href=\"/assemblies/taiyuan-rd-15/polls/2/report.csv\""));
+    let csv = s.browser().get("/assemblies/taiyuan-rd-15/polls/2/report.csv").await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert!(csv.content_type().starts_with("text/csv") && csv.body.starts_with('\u{feff}'));
+    let pdf = s.http.get(s.url("/assemblies/taiyuan-rd-15/polls/2/report.pdf")).send().await.unwrap();
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+    assert_eq!(
+        s.browser().get("/assemblies/taiyuan-rd-15/polls/99/report.csv").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The open poll 3 shows its running counts (disclosure: counts) and who is missing.
+    let open = s.browser().get(&format!("{POLLS}/3")).await.json();
+    assert_eq!(open["state"], "open");
+    let c = &open["counts"];
+    assert_eq!(
+        c["yes"].as_u64().unwrap() + c["no"].as_u64().unwrap() + c["abstain"].as_u64().unwrap(),
+        open["turnout"].as_u64().unwrap()
+    );
+    assert!(!open["not_voted"].as_array().unwrap().is_empty());
+    // The list of polls.
+    let list = s.browser().get(POLLS).await.json();
+    assert_eq!(
+        list.as_array().unwrap().iter().map(|p| p["number"].as_u64().unwrap()).collect::<Vec<_>>(),
+        [3, 2, 1]
+    );
+    assert_eq!(list[1]["adopted"], true);
+    let page = s.browser().get("/assemblies/taiyuan-rd-15/polls").await;
+    assert!(page.body.contains("关于政府工作报告的决议（草案）"));
+}
+
+// ---- 4. secret polls and the live stream ----------------------------------------------------------
+
+/// The next live event of `kind`.
+async fn next_of(live: &mut Live, kind: &str) -> super::Sse {
+    loop {
+        let ev = live.next(Duration::from_secs(2)).await.unwrap_or_else(|| panic!("no {kind} within 2 s"));
+        if ev.event == kind {
+            return ev;
+        }
+    }
+}
+
+async fn secret_poll_privacy(db: TestDb) {
+    let s = Server::start(db).await;
+    close(&s, 3).await;
+    let voters = present_not_voted(&s, 99, 2).await;
+    let logins = add_logins(&s, "secret", &voters).await;
+    let mut live = Live::open(&s, None).await;
+    let poll = open(&s, json!({"meeting": PLENARY, "subject": "item", "item": 3, "rule": "cn-people-congress", "mode": "secret", "disclosure": "counts"})).await;
+    let opened = next_of(&mut live, "PollOpened").await;
+    let from = opened.id.unwrap() - 1;
+    let url = format!("{POLLS}/{poll}");
+    let v = s.browser().get(&url).await.json();
+    assert_eq!((v["mode"].as_str(), v["disclosure"].as_str()), (Some("secret"), Some("turnout_only")));
+
+    // One votes on the API, one on the page.
+    let mut a = s.api(&s.token(&logins[0], DEMO_PASSWORD).await);
+    let r = a.post_json(&format!("{url}/vote"), &json!({"choice": "no", "command_id": "s-1"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ballot = next_of(&mut live, "SealedBallotCast").await;
+    assert_eq!(
+        ballot.data["data"],
+        json!({"type": "SealedBallotCast", "data": {"poll": poll, "turnout": 1}})
+    );
+    let mut b = s.logged_in(&logins[1]).await;
+    let page = b.get(&format!("/assemblies/taiyuan-rd-15/polls/{poll}")).await;
+    assert!(page.body.contains(Lang::Zh.t("plenary.secret_note")));
+    let r = b
+        .post_form(
+            &format!("/assemblies/taiyuan-rd-15/polls/{poll}/vote"),
+            &[("command_id", &field(&page.body, "command_id")), ("choice", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ballot = next_of(&mut live, "SealedBallotCast").await;
+    assert_eq!(ballot.data["data"]["data"], json!({"poll": poll, "turnout": 2}));
+
+    // Nobody's choice anywhere: not in the answers, not on the pages, not in the stream.
+    let ids: Vec<String> = voters.iter().map(ToString::to_string).collect();
+    let names: Vec<String> = voters.iter().map(|m| name_of(&s, m)).collect();
+    let mut sec = s.api(&s.token("secretariat", DEMO_PASSWORD).await);
+    let mine = a.get(&url).await.json();
+    assert_eq!((mine["me"]["voted"].as_bool(), &mine["me"]["choice"]), (Some(true), &Value::Null));
+    for (who, body) in [
+        ("public API", s.browser().get(&url).await.body),
+        ("staff API", sec.get(&url).await.body),
+        ("list", s.browser().get(POLLS).await.body),
+        ("public page", s.browser().get(&format!("/assemblies/taiyuan-rd-15/polls/{poll}")).await.body),
+        (
+            "staff page",
+            s.logged_in("secretariat")
+                .await
+                .get(&format!("/assemblies/taiyuan-rd-15/polls/{poll}"))
+                .await
+                .body,
+        ),
+        ("projector", s.browser().get("/assemblies/taiyuan-rd-15/projector").await.body),
+        ("report", s.browser().get(&format!("/assemblies/taiyuan-rd-15/polls/{poll}/report.csv")).await.body),
+    ] {
+        for x in ids.iter().chain(&names) {
+            assert!(!body.contains(x.as_str()), "{who} names a voter ({x}): {body}");
+        }
+        if who.contains("API") {
+            let v: Value = serde_json::from_str(&body).unwrap();
+            assert!(
+                v["counts"].is_null() && v["delegations"].is_null() && v["not_voted"].is_null(),
+                "{who}: {v}"
+            );
+            assert_eq!(v["turnout"], 2);
+        }
+    }
+    // The stream replayed from before the poll opened tells the same, counting exactly.
+    let mut replay = Live::open(&s, Some(from)).await;
+    let mut turnouts = Vec::new();
+    while let Some(ev) = replay.next(Duration::from_millis(500)).await {
+        let text = ev.data.to_string();
+        assert!(ids.iter().all(|x| !text.contains(x.as_str())), "{text}");
+        if ev.event == "SealedBallotCast" {
+            assert_eq!(ev.data["data"]["data"].as_object().unwrap().len(), 2, "{text}");
+            turnouts.push(ev.data["data"]["data"]["turnout"].as_u64().unwrap());
+        }
+    }
+    assert_eq!(turnouts, [1, 2]);
+
+    // At the close: the sum, decrypted, and still nobody's choice.
+    let closed = close(&s, poll).await;
+    let r = &closed["result"];
+    assert_eq!((r["yes"].as_u64(), r["no"].as_u64(), r["abstain"].as_u64()), (Some(1), Some(1), Some(0)));
+    assert_eq!(r["adopted"], false);
+    assert!(closed["delegations"].is_null() && closed["not_voted"].is_null());
+    let page = s.browser().get(&format!("/assemblies/taiyuan-rd-15/polls/{poll}")).await.body;
+    assert!(page.contains(Lang::Zh.t("plenary.result.rejected")));
+    assert!(ids.iter().chain(&names).all(|x| !page.contains(x.as_str())));
+
+    // Named votes: the voter shows in the stream only with running counts.
+    let who = present_not_voted(&s, 99, 4).await;
+    let named = add_logins(&s, "named", &who[2..]).await;
+    let hidden = open(&s, json!({"meeting": PLENARY, "subject": "item", "item": 3, "rule": "roberts-rules", "mode": "named", "disclosure": "turnout_only"})).await;
+    let mut v = s.api(&s.token(&named[0], DEMO_PASSWORD).await);
+    let r = v.post_json(&format!("{POLLS}/{hidden}/vote"), &json!({"choice": "abstain"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ev = next_of(&mut live, "VoteCast").await;
+    assert_eq!(ev.data["data"]["data"], json!({"poll": hidden, "turnout": 1}));
+    let view = s.browser().get(&format!("{POLLS}/{hidden}")).await.json();
+    assert!(view["counts"].is_null() && view["delegations"].is_null(), "turnout only while open: {view}");
+    close(&s, hidden).await;
+    let shown = open(
+        &s,
+        json!({"meeting": PLENARY, "subject": "item", "item": 3, "rule": "roberts-rules", "mode": "named"}),
+    )
+    .await;
+    let mut v = s.api(&s.token(&named[1], DEMO_PASSWORD).await);
+    let r = v.post_json(&format!("{POLLS}/{shown}/vote"), &json!({"choice": "yes"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ev = next_of(&mut live, "VoteCast").await;
+    assert_eq!(ev.data["data"]["data"]["member"], who[3].as_str());
+    assert_eq!(ev.data["data"]["data"]["choice"], "yes");
+}
+
+// ---- 5. the projector ---------------------------------------------------------------------------
+
+async fn projector_shows_the_open_poll(db: TestDb) {
+    let s = Server::start(db).await;
+    let att = s.browser().get(&format!("{API_MEETING}/attendance")).await.json();
+    let poll = s.browser().get(&format!("{POLLS}/3")).await.json();
+    let mut public = s.browser();
+    let page = public.get("/assemblies/taiyuan-rd-15/projector").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("class=\"projector\"") && page.body.contains("data-assembly=\"taiyuan-rd-15\"")
+    );
+    assert!(page.body.contains("第二次全体会议"), "{}", page.body);
+    assert!(att["quorum"]["met"].as_bool().unwrap() && page.body.contains("超过全体代表"));
+    assert!(page.body.contains(poll["title"].as_str().unwrap()));
+    assert!(page.body.contains("data-events=\"") && page.body.contains("VoteCast SealedBallotCast"));
+    let turnout = poll["turnout"].as_u64().unwrap();
+    assert!(page.body.contains(&format!("<dd>{turnout}<small>")), "{}", page.body);
+    // A new ballot shows at once in the fragment the page refreshes, and on the stream.
+    let mut live = Live::open(&s, None).await;
+    let mut dep = s.api(&s.token("deputy", DEMO_PASSWORD).await);
+    let r = dep.post_json(&format!("{POLLS}/3/vote"), &json!({"choice": "yes"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(next_of(&mut live, "VoteCast").await.event, "VoteCast");
+    let part = public.get("/assemblies/taiyuan-rd-15/projector?partial=1").await;
+    assert!(!part.body.contains("<html"), "a fragment");
+    assert!(part.body.contains(&format!("<dd>{}<small>", turnout + 1)), "{}", part.body);
+    // At the close: the result with its basis.
+    close(&s, 3).await;
+    let mut en = s.browser();
+    en.lang = Some("en");
+    let part = en.get("/assemblies/taiyuan-rd-15/projector?partial=1").await;
+    assert!(
+        part.body.contains("Not adopted")
+            && part.body.contains("rejected: ")
+            && part.body.contains("needs more than half of all"),
+        "{}",
+        part.body
+    );
+}
+
+// ---- 6. opinions ---------------------------------------------------------------------------
+
+async fn opinions_and_csv(db: TestDb) {
+    let s = Server::start(db).await;
+    let me = member_of(&s, "deputy").await;
+    let group = s.app.read(&congress(), |a| a.members[&me].group.clone()).unwrap();
+    let other = s
+        .app
+        .read(&congress(), |a| {
+            a.members_of(&group).find(|m| m.id != me && m.status.holds_mandate()).unwrap().id.clone()
+        })
+        .unwrap();
+    // A second deliberation of the delegation, held now.
+    let meeting = MeetingId::parse("rd15-1-del-extra").unwrap();
+    for cmd in [
+        Command::ScheduleMeeting {
+            meeting: meeting.clone(),
+            session: SessionKey::new(15, 1),
+            kind: MeetingKind::Delegation,
+            group: Some(group.clone()),
+            title: "代表团全体会议：审议计划报告".into(),
+            title_en: "Delegation meeting: the plan report".into(),
+            starts_at: chrono::Utc::now(),
+        },
+        Command::OpenMeeting { meeting: meeting.clone() },
+    ] {
+        s.app.execute(&congress(), "test", cmd, None).await.unwrap();
+    }
+    let api = format!("/api/v1/assemblies/taiyuan-rd-15/meetings/{meeting}");
+    let page = format!("/assemblies/taiyuan-rd-15/meetings/{meeting}");
+    let mut dep = s.api(&s.token("deputy", DEMO_PASSWORD).await);
+    assert_eq!(dep.post_json(&format!("{api}/check-in"), &json!({})).await.status, StatusCode::OK);
+    // The deputy speaks for themself; not for a colleague; and only on reports.
+    let r = dep
+        .post_json(
+            &format!("{api}/opinions"),
+            &json!({"item": 2, "text": "建议把\"民生实事\"逐项公开, 接受监督。"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = dep
+        .post_json(&format!("{api}/opinions"), &json!({"item": 2, "text": "x", "member": other.as_str()}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = dep.post_json(&format!("{api}/opinions"), &json!({"item": 7, "text": "x"})).await;
+    assert_eq!(r.json()["rule"], "opinion.reports_only");
+    // The secretariat records a colleague's words on the page.
+    let mut sec = s.logged_in("secretariat").await;
+    let html = sec.get(&page).await.body;
+    assert!(html.contains("id=\"op-member\""), "{html}");
+    let r = sec
+        .post_form(
+            &format!("{page}/opinions"),
+            &[
+                ("member", other.as_str()),
+                ("item", "2"),
+                ("text", "赞成报告。"),
+                ("command_id", &field(&html, "command_id")),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let here = s.browser().get(&format!("{api}/opinions")).await.json();
+    let here = here.as_array().unwrap();
+    assert_eq!(here.len(), 2);
+    assert_eq!(
+        (here[0]["member"].as_str(), here[1]["member"].as_str()),
+        (Some(me.as_str()), Some(other.as_str()))
+    );
+    assert!(s.browser().get(&page).await.body.contains("赞成报告。"));
+
+    // The session's summary, by item and delegation; printable; CSV for the secretariat.
+    let all = s.browser().get("/api/v1/assemblies/taiyuan-rd-15/sessions/15-1/opinions").await.json();
+    let all = all.as_array().unwrap();
+    assert!(all.len() > 20);
+    let items: Vec<u64> = all.iter().map(|o| o["item"].as_u64().unwrap()).collect();
+    assert!(items.windows(2).all(|w| w[0] <= w[1]), "ordered by item");
+    let only = s
+        .browser()
+        .get(&format!("/api/v1/assemblies/taiyuan-rd-15/sessions/15-1/opinions?item=2&group={group}"))
+        .await
+        .json();
+    assert_eq!(only.as_array().unwrap().len(), 2);
+    let summary = s.browser().get("/assemblies/taiyuan-rd-15/sessions/15-1/opinions").await.body;
+    let name = name_of(&s, &me);
+    assert!(summary.contains(&name) && summary.contains("接受监督"), "{summary}");
+    let print = s.browser().get("/assemblies/taiyuan-rd-15/sessions/15-1/opinions?print=1").await;
+    assert!(
+        print.status == StatusCode::OK
+            && print.body.contains("class=\"print\"")
+            && print.body.contains(&name)
+    );
+    let csv = sec.get("/assemblies/taiyuan-rd-15/sessions/15-1/opinions.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type().starts_with("text/csv"), "{}", csv.content_type());
+    assert!(csv.headers["content-disposition"].to_str().unwrap().contains("opinions-taiyuan-rd-15-15-1.csv"));
+    assert!(csv.body.starts_with('\u{feff}'), "UTF-8 with a BOM");
+    assert!(
+        csv.body.contains(&name) && csv.body.contains("\"建议把\"\"民生实事\"\"逐项公开, 接受监督。\""),
+        "{}",
+        csv.body
+    );
+    let texts = all.iter().map(|o| o["text"].as_str().unwrap()).filter(|t| !t.contains('"'));
+    assert!(texts.clone().count() == all.len() - 1 && texts.into_iter().all(|t| csv.body.contains(t)));
+    let mut deputy = s.logged_in("deputy").await;
+    assert_eq!(
+        deputy.get("/assemblies/taiyuan-rd-15/sessions/15-1/opinions.csv").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+// ---- 7. the agenda adopted by the preparatory meeting --------------------------------------------
+
+async fn agenda_adopted_by_a_poll(db: TestDb) {
+    let s = Server::start(db).await;
+    let club = AssemblyId::parse("test-club").unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    let session = SessionKey::new(1, 1);
+    let prep = MeetingId::parse("club-prep").unwrap();
+    let group = GroupId::parse("all").unwrap();
+    let members: Vec<MemberDraft> = (1..=5)
+        .map(|i| MemberDraft {
+            id: MemberId::parse(format!("m-{i}")).unwrap(),
+            term: 1,
+            name: format!("成员{i}"),
+            pinyin: String::new(),
+            gender: Gender::Unspecified,
+            birth_year: None,
+            group: group.clone(),
+            ethnicity: String::new(),
+            occupation: String::new(),
+            registered_on: day,
+        })
+        .collect();
+    let ids: Vec<MemberId> = members.iter().map(|m| m.id.clone()).collect();
+    let steps = vec![
+        Command::FoundAssembly {
+            name: "测试协会".into(),
+            name_en: "Test club".into(),
+            kind: BodyKind::Other,
+            level: Level::None,
+            population: None,
+            rules: None,
+        },
+        Command::BeginTerm { term: 1, starts_on: day },
+        Command::ConveneSession {
+            session,
+            title: "第一次会议".into(),
+            title_en: "First session".into(),
+            opens_on: day,
+        },
+        Command::FormGroup {
+            group: group.clone(),
+            kind: GroupKind::Sector,
+            name: "全体".into(),
+            name_en: "All".into(),
+        },
+        Command::RegisterMembers { members },
+        Command::ScheduleMeeting {
+            meeting: prep.clone(),
+            session,
+            kind: MeetingKind::Preparatory,
+            group: None,
+            title: "预备会议".into(),
+            title_en: "Preparatory meeting".into(),
+            starts_at: chrono::Utc::now(),
+        },
+        Command::OpenMeeting { meeting: prep.clone() },
+        Command::ProposeAgendaItem {
+            session,
+            title: "年度报告".into(),
+            title_en: "Annual report".into(),
+            kind: ItemKind::Report,
+        },
+        Command::CheckInMany { meeting: prep.clone(), members: ids[..4].to_vec() },
+    ];
+    for cmd in steps {
+        s.app.execute(&club, "test", cmd, None).await.unwrap();
+    }
+    let page = format!("/assemblies/test-club/meetings/{prep}");
+    let mut sec = s.logged_in("secretariat").await;
+    let html = sec.get(&page).await.body;
+    assert!(
+        html.contains(Lang::Zh.t("plenary.open.agenda_heading"))
+            && html.contains("<option value=\"agenda\" selected>"),
+        "{html}"
+    );
+    assert!(html.contains("出席 4 人，超过全体成员 5 人的半数"), "{html}");
+    let r = sec
+        .post_form(
+            &format!("{page}/polls"),
+            &[
+                ("subject", "agenda"),
+                ("title", ""),
+                ("title_en", ""),
+                ("rule", "roberts-rules"),
+                ("mode", "show_of_hands"),
+                ("disclosure", "counts"),
+                ("duration_minutes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, "/assemblies/test-club/polls/1?done=opened"),
+        "{}",
+        r.body
+    );
+    let poll = s.browser().get("/api/v1/assemblies/test-club/polls/1").await.json();
+    assert_eq!(
+        (poll["subject"].as_str(), poll["title"].as_str(), poll["rule"].as_str()),
+        (Some("agenda"), Some("表决通过大会议程"), Some("roberts-rules"))
+    );
+    let r = sec
+        .post_form("/assemblies/test-club/polls/1/totals", &[("yes", "3"), ("no", "1"), ("abstain", "0")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = sec.post_form("/assemblies/test-club/polls/1/confirm", &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(Lang::Zh.t("plenary.err.poll.second_person")), "{}", r.body);
+    let mut admin = s.logged_in("admin").await;
+    assert_eq!(
+        admin.post_form("/assemblies/test-club/polls/1/confirm", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        admin.post_form("/assemblies/test-club/polls/1/close", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let agenda = s.browser().get("/api/v1/assemblies/test-club/sessions/1-1/agenda").await.json();
+    assert_eq!(agenda["adopted"], true);
+    assert_eq!(s.app.read(&club, |a| a.polls[&1].state).unwrap(), PollState::Closed);
+    let html = s.browser().get("/assemblies/test-club/polls/1").await.body;
+    assert!(
+        html.contains(
+            "通过：赞成 3 票；须获赞成与反对票合计 4 票过半数赞成，即至少 3 票（罗伯特议事规则：过半数表决）"
+        ),
+        "{html}"
+    );
+}
+
+plenum_testkit::both_backends!(
+    check_in_and_vote,
+    show_of_hands_needs_a_second_person,
+    named_poll_by_delegation,
+    secret_poll_privacy,
+    projector_shows_the_open_poll,
+    opinions_and_csv,
+    agenda_adopted_by_a_poll,
+);
