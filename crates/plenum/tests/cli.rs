@@ -198,3 +198,175 @@ async fn a_database_password_never_reaches_the_logs() {
     assert!(all.contains("postgres://postgres:***@"), "{all}");
     assert!(!all.contains("Secret-Pw-42"), "{all}");
 }
+
+// ---- the server killed during a vote storm -------------------------------------------
+
+struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+/// Starts `plenum serve` on a free port and waits until it answers.
+async fn serve(dir: &Path, db: &str) -> Server {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plenum"))
+        .current_dir(dir)
+        .env("PLENUM_DATABASE", db)
+        .env("PLENUM_LOG", "warn")
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let base = line.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return Server { child, base };
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server at {base} did not come up");
+}
+
+async fn token(client: &reqwest::Client, base: &str, username: &str, password: &str) -> String {
+    let r: serde_json::Value = client
+        .post(format!("{base}/api/v1/tokens"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["token"].as_str().unwrap_or_else(|| panic!("no token for {username}: {r}")).to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_ballot_survives_a_kill_during_a_vote_storm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let client = reqwest::Client::new();
+    let mut server = serve(dir.path(), &db).await;
+    // Logins for every deputy: the secretariat issues them in bulk.
+    let staff = token(&client, &server.base, "secretariat", "plenum-demo").await;
+    let issued: Vec<serde_json::Value> = client
+        .post(format!("{}/api/v1/accounts/bulk", server.base))
+        .bearer_auth(&staff)
+        .json(&serde_json::json!({"assembly": "taiyuan-rd-15"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(issued.len() > 400, "{} logins issued", issued.len());
+    let mut tokens = Vec::new();
+    for chunk in issued.chunks(32) {
+        let logins = chunk.iter().map(|l| {
+            let (client, base) = (client.clone(), server.base.clone());
+            let (u, p) = (l["username"].as_str().unwrap().to_owned(), l["password"].as_str().unwrap().to_owned());
+            async move { (u.clone(), token(&client, &base, &u, &p).await) }
+        });
+        tokens.extend(futures_util::future::join_all(logins).await);
+    }
+
+    // The storm on the open poll 3; the server is killed after a random number of acks.
+    let kill_after = fastrand::usize(20..150);
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let url = format!("{}/api/v1/assemblies/taiyuan-rd-15/polls/3/vote", server.base);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, (user, tok)) in tokens.iter().enumerate() {
+        let (client, url, tok, user, acked) = (client.clone(), url.clone(), tok.clone(), user.clone(), acked.clone());
+        tasks.spawn(async move {
+            let choice = ["yes", "no", "abstain"][i % 3];
+            let key = format!("storm-{i}");
+            let r = client
+                .post(&url)
+                .bearer_auth(&tok)
+                .json(&serde_json::json!({"choice": choice, "command_id": key}))
+                .send()
+                .await;
+            if let Ok(r) = r {
+                if r.status() == 200 {
+                    if let Ok(v) = r.json::<serde_json::Value>().await {
+                        let position = v["position"].as_u64().unwrap();
+                        acked.lock().unwrap().push((user, tok, choice, key, position));
+                    }
+                }
+            }
+        });
+    }
+    loop {
+        let n = acked.lock().unwrap().len();
+        if n >= kill_after || tasks.is_empty() {
+            break;
+        }
+        tokio::select! {
+            _ = tasks.join_next() => {}
+            _ = tokio::time::sleep(std::time::Duration::from_millis(2)) => {}
+        }
+    }
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    while tasks.join_next().await.is_some() {}
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= kill_after.min(tokens.len()) / 2, "only {} acks", acked.len());
+    eprintln!("killed after {} acknowledged ballots (aimed at {kill_after}) of {} voters", acked.len(), tokens.len());
+
+    // After a restart every acknowledged ballot is there, once, as cast.
+    let server = serve(dir.path(), &db).await;
+    let file = dir.path().join("demo.db");
+    let events: Vec<(u64, String, String)> = {
+        let c = rusqlite::Connection::open(&file).unwrap();
+        let mut q = c.prepare("SELECT position, type, payload FROM events WHERE type = 'VoteCast'").unwrap();
+        q.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let by_position: std::collections::HashMap<u64, serde_json::Value> =
+        events.iter().map(|(p, _, payload)| (*p, serde_json::from_str(payload).unwrap())).collect();
+    for (user, _, choice, _, position) in &acked {
+        let e = by_position.get(position).unwrap_or_else(|| panic!("{user}'s acknowledged ballot at {position} is lost"));
+        assert_eq!(e["poll"], 3);
+        assert_eq!(e["choice"], *choice);
+        let member = user.rsplit('.').next().unwrap();
+        assert_eq!(e["member"], member);
+    }
+    let in_poll_3 = events.iter().filter(|(_, _, p)| p.contains("\"poll\":3")).count();
+    let poll: serde_json::Value =
+        client.get(format!("{}/api/v1/assemblies/taiyuan-rd-15/polls/3", server.base)).send().await.unwrap().json().await.unwrap();
+    let counted = poll.to_string();
+    assert!(counted.contains(&format!("\"turnout\":{in_poll_3}")), "turnout differs from the journal's {in_poll_3}: {counted:.400}");
+    // A retry of an acknowledged ballot gets its first receipt back.
+    let (_, tok, choice, key, position) = &acked[0];
+    let r: serde_json::Value = client
+        .post(format!("{}/api/v1/assemblies/taiyuan-rd-15/polls/3/vote", server.base))
+        .bearer_auth(tok)
+        .json(&serde_json::json!({"choice": choice, "command_id": key}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["replayed"], true, "{r}");
+    assert_eq!(r["position"].as_u64(), Some(*position));
+    let o = plenum(dir.path(), &db, &["journal", "verify"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    drop(server);
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
