@@ -650,11 +650,16 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     let leave_ill = nth(&groups, "xiaodian", 19)?.id.clone();
     let leave_abroad = nth(&groups, "jiancaoping", 6)?.id.clone();
     let departed = [deceased.id.clone(), resigned.id.clone()];
-    let seated: Vec<MemberId> =
-        groups.iter().flat_map(|(_, ms)| ms.iter().map(|m| m.id.clone())).filter(|id| !departed.contains(id)).collect();
+    let seated: Vec<MemberId> = groups
+        .iter()
+        .flat_map(|(_, ms)| ms.iter().map(|m| m.id.clone()))
+        .filter(|id| !departed.contains(id))
+        .collect();
     let mut absent_pick = Rng::with_seed(2022);
-    let absent_prep: BTreeSet<MemberId> =
-        choose(&mut absent_pick, &seated, 9).into_iter().chain([leave_ill.clone(), leave_abroad.clone()]).collect();
+    let absent_prep: BTreeSet<MemberId> = choose(&mut absent_pick, &seated, 9)
+        .into_iter()
+        .chain([leave_ill.clone(), leave_abroad.clone()])
+        .collect();
     let at_prep: Vec<MemberId> = seated.iter().filter(|id| !absent_prep.contains(*id)).cloned().collect();
     s.push(Command::CheckInMany { meeting: prep.clone(), members: at_prep.clone() });
     let cn = ResolutionRule::preset("cn-people-congress").ok_or("no cn-people-congress preset")?;
@@ -709,12 +714,16 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     let mut say = Rng::with_seed(1511);
     for ((group, members), meeting) in groups.iter().zip(&delegation_meetings) {
         s.push(Command::OpenMeeting { meeting: meeting.clone() });
-        let here: Vec<MemberId> = members.iter().map(|m| m.id.clone()).filter(|id| attending.contains(id)).collect();
+        let here: Vec<MemberId> =
+            members.iter().map(|m| m.id.clone()).filter(|id| attending.contains(id)).collect();
         s.push(Command::CheckInMany { meeting: meeting.clone(), members: here.clone() });
         let speakers = choose(&mut say, &here, 3.min(here.len()));
         for speaker in speakers {
             let text = OPINIONS[say.usize(..OPINIONS.len())];
-            let text = text.replace("{place}", DELEGATIONS.iter().find(|d| d.0 == group.as_str()).map_or("本区", |d| d.1));
+            let text = text.replace(
+                "{place}",
+                DELEGATIONS.iter().find(|d| d.0 == group.as_str()).map_or("本区", |d| d.1),
+            );
             s.push(Command::RecordOpinion { meeting: meeting.clone(), item: 1, member: speaker, text });
         }
     }
@@ -754,12 +763,10 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
             20..=39 => Choice::Abstain,
             _ => Choice::Yes,
         };
-        s.push_as(DEPUTY_DEVICE, Command::CastVote {
-            poll: 2,
-            member: id.clone(),
-            choice,
-            at: beijing(2022, 1, 12, 15, 31)?,
-        });
+        s.push_as(
+            DEPUTY_DEVICE,
+            Command::CastVote { poll: 2, member: id.clone(), choice, at: beijing(2022, 1, 12, 15, 31)? },
+        );
     }
     s.push(Command::ClosePoll { poll: 2, at: beijing(2022, 1, 12, 15, 35)?, decryption: None });
     // The mayor and the members of the standing committee are elected by paper
@@ -784,12 +791,15 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     // Some have voted already; the demo deputy (the first seated Xiaodian deputy
     // without a post) has not.
     for id in at_2.iter().skip(120).step_by(3) {
-        s.push_as(DEPUTY_DEVICE, Command::CastVote {
-            poll: 3,
-            member: id.clone(),
-            choice: if hands.u32(..100) < 96 { Choice::Yes } else { Choice::Abstain },
-            at: beijing(2022, 1, 12, 16, 51)?,
-        });
+        s.push_as(
+            DEPUTY_DEVICE,
+            Command::CastVote {
+                poll: 3,
+                member: id.clone(),
+                choice: if hands.u32(..100) < 96 { Choice::Yes } else { Choice::Abstain },
+                at: beijing(2022, 1, 12, 16, 51)?,
+            },
+        );
     }
     Ok(())
 }
@@ -970,20 +980,26 @@ fn paper_round(
         .map(|(i, b)| PaperEntry { ballot_no: i as u32 + 1, ballot: b.clone() })
         .collect();
     for bundle in entries.chunks(50) {
-        s.push_as(TELLER_1, Command::EnterPaperBallots {
-            election,
-            round,
-            teller: TELLER_1.to_owned(),
-            entries: bundle.to_vec(),
-        });
+        s.push_as(
+            TELLER_1,
+            Command::EnterPaperBallots {
+                election,
+                round,
+                teller: TELLER_1.to_owned(),
+                entries: bundle.to_vec(),
+            },
+        );
     }
     for bundle in entries.rchunks(50) {
-        s.push_as(TELLER_2, Command::EnterPaperBallots {
-            election,
-            round,
-            teller: TELLER_2.to_owned(),
-            entries: bundle.to_vec(),
-        });
+        s.push_as(
+            TELLER_2,
+            Command::EnterPaperBallots {
+                election,
+                round,
+                teller: TELLER_2.to_owned(),
+                entries: bundle.to_vec(),
+            },
+        );
     }
     s.push(Command::CountRound {
         election,
@@ -1395,7 +1411,11 @@ mod tests {
         // The demo deputy login (first active Xiaodian deputy without a post) can vote.
         let deputy = rd
             .seated_members()
-            .find(|m| m.status == MemberStatus::Active && !rd.posts.iter().any(|p| p.member == m.id) && m.group.as_str() == "xiaodian")
+            .find(|m| {
+                m.status == MemberStatus::Active
+                    && !rd.posts.iter().any(|p| p.member == m.id)
+                    && m.group.as_str() == "xiaodian"
+            })
             .unwrap();
         assert!(!polls[2].ballots.contains_key(&deputy.id));
         assert!(rd.meetings[&polls[2].meeting].attendance.present.contains_key(&deputy.id));

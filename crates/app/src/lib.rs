@@ -14,6 +14,7 @@ pub mod import;
 pub mod polls;
 pub mod projection;
 pub mod reports;
+pub mod tally_report;
 mod writer;
 
 pub use projection::{AssemblyView, Projections, Receipt};
@@ -330,12 +331,14 @@ pub async fn seed_demo(app: &App) -> Result<bool, AppError> {
         return Ok(false);
     }
     for (n, step) in steps.into_iter().enumerate() {
-        app.execute(&step.assembly, step.actor, step.command, Some(format!("demo-{n}"))).await.map_err(|e| {
-            AppError::Internal(format!(
-                "demo step {n} failed: {e}. The database may come from another version of Plenum: \
+        app.execute(&step.assembly, step.actor, step.command, Some(format!("demo-{n}"))).await.map_err(
+            |e| {
+                AppError::Internal(format!(
+                    "demo step {n} failed: {e}. The database may come from another version of Plenum: \
                  start again with `plenum demo --reset`"
-            ))
-        })?;
+                ))
+            },
+        )?;
     }
     Ok(true)
 }

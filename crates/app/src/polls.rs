@@ -4,11 +4,11 @@
 
 use crate::{App, AppError, Receipt};
 use chrono::{DateTime, Utc};
+use plenum_domain::sealed;
 use plenum_domain::{
     AssemblyId, Choice, Command, Disclosure, MeetingId, MemberId, PollState, PollSubject, ResolutionRule,
     SealedTally, VoteMode,
 };
-use plenum_domain::sealed;
 use plenum_journal::AuthStore;
 
 /// What the secretariat fills in to open a poll.
@@ -32,7 +32,12 @@ fn key_name(public_key: &str) -> String {
 impl App {
     /// Opens a poll. A secret poll gets a fresh key pair: the public key goes into
     /// the journal, the secret key into the secrets table until the close.
-    pub async fn open_poll(&self, assembly: &AssemblyId, actor: &str, req: PollRequest) -> Result<(u32, Receipt), AppError> {
+    pub async fn open_poll(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        req: PollRequest,
+    ) -> Result<(u32, Receipt), AppError> {
         let at = Utc::now();
         let public_key = if req.mode == VoteMode::Secret {
             let (public, secret) = sealed::new_key().map_err(AppError::Internal)?;
@@ -87,7 +92,8 @@ impl App {
         command_id: Option<String>,
     ) -> Result<Receipt, AppError> {
         let at = Utc::now();
-        let info = self.read(assembly, |a| a.polls.get(&poll).map(|p| (p.mode, p.public_key.clone()))).flatten();
+        let info =
+            self.read(assembly, |a| a.polls.get(&poll).map(|p| (p.mode, p.public_key.clone()))).flatten();
         let command = match info {
             Some((VoteMode::Secret, Some(pk))) => {
                 let ballot = sealed::encrypt(&pk, choice).map_err(AppError::Internal)?;
@@ -102,7 +108,12 @@ impl App {
 
     /// Closes a poll. For a secret poll, decrypts the sum of the ballots with a
     /// proof, then destroys the key: no single ballot can be decrypted afterwards.
-    pub async fn close_poll(&self, assembly: &AssemblyId, actor: &str, poll: u32) -> Result<Receipt, AppError> {
+    pub async fn close_poll(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        poll: u32,
+    ) -> Result<Receipt, AppError> {
         let info = self
             .read(assembly, |a| a.polls.get(&poll).map(|p| (p.mode, p.public_key.clone(), p.sealed.clone())))
             .flatten();
@@ -117,15 +128,18 @@ impl App {
                     .map_err(|e| AppError::Internal(e.to_string()))?
                     .ok_or_else(|| AppError::Internal("the key of this secret poll is gone".into()))?;
                 let secret = String::from_utf8(secret).map_err(|e| AppError::Internal(e.to_string()))?;
-                let (totals, proof) = tokio::task::spawn_blocking(move || sealed::decrypt_sum(&pk, &secret, &ballots))
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?
-                    .map_err(AppError::Internal)?;
+                let (totals, proof) =
+                    tokio::task::spawn_blocking(move || sealed::decrypt_sum(&pk, &secret, &ballots))
+                        .await
+                        .map_err(|e| AppError::Internal(e.to_string()))?
+                        .map_err(AppError::Internal)?;
                 Some(SealedTally { totals, proof })
             }
             _ => None,
         };
-        let r = self.execute(assembly, actor, Command::ClosePoll { poll, at: Utc::now(), decryption }, None).await?;
+        let r = self
+            .execute(assembly, actor, Command::ClosePoll { poll, at: Utc::now(), decryption }, None)
+            .await?;
         if let Some(name) = key_to_delete {
             self.journal().delete_secret(&name).await.map_err(|e| AppError::Internal(e.to_string()))?;
         }
@@ -138,7 +152,8 @@ impl App {
         tokio::spawn(async move {
             let wait = (at - Utc::now()).to_std().unwrap_or_default();
             tokio::time::sleep(wait).await;
-            let open = app.read(&assembly, |a| a.polls.get(&poll).is_some_and(|p| p.state == PollState::Open));
+            let open =
+                app.read(&assembly, |a| a.polls.get(&poll).is_some_and(|p| p.state == PollState::Open));
             if open == Some(true) {
                 if let Err(e) = app.close_poll(&assembly, "timer", poll).await {
                     tracing::warn!("closing poll {poll} of {assembly} on its timer failed: {e}");
@@ -153,7 +168,11 @@ impl App {
             p.assemblies
                 .iter()
                 .flat_map(|(id, v)| {
-                    v.state.polls.values().filter(|p| p.state == PollState::Open).filter_map(move |p| p.closes_at.map(|c| (id.clone(), p.number, c)))
+                    v.state
+                        .polls
+                        .values()
+                        .filter(|p| p.state == PollState::Open)
+                        .filter_map(move |p| p.closes_at.map(|c| (id.clone(), p.number, c)))
                 })
                 .collect()
         });

@@ -130,37 +130,37 @@ pub fn opinions_csv(a: &Assembly, session: SessionKey, lang: ReportLang) -> Resu
 // ---------------------------------------------------------------------------
 // The report, independent of its format.
 
-struct Report {
-    lang: ReportLang,
+pub(crate) struct Report {
+    pub(crate) lang: ReportLang,
     /// What kind of report: "表决结果报告".
-    title: String,
-    assembly: String,
-    session: String,
+    pub(crate) title: String,
+    pub(crate) assembly: String,
+    pub(crate) session: String,
     /// What the report is about, for the running header of later pages.
-    subject: String,
+    pub(crate) subject: String,
     /// A banner for provisional reports.
-    provisional: Option<String>,
-    facts: Vec<(String, String)>,
+    pub(crate) provisional: Option<String>,
+    pub(crate) facts: Vec<(String, String)>,
     /// The outcome, shown in bold: (label, value), then the basis lines.
-    result: Option<ResultLines>,
-    notes: Vec<String>,
-    tables: Vec<Table>,
+    pub(crate) result: Option<ResultLines>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) tables: Vec<Table>,
 }
 
-struct ResultLines {
-    label: String,
-    verdict: String,
-    basis: Vec<(String, String)>,
+pub(crate) struct ResultLines {
+    pub(crate) label: String,
+    pub(crate) verdict: String,
+    pub(crate) basis: Vec<(String, String)>,
 }
 
-struct Table {
-    title: String,
-    columns: Vec<Column>,
-    rows: Vec<Vec<String>>,
-    total: Option<Vec<String>>,
+pub(crate) struct Table {
+    pub(crate) title: String,
+    pub(crate) columns: Vec<Column>,
+    pub(crate) rows: Vec<Vec<String>>,
+    pub(crate) total: Option<Vec<String>>,
 }
 
-struct Column {
+pub(crate) struct Column {
     name: String,
     /// Relative width in the PDF.
     weight: f32,
@@ -168,10 +168,10 @@ struct Column {
 }
 
 impl Column {
-    fn text(name: &str, weight: f32) -> Self {
+    pub(crate) fn text(name: &str, weight: f32) -> Self {
         Self { name: name.to_owned(), weight, numeric: false }
     }
-    fn num(name: &str, weight: f32) -> Self {
+    pub(crate) fn num(name: &str, weight: f32) -> Self {
         Self { name: name.to_owned(), weight, numeric: true }
     }
 }
@@ -762,7 +762,7 @@ fn cell(s: &str) -> Cow<'_, str> {
     }
 }
 
-fn to_csv(r: &Report) -> Result<String, String> {
+pub(crate) fn to_csv(r: &Report) -> Result<String, String> {
     let err = |e: csv::Error| format!("writing the CSV: {e}");
     let mut out: Vec<u8> = "\u{feff}".as_bytes().to_vec();
     let block = |out: &mut Vec<u8>, rows: &mut dyn Iterator<Item = Vec<String>>| -> Result<(), String> {
@@ -808,7 +808,7 @@ fn to_csv(r: &Report) -> Result<String, String> {
 
 /// A font file read into memory and the face of it to use.
 #[derive(Clone)]
-struct CjkFont {
+pub(crate) struct CjkFont {
     path: PathBuf,
     index: u32,
     data: Arc<Vec<u8>>,
@@ -820,7 +820,7 @@ const PROBE: &str = "人民代表大会表决赞成反对弃权";
 static FONT_CACHE: Mutex<Option<CjkFont>> = Mutex::new(None);
 
 /// The font named by `PLENUM_CJK_FONT`, or else the first of `FONT_CANDIDATES` found.
-fn load_font() -> Result<CjkFont, String> {
+pub(crate) fn load_font() -> Result<CjkFont, String> {
     match std::env::var_os(PDF_FONT_ENV).filter(|v| !v.is_empty()) {
         Some(path) => load_font_from(&[PathBuf::from(path)], true),
         None => load_font_from(&FONT_CANDIDATES.iter().map(PathBuf::from).collect::<Vec<_>>(), false),
@@ -1330,7 +1330,7 @@ fn lay_out(r: &Report, m: &Metrics<'_>) -> Vec<Vec<Op>> {
     l.finish(|i, n| if en { format!("Page {i} of {n}") } else { format!("第 {i} 页，共 {n} 页") })
 }
 
-fn to_pdf(r: &Report, font: &CjkFont) -> Result<Vec<u8>, String> {
+pub(crate) fn to_pdf(r: &Report, font: &CjkFont) -> Result<Vec<u8>, String> {
     use krilla::color::rgb;
     use krilla::geom::{PathBuilder, Point, Rect};
     use krilla::num::NormalizedF32;

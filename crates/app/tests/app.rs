@@ -165,9 +165,12 @@ async fn start_up_rebuilds_from_snapshot_and_journal(db: TestDb) {
     assert_eq!(app.read(&aid(), |a| a.clone()).unwrap(), expected);
     // And without the snapshot, the full replay gives the same state.
     let j = AnyJournal::open(&DatabaseUrl::new(db.url.clone())).await.unwrap();
-    j.save_snapshot(plenum_app::SNAPSHOT_NAME, plenum_journal::Snapshot { position: 3, data: b"garbage".to_vec() })
-        .await
-        .unwrap();
+    j.save_snapshot(
+        plenum_app::SNAPSHOT_NAME,
+        plenum_journal::Snapshot { position: 3, data: b"garbage".to_vec() },
+    )
+    .await
+    .unwrap();
     let (app, report) = App::start(j).await.unwrap();
     assert_eq!(report.snapshot_position, None);
     assert_eq!(app.read(&aid(), |a| a.clone()).unwrap(), expected);
@@ -187,10 +190,11 @@ async fn the_live_stream_carries_committed_events_in_order(db: TestDb) {
             break;
         }
     }
-    assert_eq!(kinds, ["AssemblyFounded", "TermBegan", "GroupFormed", "MemberRegistered", "MemberRegistered"]);
+    assert_eq!(
+        kinds,
+        ["AssemblyFounded", "TermBegan", "GroupFormed", "MemberRegistered", "MemberRegistered"]
+    );
 }
-
-
 
 // ---- compatibility with old journals -----------------------------------------------
 
@@ -221,7 +225,12 @@ fn fixture_commands() -> Vec<Command> {
             rules: None,
         },
         Command::BeginTerm { term: 1, starts_on: d(1, 1) },
-        Command::FormGroup { group: g.clone(), kind: GroupKind::Delegation, name: "东片".into(), name_en: "East".into() },
+        Command::FormGroup {
+            group: g.clone(),
+            kind: GroupKind::Delegation,
+            name: "东片".into(),
+            name_en: "East".into(),
+        },
         Command::RegisterMembers {
             members: (1..=12)
                 .map(|i| MemberDraft {
@@ -238,12 +247,51 @@ fn fixture_commands() -> Vec<Command> {
                 })
                 .collect(),
         },
-        Command::ConveneSession { session: s, title: "第一次会议".into(), title_en: "First session".into(), opens_on: d(1, 5) },
-        Command::ScheduleMeeting { meeting: meeting("prep"), session: s, kind: MeetingKind::Preparatory, group: None, title: "预备会议".into(), title_en: "Preparatory".into(), starts_at: at(5) },
-        Command::ScheduleMeeting { meeting: meeting("plenary-1"), session: s, kind: MeetingKind::Plenary, group: None, title: "第一次全体会议".into(), title_en: "Plenary 1".into(), starts_at: at(6) },
-        Command::ScheduleMeeting { meeting: meeting("east-1"), session: s, kind: MeetingKind::Delegation, group: Some(g.clone()), title: "东片会议".into(), title_en: "East".into(), starts_at: at(6) },
-        Command::ProposeAgendaItem { session: s, title: "政府工作报告".into(), title_en: "Work report".into(), kind: ItemKind::Report },
-        Command::ProposeAgendaItem { session: s, title: "选举".into(), title_en: "Elections".into(), kind: ItemKind::Election },
+        Command::ConveneSession {
+            session: s,
+            title: "第一次会议".into(),
+            title_en: "First session".into(),
+            opens_on: d(1, 5),
+        },
+        Command::ScheduleMeeting {
+            meeting: meeting("prep"),
+            session: s,
+            kind: MeetingKind::Preparatory,
+            group: None,
+            title: "预备会议".into(),
+            title_en: "Preparatory".into(),
+            starts_at: at(5),
+        },
+        Command::ScheduleMeeting {
+            meeting: meeting("plenary-1"),
+            session: s,
+            kind: MeetingKind::Plenary,
+            group: None,
+            title: "第一次全体会议".into(),
+            title_en: "Plenary 1".into(),
+            starts_at: at(6),
+        },
+        Command::ScheduleMeeting {
+            meeting: meeting("east-1"),
+            session: s,
+            kind: MeetingKind::Delegation,
+            group: Some(g.clone()),
+            title: "东片会议".into(),
+            title_en: "East".into(),
+            starts_at: at(6),
+        },
+        Command::ProposeAgendaItem {
+            session: s,
+            title: "政府工作报告".into(),
+            title_en: "Work report".into(),
+            kind: ItemKind::Report,
+        },
+        Command::ProposeAgendaItem {
+            session: s,
+            title: "选举".into(),
+            title_en: "Elections".into(),
+            kind: ItemKind::Election,
+        },
         Command::OpenMeeting { meeting: meeting("prep") },
         Command::ElectPresidium { meeting: meeting("prep"), members: vec![member(1), member(2), member(3)] },
         Command::ElectSecretaryGeneral { meeting: meeting("prep"), member: member(4) },
@@ -255,9 +303,26 @@ fn fixture_commands() -> Vec<Command> {
         Command::MoveAgendaItem { session: s, item: 2, to: ItemState::Deferred },
         Command::AssignPost { post: Post::SecretariatStaff, member: member(5) },
         Command::VacatePost { post: Post::SecretariatStaff, member: member(5) },
-        Command::AmendMemberProfile { member: member(6), changes: ProfileChanges { phone: Some("0351-1234567".into()), biography: Some("简介".into()), occupation: None } },
-        Command::ChangeMemberStatus { member: member(7), status: MemberStatus::OnLeave, reason: "因病".into(), effective_on: d(1, 6) },
-        Command::ChangeMemberStatus { member: member(8), status: MemberStatus::Resigned, reason: "辞职".into(), effective_on: d(1, 7) },
+        Command::AmendMemberProfile {
+            member: member(6),
+            changes: ProfileChanges {
+                phone: Some("0351-1234567".into()),
+                biography: Some("简介".into()),
+                occupation: None,
+            },
+        },
+        Command::ChangeMemberStatus {
+            member: member(7),
+            status: MemberStatus::OnLeave,
+            reason: "因病".into(),
+            effective_on: d(1, 6),
+        },
+        Command::ChangeMemberStatus {
+            member: member(8),
+            status: MemberStatus::Resigned,
+            reason: "辞职".into(),
+            effective_on: d(1, 7),
+        },
         Command::AdjournMeeting { meeting: meeting("plenary-1") },
         Command::CloseSession { session: s },
     ]
@@ -304,7 +369,12 @@ async fn fixture_journal_still_loads() {
     assert_eq!(got.seated_members().count(), 11);
     // Receipts of the old commands still answer retries.
     let r = app
-        .execute(&fixture_id(), "s", Command::BeginTerm { term: 1, starts_on: NaiveDate::from_ymd_opt(2022, 1, 1).unwrap() }, Some("fixture-1".into()))
+        .execute(
+            &fixture_id(),
+            "s",
+            Command::BeginTerm { term: 1, starts_on: NaiveDate::from_ymd_opt(2022, 1, 1).unwrap() },
+            Some("fixture-1".into()),
+        )
         .await
         .unwrap();
     assert!(r.replayed);
@@ -319,7 +389,12 @@ async fn senate_in_plenary(app: &App, n: usize) -> MeetingId {
     let plenary = MeetingId::parse("plenary-1").unwrap();
     let s = SessionKey::new(1, 1);
     let cmds = vec![
-        Command::ConveneSession { session: s, title: "全会".into(), title_en: "Plenary session".into(), opens_on: date() },
+        Command::ConveneSession {
+            session: s,
+            title: "全会".into(),
+            title_en: "Plenary session".into(),
+            opens_on: date(),
+        },
         Command::ScheduleMeeting {
             meeting: plenary.clone(),
             session: s,
@@ -329,7 +404,12 @@ async fn senate_in_plenary(app: &App, n: usize) -> MeetingId {
             title_en: "Plenary".into(),
             starts_at: chrono::Utc.with_ymd_and_hms(2022, 1, 1, 1, 0, 0).unwrap(),
         },
-        Command::ProposeAgendaItem { session: s, title: "预算".into(), title_en: "Budget".into(), kind: ItemKind::Resolution },
+        Command::ProposeAgendaItem {
+            session: s,
+            title: "预算".into(),
+            title_en: "Budget".into(),
+            kind: ItemKind::Resolution,
+        },
         Command::OpenMeeting { meeting: plenary.clone() },
         Command::AdoptAgenda { meeting: plenary.clone() },
         Command::CheckInMany {
@@ -364,7 +444,8 @@ async fn ballots_are_counted_exactly_once_under_a_storm_and_a_racing_close(db: T
     const N: usize = 500;
     let app = open(&db).await;
     let plenary = senate_in_plenary(&app, N).await;
-    let (poll, _) = app.open_poll(&aid(), "secretariat", poll_request(&plenary, VoteMode::Named)).await.unwrap();
+    let (poll, _) =
+        app.open_poll(&aid(), "secretariat", poll_request(&plenary, VoteMode::Named)).await.unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 1..=N {
         let a = app.clone();
@@ -375,7 +456,9 @@ async fn ballots_are_counted_exactly_once_under_a_storm_and_a_racing_close(db: T
             // A client that lost the answer retries with the same key...
             let retry = a.vote(&aid(), "deputy", poll, m(i), choice, Some(key)).await;
             // ...and a confused one tries to vote again differently.
-            let second = a.vote(&aid(), "deputy", poll, m(i), Choice::ALL[(i + 1) % 3], Some(format!("again-{i}"))).await;
+            let second = a
+                .vote(&aid(), "deputy", poll, m(i), Choice::ALL[(i + 1) % 3], Some(format!("again-{i}")))
+                .await;
             (i, choice, first, retry, second)
         });
         if i == N / 2 {
@@ -404,7 +487,9 @@ async fn ballots_are_counted_exactly_once_under_a_storm_and_a_racing_close(db: T
                 assert_eq!(retry.position, receipt.position);
                 // A different second ballot is refused by name.
                 match second {
-                    Err(AppError::Rule(e)) => assert!(matches!(e.rule, "poll.already_voted" | "poll.closed"), "{e}"),
+                    Err(AppError::Rule(e)) => {
+                        assert!(matches!(e.rule, "poll.already_voted" | "poll.closed"), "{e}")
+                    }
                     other => panic!("member {i}: a second ballot was accepted: {other:?}"),
                 }
             }
@@ -430,7 +515,8 @@ async fn ballots_are_counted_exactly_once_under_a_storm_and_a_racing_close(db: T
 /// Every string in the database: the journal's payloads, the snapshots (decoded),
 /// and every other table.
 async fn everything_stored(db: &TestDb, app: &App) -> Vec<String> {
-    let mut out: Vec<String> = app.journal().read_all(0, 1_000_000).await.unwrap().into_iter().map(|e| e.payload).collect();
+    let mut out: Vec<String> =
+        app.journal().read_all(0, 1_000_000).await.unwrap().into_iter().map(|e| e.payload).collect();
     app.snapshot().await.unwrap();
     let snap = app.journal().load_snapshot(plenum_app::SNAPSHOT_NAME).await.unwrap().unwrap();
     let value: ciborium::Value = ciborium::from_reader(&snap.data[..]).unwrap();
@@ -440,7 +526,8 @@ async fn everything_stored(db: &TestDb, app: &App) -> Vec<String> {
         Some(path) => {
             let c = rusqlite::Connection::open(path).unwrap();
             let mut tables = c.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").unwrap();
-            let names: Vec<String> = tables.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+            let names: Vec<String> =
+                tables.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
             for t in names {
                 let mut q = c.prepare(&format!("SELECT * FROM {t}")).unwrap();
                 let cols = q.column_count();
@@ -463,12 +550,17 @@ async fn everything_stored(db: &TestDb, app: &App) -> Vec<String> {
             let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.unwrap();
             tokio::spawn(conn);
             let tables = client
-                .query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()", &[])
+                .query(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()",
+                    &[],
+                )
                 .await
                 .unwrap();
             for t in tables {
                 let name: String = t.get(0);
-                for row in client.query(&format!("SELECT row_to_json(x)::text FROM {name} x"), &[]).await.unwrap() {
+                for row in
+                    client.query(&format!("SELECT row_to_json(x)::text FROM {name} x"), &[]).await.unwrap()
+                {
                     out.push(row.get(0));
                 }
             }
@@ -480,7 +572,8 @@ async fn everything_stored(db: &TestDb, app: &App) -> Vec<String> {
 async fn a_secret_ballot_is_never_stored_as_who_chose_what(db: TestDb) {
     let app = open(&db).await;
     let plenary = senate_in_plenary(&app, 12).await;
-    let (poll, _) = app.open_poll(&aid(), "secretariat", poll_request(&plenary, VoteMode::Secret)).await.unwrap();
+    let (poll, _) =
+        app.open_poll(&aid(), "secretariat", poll_request(&plenary, VoteMode::Secret)).await.unwrap();
     let choices: Vec<Choice> = (1..=12).map(|i| if i % 4 == 0 { Choice::No } else { Choice::Yes }).collect();
     for (i, c) in choices.iter().enumerate() {
         app.vote(&aid(), "deputy", poll, m(i + 1), *c, None).await.unwrap();
@@ -498,8 +591,14 @@ async fn a_secret_ballot_is_never_stored_as_who_chose_what(db: TestDb) {
     // A choice appears as a value: `:"yes"` in JSON, `, Text("yes"))` in the decoded
     // snapshot (field names such as the totals' `yes` are keys, not choices).
     let choice_values = [
-        ":\"yes\"", ":\"no\"", ":\"abstain\"", "\"choice\"",
-        ", Text(\"yes\"))", ", Text(\"no\"))", ", Text(\"abstain\"))", "Text(\"choice\")",
+        ":\"yes\"",
+        ":\"no\"",
+        ":\"abstain\"",
+        "\"choice\"",
+        ", Text(\"yes\"))",
+        ", Text(\"no\"))",
+        ", Text(\"abstain\"))",
+        "Text(\"choice\")",
     ];
     for (i, _) in choices.iter().enumerate() {
         let voter = format!("m-{:04}", i + 1);
@@ -516,7 +615,8 @@ async fn a_secret_ballot_is_never_stored_as_who_chose_what(db: TestDb) {
     }
     assert!(!stored.iter().any(|r| r.starts_with("poll-key/")), "the poll's key was not destroyed");
     // The scan does find such a link where one exists: a named vote.
-    let (named, _) = app.open_poll(&aid(), "secretariat", poll_request(&plenary, VoteMode::Named)).await.unwrap();
+    let (named, _) =
+        app.open_poll(&aid(), "secretariat", poll_request(&plenary, VoteMode::Named)).await.unwrap();
     app.vote(&aid(), "deputy", named, m(1), Choice::Yes, None).await.unwrap();
     let stored = everything_stored(&db, &app).await;
     assert!(stored.iter().any(|r| r.contains("m-0001") && choice_values.iter().any(|w| r.contains(w))));

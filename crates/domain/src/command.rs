@@ -6,16 +6,16 @@ use crate::election::{
     CandidateDraft, ElectionMethod, Margin, Nominator, OfficeKind, PaperEntry, PreliminaryCount,
     RoundDecryption, RoundMode,
 };
-use crate::rules::Quorum;
 use crate::event::Event;
 use crate::ids::{GroupId, MeetingId, MemberId, SessionKey};
 use crate::poll::{CheckInMethod, Choice, Disclosure, PollResult, PollState, PollSubject, Totals, VoteMode};
-use plenum_tally::{ResolutionCount, ResolutionRule};
+use crate::rules::Quorum;
 use crate::rules::{
     AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind, MeetingState,
     MemberStatus, Post, RuleError, deputy_quota, source,
 };
 use chrono::{DateTime, NaiveDate, Utc};
+use plenum_tally::{ResolutionCount, ResolutionRule};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -318,7 +318,6 @@ pub struct SealedTally {
     pub totals: Totals,
     pub proof: String,
 }
-
 
 type Decision = Result<Vec<Event>, RuleError>;
 
@@ -771,7 +770,8 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
             let m = meeting_open(a, meeting)?;
             seated_member(a, id, "member")?;
             if m.attendance.present.contains_key(id) {
-                return Err(RuleError::model("attendance.already", format!("{id} is already checked in")).field("member"));
+                return Err(RuleError::model("attendance.already", format!("{id} is already checked in"))
+                    .field("member"));
             }
             check_group(a, m, id)?;
             Ok(vec![Event::MemberCheckedIn { meeting: meeting.clone(), member: id.clone(), method: *method }])
@@ -792,7 +792,8 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
                 }
             }
             if events.is_empty() {
-                return Err(RuleError::model("attendance.nothing", "everyone listed is already checked in").field("members"));
+                return Err(RuleError::model("attendance.nothing", "everyone listed is already checked in")
+                    .field("members"));
             }
             Ok(events)
         }
@@ -800,15 +801,44 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
             let m = meeting_open(a, meeting)?;
             seated_member(a, id, "member")?;
             text("reason", reason, MAX_TEXT)?;
-            if a.polls.values().any(|p| p.meeting == *meeting && p.state == PollState::Open && p.ballots.contains_key(id)) {
-                return Err(RuleError::model("attendance.voted", "the member has voted in the open poll").field("member"));
+            if a.polls
+                .values()
+                .any(|p| p.meeting == *meeting && p.state == PollState::Open && p.ballots.contains_key(id))
+            {
+                return Err(RuleError::model("attendance.voted", "the member has voted in the open poll")
+                    .field("member"));
             }
             let _ = m;
-            Ok(vec![Event::LeaveOfAbsenceRecorded { meeting: meeting.clone(), member: id.clone(), reason: reason.trim().to_owned() }])
+            Ok(vec![Event::LeaveOfAbsenceRecorded {
+                meeting: meeting.clone(),
+                member: id.clone(),
+                reason: reason.trim().to_owned(),
+            }])
         }
-        Command::OpenPoll { meeting, subject, title, title_en, rule, mode, disclosure, at, closes_at, public_key } => {
-            open_poll(a, meeting, subject, title, title_en, rule, *mode, *disclosure, *at, *closes_at, public_key)
-        }
+        Command::OpenPoll {
+            meeting,
+            subject,
+            title,
+            title_en,
+            rule,
+            mode,
+            disclosure,
+            at,
+            closes_at,
+            public_key,
+        } => open_poll(
+            a,
+            meeting,
+            subject,
+            title,
+            title_en,
+            rule,
+            *mode,
+            *disclosure,
+            *at,
+            *closes_at,
+            public_key,
+        ),
         Command::CastVote { poll, member: id, choice, at } => {
             ballot_allowed(a, *poll, id, *at, VoteMode::Named)?;
             Ok(vec![Event::VoteCast { poll: *poll, member: id.clone(), choice: *choice }])
@@ -816,14 +846,19 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
         Command::CastSealedBallot { poll, member: id, ballot, at } => {
             ballot_allowed(a, *poll, id, *at, VoteMode::Secret)?;
             if ballot.is_empty() || ballot.len() > 16_384 {
-                return Err(RuleError::model("ballot.malformed", "the encrypted ballot is empty or too large").field("ballot"));
+                return Err(RuleError::model(
+                    "ballot.malformed",
+                    "the encrypted ballot is empty or too large",
+                )
+                .field("ballot"));
             }
             Ok(vec![Event::SealedBallotCast { poll: *poll, member: id.clone(), ballot: ballot.clone() }])
         }
         Command::EnterTotals { poll, totals, by } => {
             let p = poll_open(a, *poll)?;
             if p.mode.is_electronic() {
-                return Err(RuleError::model("poll.electronic", "an electronic poll counts its own ballots").field("poll"));
+                return Err(RuleError::model("poll.electronic", "an electronic poll counts its own ballots")
+                    .field("poll"));
             }
             text("by", by, MAX_NAME)?;
             let present = present_count(a, &p.meeting);
@@ -854,20 +889,24 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
         Command::RecordOpinion { meeting, item, member: id, text: body } => {
             let m = meeting_open(a, meeting)?;
             if m.kind != MeetingKind::Delegation {
-                return Err(RuleError::model("opinion.delegation_meeting", "opinions are recorded in delegation meetings")
-                    .field("meeting"));
+                return Err(RuleError::model(
+                    "opinion.delegation_meeting",
+                    "opinions are recorded in delegation meetings",
+                )
+                .field("meeting"));
             }
             seated_member(a, id, "member")?;
             check_group(a, m, id)?;
             let s = open_session(a, m.session)?;
-            let it = s
-                .agenda
-                .iter()
-                .find(|i| i.number == *item)
-                .ok_or_else(|| RuleError::model("agenda.unknown_item", format!("no agenda item {item}")).field("item"))?;
+            let it = s.agenda.iter().find(|i| i.number == *item).ok_or_else(|| {
+                RuleError::model("agenda.unknown_item", format!("no agenda item {item}")).field("item")
+            })?;
             if it.kind != ItemKind::Report {
-                return Err(RuleError::model("opinion.reports_only", "opinions are recorded on reports under deliberation")
-                    .field("item"));
+                return Err(RuleError::model(
+                    "opinion.reports_only",
+                    "opinions are recorded on reports under deliberation",
+                )
+                .field("item"));
             }
             text("text", body, MAX_TEXT)?;
             Ok(vec![Event::OpinionRecorded {
@@ -979,7 +1018,10 @@ fn register_members(a: &Assembly, drafts: &[MemberDraft]) -> Decision {
 /// preparatory meeting (OL art. 17); other bodies may simply declare it adopted.
 fn votes_on_agenda(a: &Assembly) -> bool {
     matches!(a.kind, Some(BodyKind::PeoplesCongress))
-        && matches!(a.level, Some(Level::National | Level::Provincial | Level::CityWithDistricts | Level::County))
+        && matches!(
+            a.level,
+            Some(Level::National | Level::Provincial | Level::CityWithDistricts | Level::County)
+        )
 }
 
 pub(crate) fn meeting_open<'a>(a: &'a Assembly, id: &MeetingId) -> Result<&'a crate::Meeting, RuleError> {
@@ -998,8 +1040,11 @@ pub(crate) fn meeting_open<'a>(a: &'a Assembly, id: &MeetingId) -> Result<&'a cr
 fn check_group(a: &Assembly, m: &crate::Meeting, id: &MemberId) -> Result<(), RuleError> {
     if let (MeetingKind::Delegation, Some(g)) = (m.kind, &m.group) {
         if a.members.get(id).is_some_and(|mem| &mem.group != g) {
-            return Err(RuleError::model("attendance.other_delegation", format!("{id} belongs to another delegation"))
-                .field("member"));
+            return Err(RuleError::model(
+                "attendance.other_delegation",
+                format!("{id} belongs to another delegation"),
+            )
+            .field("member"));
         }
     }
     Ok(())
@@ -1008,7 +1053,11 @@ fn check_group(a: &Assembly, m: &crate::Meeting, id: &MemberId) -> Result<(), Ru
 /// Members holding a mandate who are checked in at the meeting.
 pub fn present_count(a: &Assembly, meeting: &MeetingId) -> u32 {
     a.meetings.get(meeting).map_or(0, |m| {
-        m.attendance.present.keys().filter(|id| a.members.get(*id).is_some_and(|x| x.status.holds_mandate())).count()
+        m.attendance
+            .present
+            .keys()
+            .filter(|id| a.members.get(*id).is_some_and(|x| x.status.holds_mandate()))
+            .count()
     }) as u32
 }
 
@@ -1044,7 +1093,11 @@ fn open_poll(
 ) -> Decision {
     let m = meeting_open(a, meeting)?;
     if m.state != MeetingState::InProgress {
-        return Err(RuleError::model("meeting.not_in_progress", format!("meeting {meeting} is not in progress")).field("meeting"));
+        return Err(RuleError::model(
+            "meeting.not_in_progress",
+            format!("meeting {meeting} is not in progress"),
+        )
+        .field("meeting"));
     }
     let congress = matches!(a.kind, Some(BodyKind::PeoplesCongress));
     if congress && !matches!(m.kind, MeetingKind::Preparatory | MeetingKind::Plenary) {
@@ -1059,13 +1112,21 @@ fn open_poll(
         return Err(RuleError::model("poll.one_at_a_time", format!("poll {} is still open", open.number)));
     }
     if let Some(e) = a.elections.values().find(|e| e.open_round().is_some()) {
-        return Err(RuleError::model("vote.one_at_a_time", format!("a round of election {} is open", e.number)));
+        return Err(RuleError::model(
+            "vote.one_at_a_time",
+            format!("a round of election {} is open", e.number),
+        ));
     }
     let session = open_session(a, m.session)?;
     match subject {
         PollSubject::Agenda => {
             if session.agenda_adopted {
-                return Err(RuleError::statute("agenda.adopted", source::OL_17, "the agenda is already adopted").field("subject"));
+                return Err(RuleError::statute(
+                    "agenda.adopted",
+                    source::OL_17,
+                    "the agenda is already adopted",
+                )
+                .field("subject"));
             }
             if session.agenda.is_empty() {
                 return Err(RuleError::model("agenda.empty", "the agenda has no items").field("subject"));
@@ -1088,7 +1149,9 @@ fn open_poll(
                 ));
             }
             if !session.agenda.iter().any(|i| i.number == *n) {
-                return Err(RuleError::model("agenda.unknown_item", format!("no agenda item {n}")).field("subject"));
+                return Err(
+                    RuleError::model("agenda.unknown_item", format!("no agenda item {n}")).field("subject")
+                );
             }
         }
     }
@@ -1096,16 +1159,22 @@ fn open_poll(
     text("title_en", title_en, MAX_NAME)?;
     if let Some(c) = closes_at {
         if c <= at {
-            return Err(RuleError::model("poll.closes_before_opening", "the closing time is not after the opening").field("closes_at"));
+            return Err(RuleError::model(
+                "poll.closes_before_opening",
+                "the closing time is not after the opening",
+            )
+            .field("closes_at"));
         }
     }
     match (mode, public_key) {
         (VoteMode::Secret, None) => {
-            return Err(RuleError::model("poll.key_required", "a secret poll needs its public key").field("public_key"));
+            return Err(RuleError::model("poll.key_required", "a secret poll needs its public key")
+                .field("public_key"));
         }
         (VoteMode::Secret, Some(_)) => {}
         (_, Some(_)) => {
-            return Err(RuleError::model("poll.key_unexpected", "only secret polls are encrypted").field("public_key"));
+            return Err(RuleError::model("poll.key_unexpected", "only secret polls are encrypted")
+                .field("public_key"));
         }
         (_, None) => {}
     }
@@ -1135,28 +1204,48 @@ fn open_poll(
 }
 
 fn poll_open(a: &Assembly, number: u32) -> Result<&crate::Poll, RuleError> {
-    let p = a.polls.get(&number).ok_or_else(|| RuleError::model("poll.unknown", format!("no poll {number}")).field("poll"))?;
+    let p = a
+        .polls
+        .get(&number)
+        .ok_or_else(|| RuleError::model("poll.unknown", format!("no poll {number}")).field("poll"))?;
     if p.state == PollState::Closed {
         return Err(RuleError::model("poll.closed", format!("poll {number} is closed")).field("poll"));
     }
     Ok(p)
 }
 
-fn ballot_allowed(a: &Assembly, number: u32, id: &MemberId, at: DateTime<Utc>, mode: VoteMode) -> Result<(), RuleError> {
+fn ballot_allowed(
+    a: &Assembly,
+    number: u32,
+    id: &MemberId,
+    at: DateTime<Utc>,
+    mode: VoteMode,
+) -> Result<(), RuleError> {
     let p = poll_open(a, number)?;
     if p.closes_at.is_some_and(|c| at > c) {
-        return Err(RuleError::model("poll.closed", format!("poll {number} closed at its set time")).field("poll"));
+        return Err(
+            RuleError::model("poll.closed", format!("poll {number} closed at its set time")).field("poll")
+        );
     }
     if p.mode != mode {
-        return Err(RuleError::model("poll.mode", format!("poll {number} does not take this kind of ballot")).field("poll"));
+        return Err(RuleError::model(
+            "poll.mode",
+            format!("poll {number} does not take this kind of ballot"),
+        )
+        .field("poll"));
     }
     seated_member(a, id, "member")?;
     let present = a.meetings.get(&p.meeting).is_some_and(|m| m.attendance.present.contains_key(id));
     if !present {
-        return Err(RuleError::model("poll.not_present", "only members checked in at the meeting may vote").field("member"));
+        return Err(RuleError::model("poll.not_present", "only members checked in at the meeting may vote")
+            .field("member"));
     }
     if p.ballots.contains_key(id) {
-        return Err(RuleError::model("poll.already_voted", format!("{id} has already voted in poll {number}")).field("member"));
+        return Err(RuleError::model(
+            "poll.already_voted",
+            format!("{id} has already voted in poll {number}"),
+        )
+        .field("member"));
     }
     Ok(())
 }
@@ -1167,17 +1256,25 @@ fn close_poll(a: &Assembly, number: u32, at: DateTime<Utc>, decryption: Option<&
         VoteMode::Named => (p.named_totals(), None),
         VoteMode::Secret => {
             let Some(d) = decryption else {
-                return Err(RuleError::model("poll.decryption_required", "a secret poll closes with the decryption of its sum")
-                    .field("decryption"));
+                return Err(RuleError::model(
+                    "poll.decryption_required",
+                    "a secret poll closes with the decryption of its sum",
+                )
+                .field("decryption"));
             };
             let Some(key) = &p.public_key else {
                 return Err(RuleError::model("poll.key_required", "the secret poll has no public key"));
             };
-            crate::sealed::verify_sum(key, &p.sealed, &d.totals, &d.proof)
-                .map_err(|e| RuleError::model("poll.decryption_invalid", format!("the decryption does not check out: {e}")).field("decryption"))?;
+            crate::sealed::verify_sum(key, &p.sealed, &d.totals, &d.proof).map_err(|e| {
+                RuleError::model("poll.decryption_invalid", format!("the decryption does not check out: {e}"))
+                    .field("decryption")
+            })?;
             if d.totals.cast() as usize != p.sealed.len() {
-                return Err(RuleError::model("poll.decryption_invalid", "the decrypted totals do not add up to the ballots cast")
-                    .field("decryption"));
+                return Err(RuleError::model(
+                    "poll.decryption_invalid",
+                    "the decrypted totals do not add up to the ballots cast",
+                )
+                .field("decryption"));
             }
             (d.totals, Some(d.proof.clone()))
         }
@@ -1192,7 +1289,13 @@ fn close_poll(a: &Assembly, number: u32, at: DateTime<Utc>, decryption: Option<&
         }
     };
     let present = present_count(a, &p.meeting).max(totals.cast()).min(p.electorate.max(totals.cast()));
-    let count = ResolutionCount { members: p.electorate, present, yes: totals.yes, no: totals.no, abstain: totals.abstain };
+    let count = ResolutionCount {
+        members: p.electorate,
+        present,
+        yes: totals.yes,
+        no: totals.no,
+        abstain: totals.abstain,
+    };
     let r = plenum_tally::decide_resolution(&p.rule, &count, None)
         .map_err(|e| RuleError::model("poll.count", e.to_string()))?;
     Ok(vec![Event::PollClosed {

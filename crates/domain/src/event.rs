@@ -8,11 +8,11 @@ use crate::election::{
 };
 use crate::ids::{GroupId, MeetingId, MemberId, SessionKey};
 use crate::poll::{CheckInMethod, Choice, Disclosure, PollResult, PollSubject, Totals, VoteMode};
-use plenum_tally::ResolutionRule;
 use crate::rules::{
     AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind, MemberStatus, Post,
 };
 use chrono::{DateTime, NaiveDate, Utc};
+use plenum_tally::ResolutionRule;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

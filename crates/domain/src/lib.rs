@@ -14,19 +14,18 @@ pub mod rules;
 pub mod sealed;
 
 pub use assembly::{AgendaItem, Assembly, Group, HistoryEntry, Meeting, Member, PostHolding, Session, Term};
-pub use command::{
-    Command, MemberDraft, ProfileChanges, SealedTally, decide, present_count,
-};
+pub use command::{Command, MemberDraft, ProfileChanges, SealedTally, decide, present_count};
 pub use election::{
-    CandidateDraft, Elected, Election, ElectionMethod, ElectionStage, Margin, Nominator, OfficeKind, PaperEntry,
-    PreliminaryCount, Round, RoundDecryption, RoundKind, RoundMode, RoundPlan, RoundResult, RoundState,
+    CandidateDraft, Elected, Election, ElectionMethod, ElectionStage, Margin, Nominator, OfficeKind,
+    PaperEntry, PreliminaryCount, Round, RoundDecryption, RoundKind, RoundMode, RoundPlan, RoundResult,
+    RoundState,
 };
 pub use event::Event;
+pub use ids::{AssemblyId, GroupId, IdError, MeetingId, MemberId, SessionKey};
+pub use plenum_tally::{ResolutionCount, ResolutionRule};
 pub use poll::{
     Attendance, CheckInMethod, Choice, Disclosure, Poll, PollResult, PollState, PollSubject, Totals, VoteMode,
 };
-pub use plenum_tally::{ResolutionRule, ResolutionCount};
-pub use ids::{AssemblyId, GroupId, IdError, MeetingId, MemberId, SessionKey};
 pub use rules::{
     AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind, MeetingState,
     MemberStatus, Post, Quorum, RuleError,

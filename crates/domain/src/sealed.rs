@@ -26,7 +26,8 @@ fn rule() -> Result<BallotRule, String> {
 
 fn election_key(public: &str) -> Result<(TrusteePublic, PublicKey), String> {
     let trustee: TrusteePublic = public.parse().map_err(|e| format!("public key: {e}"))?;
-    let pk = combine_public_keys(KEY_CONTEXT, std::slice::from_ref(&trustee)).map_err(|e| format!("public key: {e}"))?;
+    let pk = combine_public_keys(KEY_CONTEXT, std::slice::from_ref(&trustee))
+        .map_err(|e| format!("public key: {e}"))?;
     Ok((trustee, pk))
 }
 
@@ -95,8 +96,10 @@ pub fn decrypt_sum(public: &str, secret: &str, ballots: &[String]) -> Result<(To
 pub fn verify_sum(public: &str, ballots: &[String], totals: &Totals, proof: &str) -> Result<(), String> {
     let (trustee, _) = election_key(public)?;
     let ctx = context(public);
-    let partials: Vec<PartialDecryption> =
-        proof.split(',').map(|p| p.parse().map_err(|e| format!("proof: {e}"))).collect::<Result<_, String>>()?;
+    let partials: Vec<PartialDecryption> = proof
+        .split(',')
+        .map(|p| p.parse().map_err(|e| format!("proof: {e}")))
+        .collect::<Result<_, String>>()?;
     let cts = sums(ballots)?;
     if partials.len() != cts.len() {
         return Err(format!("the proof has {} parts for {} options", partials.len(), cts.len()));

@@ -5,8 +5,8 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use plenum_domain::rules::deputy_quota;
-use plenum_domain::*;
 use plenum_domain::sealed;
+use plenum_domain::*;
 use proptest::prelude::*;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -128,7 +128,10 @@ fn adopt_agenda_by_hands(h: &mut Vec<Event>, n: usize) {
         },
     );
     let poll = Assembly::replay(h.iter()).polls.keys().last().copied().unwrap();
-    then(h, Command::EnterTotals { poll, totals: Totals { yes: n as u32, no: 0, abstain: 0 }, by: "a".into() });
+    then(
+        h,
+        Command::EnterTotals { poll, totals: Totals { yes: n as u32, no: 0, abstain: 0 }, by: "a".into() },
+    );
     then(h, Command::ConfirmTotals { poll, by: "b".into() });
     then(h, Command::ClosePoll { poll, at: Utc::now(), decryption: None });
 }
@@ -533,7 +536,11 @@ fn arb_command() -> impl Strategy<Value = Command> {
         (1u32..4, state).prop_map(|(i, s)| Command::MoveAgendaItem { session: S, item: i, to: s }),
         member.clone().prop_map(|m| Command::AssignPost { post: Post::SecretariatStaff, member: m }),
         Just(Command::CloseSession { session: S }),
-        (member.clone(), meeting.clone()).prop_map(|(m, mt)| Command::CheckIn { meeting: mt, member: m, method: CheckInMethod::Desk }),
+        (member.clone(), meeting.clone()).prop_map(|(m, mt)| Command::CheckIn {
+            meeting: mt,
+            member: m,
+            method: CheckInMethod::Desk
+        }),
         meeting.clone().prop_map(|mt| Command::OpenPoll {
             meeting: mt,
             subject: PollSubject::Agenda,
@@ -552,7 +559,11 @@ fn arb_command() -> impl Strategy<Value = Command> {
             choice: Choice::ALL[c],
             at: Utc.with_ymd_and_hms(2022, 1, 5, 1, 1, 0).unwrap(),
         }),
-        (1u32..3).prop_map(|p| Command::ClosePoll { poll: p, at: Utc.with_ymd_and_hms(2022, 1, 5, 2, 0, 0).unwrap(), decryption: None }),
+        (1u32..3).prop_map(|p| Command::ClosePoll {
+            poll: p,
+            at: Utc.with_ymd_and_hms(2022, 1, 5, 2, 0, 0).unwrap(),
+            decryption: None
+        }),
     ]
 }
 
@@ -595,8 +606,24 @@ fn preparatory(n: usize, present: usize) -> Vec<Event> {
     let mut h = with_members(n);
     schedule(&mut h, "prep", MeetingKind::Preparatory);
     schedule(&mut h, "plenary-1", MeetingKind::Plenary);
-    then(&mut h, Command::ProposeAgendaItem { session: S, title: "政府工作报告".into(), title_en: "Work report".into(), kind: ItemKind::Report });
-    then(&mut h, Command::ProposeAgendaItem { session: S, title: "决议".into(), title_en: "Resolutions".into(), kind: ItemKind::Resolution });
+    then(
+        &mut h,
+        Command::ProposeAgendaItem {
+            session: S,
+            title: "政府工作报告".into(),
+            title_en: "Work report".into(),
+            kind: ItemKind::Report,
+        },
+    );
+    then(
+        &mut h,
+        Command::ProposeAgendaItem {
+            session: S,
+            title: "决议".into(),
+            title_en: "Resolutions".into(),
+            kind: ItemKind::Resolution,
+        },
+    );
     then(&mut h, Command::OpenMeeting { meeting: meet("prep") });
     then(&mut h, Command::ElectPresidium { meeting: meet("prep"), members: vec![mid("d-0001")] });
     if present > 0 {
@@ -610,7 +637,12 @@ fn cn_rule() -> ResolutionRule {
     ResolutionRule::preset("cn-people-congress").unwrap()
 }
 
-fn open(subject: PollSubject, mode: VoteMode, public_key: Option<String>, closes_at: Option<chrono::DateTime<Utc>>) -> Command {
+fn open(
+    subject: PollSubject,
+    mode: VoteMode,
+    public_key: Option<String>,
+    closes_at: Option<chrono::DateTime<Utc>>,
+) -> Command {
     Command::OpenPoll {
         meeting: meet("prep"),
         subject,
@@ -628,35 +660,71 @@ fn open(subject: PollSubject, mode: VoteMode, public_key: Option<String>, closes
 #[test]
 fn a_city_congress_adopts_its_agenda_by_vote_ol_art_17() {
     let h = preparatory(10, 10);
-    expect_rule(when(&h, Command::AdoptAgenda { meeting: meet("prep") }), "agenda.by_vote", Some("OL art. 17"));
+    expect_rule(
+        when(&h, Command::AdoptAgenda { meeting: meet("prep") }),
+        "agenda.by_vote",
+        Some("OL art. 17"),
+    );
 }
 
 #[test]
 fn voting_needs_more_than_two_thirds_present_ol_art_14() {
     // 10 deputies: 6 present is not more than two thirds, 7 is.
     let h = preparatory(10, 6);
-    let e = expect_rule(when(&h, open(PollSubject::Agenda, VoteMode::ShowOfHands, None, None)), "quorum", Some("OL art. 14"));
+    let e = expect_rule(
+        when(&h, open(PollSubject::Agenda, VoteMode::ShowOfHands, None, None)),
+        "quorum",
+        Some("OL art. 14"),
+    );
     assert!(e.message.contains("6 are present"), "{e}");
     let mut h = h;
-    then(&mut h, Command::CheckIn { meeting: meet("prep"), member: mid("d-0007"), method: CheckInMethod::SelfService });
+    then(
+        &mut h,
+        Command::CheckIn { meeting: meet("prep"), member: mid("d-0007"), method: CheckInMethod::SelfService },
+    );
     assert!(when(&h, open(PollSubject::Agenda, VoteMode::ShowOfHands, None, None)).is_ok());
     // A deputy on leave for the meeting is no longer present.
-    then(&mut h, Command::RecordLeave { meeting: meet("prep"), member: mid("d-0007"), reason: "因病".into() });
-    expect_rule(when(&h, open(PollSubject::Agenda, VoteMode::ShowOfHands, None, None)), "quorum", Some("OL art. 14"));
+    then(
+        &mut h,
+        Command::RecordLeave { meeting: meet("prep"), member: mid("d-0007"), reason: "因病".into() },
+    );
+    expect_rule(
+        when(&h, open(PollSubject::Agenda, VoteMode::ShowOfHands, None, None)),
+        "quorum",
+        Some("OL art. 14"),
+    );
 }
 
 #[test]
 fn show_of_hands_totals_need_a_second_person() {
     let mut h = preparatory(10, 9);
     then(&mut h, open(PollSubject::Agenda, VoteMode::ShowOfHands, None, None));
-    expect_rule(when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: None }), "poll.totals_unconfirmed", None);
     expect_rule(
-        when(&h, Command::EnterTotals { poll: 1, totals: Totals { yes: 9, no: 1, abstain: 0 }, by: "clerk-a".into() }),
+        when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: None }),
+        "poll.totals_unconfirmed",
+        None,
+    );
+    expect_rule(
+        when(
+            &h,
+            Command::EnterTotals {
+                poll: 1,
+                totals: Totals { yes: 9, no: 1, abstain: 0 },
+                by: "clerk-a".into(),
+            },
+        ),
         "poll.more_votes_than_present",
         None,
     );
-    then(&mut h, Command::EnterTotals { poll: 1, totals: Totals { yes: 8, no: 0, abstain: 1 }, by: "clerk-a".into() });
-    expect_rule(when(&h, Command::ConfirmTotals { poll: 1, by: "clerk-a".into() }), "poll.second_person", None);
+    then(
+        &mut h,
+        Command::EnterTotals { poll: 1, totals: Totals { yes: 8, no: 0, abstain: 1 }, by: "clerk-a".into() },
+    );
+    expect_rule(
+        when(&h, Command::ConfirmTotals { poll: 1, by: "clerk-a".into() }),
+        "poll.second_person",
+        None,
+    );
     then(&mut h, Command::ConfirmTotals { poll: 1, by: "clerk-b".into() });
     let evs = when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: None }).unwrap();
     let Event::PollClosed { result, .. } = &evs[0] else { panic!("{evs:?}") };
@@ -699,10 +767,27 @@ fn a_secret_poll_keeps_no_choice_and_closes_only_with_a_true_decryption() {
     expect_rule(when(&h, open(PollSubject::Agenda, VoteMode::Secret, None, None)), "poll.key_required", None);
     let (public, secret) = sealed::new_key().unwrap();
     then(&mut h, open(PollSubject::Agenda, VoteMode::Secret, Some(public.clone()), None));
-    let choices = [Choice::Yes, Choice::Yes, Choice::Yes, Choice::Yes, Choice::Yes, Choice::Yes, Choice::No, Choice::Abstain];
+    let choices = [
+        Choice::Yes,
+        Choice::Yes,
+        Choice::Yes,
+        Choice::Yes,
+        Choice::Yes,
+        Choice::Yes,
+        Choice::No,
+        Choice::Abstain,
+    ];
     for (i, c) in choices.iter().enumerate() {
         let ballot = sealed::encrypt(&public, *c).unwrap();
-        then(&mut h, Command::CastSealedBallot { poll: 1, member: mid(&format!("d-{:04}", i + 1)), ballot, at: at(9, 1) });
+        then(
+            &mut h,
+            Command::CastSealedBallot {
+                poll: 1,
+                member: mid(&format!("d-{:04}", i + 1)),
+                ballot,
+                at: at(9, 1),
+            },
+        );
     }
     expect_rule(
         when(&h, Command::CastVote { poll: 1, member: mid("d-0009"), choice: Choice::Yes, at: at(9, 1) }),
@@ -713,12 +798,24 @@ fn a_secret_poll_keeps_no_choice_and_closes_only_with_a_true_decryption() {
     let a = Assembly::replay(&h);
     assert_eq!(a.polls[&1].turnout(), 8);
     assert!(a.polls[&1].ballots.values().all(Option::is_none));
-    expect_rule(when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: None }), "poll.decryption_required", None);
+    expect_rule(
+        when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: None }),
+        "poll.decryption_required",
+        None,
+    );
     let (totals, proof) = sealed::decrypt_sum(&public, &secret, &a.polls[&1].sealed).unwrap();
     assert_eq!(totals, Totals { yes: 6, no: 1, abstain: 1 });
     let lie = SealedTally { totals: Totals { yes: 7, no: 0, abstain: 1 }, proof: proof.clone() };
-    expect_rule(when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: Some(lie) }), "poll.decryption_invalid", None);
-    let evs = when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: Some(SealedTally { totals, proof }) }).unwrap();
+    expect_rule(
+        when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: Some(lie) }),
+        "poll.decryption_invalid",
+        None,
+    );
+    let evs = when(
+        &h,
+        Command::ClosePoll { poll: 1, at: at(9, 5), decryption: Some(SealedTally { totals, proof }) },
+    )
+    .unwrap();
     let Event::PollClosed { result, decryption, .. } = &evs[0] else { panic!("{evs:?}") };
     assert!(result.adopted);
     assert!(decryption.is_some());
@@ -727,7 +824,11 @@ fn a_secret_poll_keeps_no_choice_and_closes_only_with_a_true_decryption() {
 #[test]
 fn one_poll_at_a_time_and_items_only_after_adoption() {
     let mut h = preparatory(10, 9);
-    expect_rule(when(&h, open(PollSubject::Item(1), VoteMode::Named, None, None)), "agenda.not_adopted", Some("OL art. 17"));
+    expect_rule(
+        when(&h, open(PollSubject::Item(1), VoteMode::Named, None, None)),
+        "agenda.not_adopted",
+        Some("OL art. 17"),
+    );
     then(&mut h, open(PollSubject::Agenda, VoteMode::Named, None, None));
     expect_rule(when(&h, open(PollSubject::Agenda, VoteMode::Named, None, None)), "poll.one_at_a_time", None);
 }
@@ -735,7 +836,15 @@ fn one_poll_at_a_time_and_items_only_after_adoption() {
 #[test]
 fn opinions_are_voiced_in_ones_own_delegation_meeting_on_reports() {
     let mut h = preparatory(10, 9);
-    then(&mut h, Command::FormGroup { group: gid("yingze"), kind: GroupKind::Delegation, name: "迎泽区".into(), name_en: "Yingze".into() });
+    then(
+        &mut h,
+        Command::FormGroup {
+            group: gid("yingze"),
+            kind: GroupKind::Delegation,
+            name: "迎泽区".into(),
+            name_en: "Yingze".into(),
+        },
+    );
     let evs = when(
         &h,
         Command::ScheduleMeeting {

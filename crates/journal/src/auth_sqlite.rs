@@ -267,7 +267,9 @@ impl AuthStore for SqliteJournal {
     async fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, AuthError> {
         let name = name.to_owned();
         run(&self.reader, move |c| {
-            Ok(c.prepare_cached("SELECT value FROM secrets WHERE name = ?1")?.query_row([name], |r| r.get(0)).optional()?)
+            Ok(c.prepare_cached("SELECT value FROM secrets WHERE name = ?1")?
+                .query_row([name], |r| r.get(0))
+                .optional()?)
         })
         .await
     }

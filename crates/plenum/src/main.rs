@@ -164,7 +164,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("Plenum demo is running at http://{}/", listener.local_addr()?);
                 println!("Demo logins (password for all: {}):", plenum_web::demo::DEMO_PASSWORD);
                 for l in &logins {
-                    println!("  {:<12} {:<22} {}", l.username, l.role.label(plenum_web::i18n::Lang::En), l.name);
+                    println!(
+                        "  {:<12} {:<22} {}",
+                        l.username,
+                        l.role.label(plenum_web::i18n::Lang::En),
+                        l.name
+                    );
                 }
                 plenum_web::serve(app, plenum_web::WebConfig::default(), listener).await?;
             }
@@ -174,7 +179,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             import_members(&app, &file, assembly, term, date).await?;
         }
         Cmd::Journal { what } => {
-            if !config.database.is_postgres() && !std::path::Path::new(config.database.sqlite_path()).exists() {
+            if !config.database.is_postgres() && !std::path::Path::new(config.database.sqlite_path()).exists()
+            {
                 bail!("no journal at {} (set --database or PLENUM_DATABASE)", config.database);
             }
             let journal = AnyJournal::open(&config.database).await.context("opening the journal")?;

@@ -91,7 +91,8 @@ fn members_import_all_or_nothing_with_line_and_field() {
     // Two deputies fit the quota of 440 (438 are seated); a bad row stops all.
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "姓名,性别,代表团\n张新一,男,小店区代表团\n李新二,女,不存在的代表团\n").unwrap();
-    let o = plenum(dir.path(), &db, &["import", "members", bad.to_str().unwrap(), "--assembly", "taiyuan-rd-15"]);
+    let o =
+        plenum(dir.path(), &db, &["import", "members", bad.to_str().unwrap(), "--assembly", "taiyuan-rd-15"]);
     assert!(!o.status.success());
     let err = text(&o.stderr);
     assert!(err.contains("line 3") && err.contains("\"group\""), "{err}");
@@ -100,9 +101,14 @@ fn members_import_all_or_nothing_with_line_and_field() {
 
     // GBK-encoded file, Chinese headers: imported.
     let good = dir.path().join("good.csv");
-    let (bytes, _, _) = encoding_rs_gbk("姓名,性别,代表团,职业\n张新一,男,小店区代表团,教师\n李新二,女,迎泽区代表团,医生\n");
+    let (bytes, _, _) =
+        encoding_rs_gbk("姓名,性别,代表团,职业\n张新一,男,小店区代表团,教师\n李新二,女,迎泽区代表团,医生\n");
     std::fs::write(&good, bytes).unwrap();
-    let o = plenum(dir.path(), &db, &["import", "members", good.to_str().unwrap(), "--assembly", "taiyuan-rd-15", "--date", "2022-02-01"]);
+    let o = plenum(
+        dir.path(),
+        &db,
+        &["import", "members", good.to_str().unwrap(), "--assembly", "taiyuan-rd-15", "--date", "2022-02-01"],
+    );
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("imported 2 members"), "{}", text(&o.stdout));
     assert_eq!(head(dir.path(), &db), before + 2);
@@ -110,7 +116,11 @@ fn members_import_all_or_nothing_with_line_and_field() {
     // One more would break EL art. 12's quota of 440.
     let more = dir.path().join("more.csv");
     std::fs::write(&more, "姓名,代表团\n王新三,小店区代表团\n").unwrap();
-    let o = plenum(dir.path(), &db, &["import", "members", more.to_str().unwrap(), "--assembly", "taiyuan-rd-15"]);
+    let o = plenum(
+        dir.path(),
+        &db,
+        &["import", "members", more.to_str().unwrap(), "--assembly", "taiyuan-rd-15"],
+    );
     assert!(!o.status.success());
     assert!(text(&o.stderr).contains("EL art. 12"), "{}", text(&o.stderr));
     assert_eq!(head(dir.path(), &db), before + 2);
@@ -274,7 +284,8 @@ async fn every_acknowledged_ballot_survives_a_kill_during_a_vote_storm() {
     for chunk in issued.chunks(32) {
         let logins = chunk.iter().map(|l| {
             let (client, base) = (client.clone(), server.base.clone());
-            let (u, p) = (l["username"].as_str().unwrap().to_owned(), l["password"].as_str().unwrap().to_owned());
+            let (u, p) =
+                (l["username"].as_str().unwrap().to_owned(), l["password"].as_str().unwrap().to_owned());
             async move { (u.clone(), token(&client, &base, &u, &p).await) }
         });
         tokens.extend(futures_util::future::join_all(logins).await);
@@ -286,7 +297,8 @@ async fn every_acknowledged_ballot_survives_a_kill_during_a_vote_storm() {
     let url = format!("{}/api/v1/assemblies/taiyuan-rd-15/polls/3/vote", server.base);
     let mut tasks = tokio::task::JoinSet::new();
     for (i, (user, tok)) in tokens.iter().enumerate() {
-        let (client, url, tok, user, acked) = (client.clone(), url.clone(), tok.clone(), user.clone(), acked.clone());
+        let (client, url, tok, user, acked) =
+            (client.clone(), url.clone(), tok.clone(), user.clone(), acked.clone());
         tasks.spawn(async move {
             let choice = ["yes", "no", "abstain"][i % 3];
             let key = format!("storm-{i}");
@@ -321,7 +333,11 @@ async fn every_acknowledged_ballot_survives_a_kill_during_a_vote_storm() {
     while tasks.join_next().await.is_some() {}
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() >= kill_after.min(tokens.len()) / 2, "only {} acks", acked.len());
-    eprintln!("killed after {} acknowledged ballots (aimed at {kill_after}) of {} voters", acked.len(), tokens.len());
+    eprintln!(
+        "killed after {} acknowledged ballots (aimed at {kill_after}) of {} voters",
+        acked.len(),
+        tokens.len()
+    );
 
     // After a restart every acknowledged ballot is there, once, as cast.
     let server = serve(dir.path(), &db).await;
@@ -329,22 +345,36 @@ async fn every_acknowledged_ballot_survives_a_kill_during_a_vote_storm() {
     let events: Vec<(u64, String, String)> = {
         let c = rusqlite::Connection::open(&file).unwrap();
         let mut q = c.prepare("SELECT position, type, payload FROM events WHERE type = 'VoteCast'").unwrap();
-        q.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+        q.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     };
     let by_position: std::collections::HashMap<u64, serde_json::Value> =
         events.iter().map(|(p, _, payload)| (*p, serde_json::from_str(payload).unwrap())).collect();
     for (user, _, choice, _, position) in &acked {
-        let e = by_position.get(position).unwrap_or_else(|| panic!("{user}'s acknowledged ballot at {position} is lost"));
+        let e = by_position
+            .get(position)
+            .unwrap_or_else(|| panic!("{user}'s acknowledged ballot at {position} is lost"));
         assert_eq!(e["poll"], 3);
         assert_eq!(e["choice"], *choice);
         let member = user.rsplit('.').next().unwrap();
         assert_eq!(e["member"], member);
     }
     let in_poll_3 = events.iter().filter(|(_, _, p)| p.contains("\"poll\":3")).count();
-    let poll: serde_json::Value =
-        client.get(format!("{}/api/v1/assemblies/taiyuan-rd-15/polls/3", server.base)).send().await.unwrap().json().await.unwrap();
+    let poll: serde_json::Value = client
+        .get(format!("{}/api/v1/assemblies/taiyuan-rd-15/polls/3", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let counted = poll.to_string();
-    assert!(counted.contains(&format!("\"turnout\":{in_poll_3}")), "turnout differs from the journal's {in_poll_3}: {counted:.400}");
+    assert!(
+        counted.contains(&format!("\"turnout\":{in_poll_3}")),
+        "turnout differs from the journal's {in_poll_3}: {counted:.400}"
+    );
     // A retry of an acknowledged ballot gets its first receipt back.
     let (_, tok, choice, key, position) = &acked[0];
     let r: serde_json::Value = client

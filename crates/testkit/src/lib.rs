@@ -42,9 +42,8 @@ impl TestDb {
 
     pub async fn postgres() -> Self {
         let server = postgres_server();
-        let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
-            .await
-            .unwrap_or_else(|e| {
+        let (client, connection) =
+            tokio_postgres::connect(&server, tokio_postgres::NoTls).await.unwrap_or_else(|e| {
                 panic!("PostgreSQL is required for this test and is not reachable at {server}: {e}")
             });
         tokio::spawn(connection);
@@ -54,7 +53,11 @@ impl TestDb {
             .await
             .unwrap_or_else(|e| panic!("creating schema {schema}: {e}"));
         let sep = if server.contains('?') { '&' } else { '?' };
-        Self { url: format!("{server}{sep}options=-csearch_path%3D{schema}"), backend: Backend::Postgres, _dir: None }
+        Self {
+            url: format!("{server}{sep}options=-csearch_path%3D{schema}"),
+            backend: Backend::Postgres,
+            _dir: None,
+        }
     }
 
     /// The SQLite file path, for tests that open it directly.
