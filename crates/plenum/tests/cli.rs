@@ -217,6 +217,8 @@ struct Server {
 }
 
 /// Starts `plenum serve` on a free port and waits until it answers.
+// The child is waited for by `Server`'s `Drop`, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 async fn serve(dir: &Path, db: &str) -> Server {
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_plenum"))
