@@ -9,6 +9,8 @@
 pub mod api;
 pub mod auth;
 pub mod demo;
+pub mod elections;
+pub mod elections_api;
 pub mod error;
 pub mod i18n;
 mod live;
@@ -128,6 +130,22 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
             get(plenary::opinions_csv_file),
         ),
         r(g.clone(), "/assemblies/{id}/projector", Public, get(plenary::projector)),
+        // Elections: the record, running them, tellers' paper entry, the phone ballot.
+        r(g.clone(), "/assemblies/{id}/elections", Public, get(elections::list)),
+        r(p.clone(), "/assemblies/{id}/elections", Roles(CHAIR), post(elections::create)),
+        r(g.clone(), "/assemblies/{id}/elections/{election}", Public, get(elections::page)),
+        r(p.clone(), "/assemblies/{id}/elections/{election}/nominations", Roles(CHAIR), post(elections::nominate)),
+        r(p.clone(), "/assemblies/{id}/elections/{election}/withdraw", Roles(CHAIR), post(elections::withdraw)),
+        r(p.clone(), "/assemblies/{id}/elections/{election}/fix", Roles(CHAIR), post(elections::fix)),
+        r(p.clone(), "/assemblies/{id}/elections/{election}/preliminary", Roles(CHAIR), post(elections::preliminary)),
+        r(p.clone(), "/assemblies/{id}/elections/{election}/rounds", Roles(CHAIR), post(elections::open_round)),
+        r(p.clone(), "/assemblies/{id}/elections/{election}/count", Roles(CHAIR), post(elections::count)),
+        r(g.clone(), "/assemblies/{id}/elections/{election}/paper", Roles(STAFF), get(elections::paper_form)),
+        r(p.clone(), "/assemblies/{id}/elections/{election}/paper", Roles(STAFF), post(elections::enter_paper)),
+        r(g.clone(), "/assemblies/{id}/elections/{election}/ballot", Roles(MEMBERS), get(elections::ballot_form)),
+        r(p.clone(), "/assemblies/{id}/elections/{election}/ballot", Roles(MEMBERS), post(elections::cast_ballot)),
+        r(g.clone(), "/assemblies/{id}/elections/{election}/report.csv", Public, get(elections::report_csv)),
+        r(g.clone(), "/assemblies/{id}/elections/{election}/report.pdf", Public, get(elections::report_pdf)),
         r(g.clone(), "/accounts", Roles(STAFF), get(pages::accounts)),
         r(p.clone(), "/accounts/bulk", Roles(STAFF), post(pages::bulk_accounts)),
         // Live updates.
@@ -209,6 +227,17 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
             post(plenary_api::confirm),
         ),
         r(p.clone(), "/api/v1/assemblies/{id}/polls/{poll}/close", Roles(CHAIR), post(plenary_api::close)),
+        r(g.clone(), "/api/v1/assemblies/{id}/elections", Public, get(elections_api::list)),
+        r(p.clone(), "/api/v1/assemblies/{id}/elections", Roles(CHAIR), post(elections_api::create)),
+        r(g.clone(), "/api/v1/assemblies/{id}/elections/{election}", Public, get(elections_api::detail)),
+        r(p.clone(), "/api/v1/assemblies/{id}/elections/{election}/nominations", Roles(CHAIR), post(elections_api::nominate)),
+        r(p.clone(), "/api/v1/assemblies/{id}/elections/{election}/withdraw", Roles(CHAIR), post(elections_api::withdraw)),
+        r(p.clone(), "/api/v1/assemblies/{id}/elections/{election}/fix", Roles(CHAIR), post(elections_api::fix)),
+        r(p.clone(), "/api/v1/assemblies/{id}/elections/{election}/preliminary", Roles(CHAIR), post(elections_api::preliminary)),
+        r(p.clone(), "/api/v1/assemblies/{id}/elections/{election}/rounds", Roles(CHAIR), post(elections_api::open_round)),
+        r(p.clone(), "/api/v1/assemblies/{id}/elections/{election}/paper", Roles(STAFF), post(elections_api::paper)),
+        r(p.clone(), "/api/v1/assemblies/{id}/elections/{election}/ballot", Roles(MEMBERS), post(elections_api::ballot)),
+        r(p.clone(), "/api/v1/assemblies/{id}/elections/{election}/count", Roles(CHAIR), post(elections_api::count)),
         r(g.clone(), "/api/v1/accounts", Roles(STAFF), get(api::accounts)),
         r(p.clone(), "/api/v1/accounts/bulk", Roles(STAFF), post(api::bulk_accounts)),
     ]

@@ -33,6 +33,8 @@ struct Feed {
     caught_up: bool,
     /// Ballots counted per poll since it opened, for polls opened within the feed.
     turnout: HashMap<u32, u32>,
+    /// The same per election round (election, round).
+    rounds: HashMap<(u32, u32), u32>,
 }
 
 impl Drop for Feed {
@@ -55,6 +57,22 @@ fn public_data(event: &Event, disclosure: Option<Disclosure>, turnout: u32) -> s
     let turnout_only = |poll: &u32| serde_json::json!({ "type": event.kind(), "data": { "poll": poll, "turnout": turnout } });
     match event {
         Event::SealedBallotCast { poll, .. } => turnout_only(poll),
+        // An electronic election ballot: the turnout of its round, no voter, no ciphertext.
+        Event::ElectionBallotCast { election, round, .. } => serde_json::json!({
+            "type": event.kind(),
+            "data": { "election": election, "round": round, "turnout": turnout }
+        }),
+        // Paper entries: which ballot numbers a teller entered, not what they hold
+        // (the tellers enter independently; the counts come with the count).
+        Event::PaperBallotsEntered { election, round, teller, entries } => serde_json::json!({
+            "type": event.kind(),
+            "data": {
+                "election": election,
+                "round": round,
+                "teller": teller,
+                "ballot_nos": entries.iter().map(|e| e.ballot_no).collect::<Vec<_>>()
+            }
+        }),
         Event::VoteCast { poll, .. } if disclosure != Some(Disclosure::Counts) => turnout_only(poll),
         other => serde_json::to_value(other).unwrap_or(serde_json::Value::Null),
     }
@@ -63,6 +81,31 @@ fn public_data(event: &Event, disclosure: Option<Disclosure>, turnout: u32) -> s
 impl Feed {
     /// The event as sent, keeping an exact turnout for polls opened within the feed.
     fn event(&mut self, position: u64, kind: &str, event: &Event) -> SseEvent {
+        match event {
+            Event::RoundOpened { election, round, .. } => {
+                self.rounds.insert((*election, *round), 0);
+            }
+            Event::ElectionBallotCast { election, round, .. } => {
+                let turnout = match self.rounds.get_mut(&(*election, *round)) {
+                    Some(n) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => self
+                        .web
+                        .app
+                        .read(&self.assembly, |a| {
+                            let e = a.elections.get(election)?;
+                            let r = round.checked_sub(1).and_then(|i| e.rounds.get(i as usize))?;
+                            Some(u32::try_from(r.voted.len()).unwrap_or(u32::MAX))
+                        })
+                        .flatten()
+                        .unwrap_or(0),
+                };
+                return sse(position, kind, public_data(event, None, turnout));
+            }
+            _ => {}
+        }
         let ballot = match event {
             Event::PollOpened { poll, .. } => {
                 self.turnout.insert(*poll, 0);
@@ -121,6 +164,7 @@ pub async fn stream(
         live,
         caught_up: last.is_none(),
         turnout: HashMap::new(),
+        rounds: HashMap::new(),
     };
     let s = futures_util::stream::unfold(feed, |mut f| async move {
         loop {
@@ -189,6 +233,23 @@ mod tests {
             let text = v.to_string();
             assert!(!text.contains("d-0007") && !text.contains("c1phertext"), "{text}");
         }
+    }
+
+    #[test]
+    fn election_ballots_show_only_the_turnout() {
+        let e = Event::ElectionBallotCast {
+            election: 3,
+            round: 2,
+            member: member(),
+            ballots: vec!["c1pher-a".into(), "c1pher-b".into()],
+        };
+        let v = public_data(&e, None, 9);
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "ElectionBallotCast", "data": {"election": 3, "round": 2, "turnout": 9}})
+        );
+        let text = v.to_string();
+        assert!(!text.contains("d-0007") && !text.contains("c1pher"), "{text}");
     }
 
     #[test]

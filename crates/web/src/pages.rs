@@ -161,6 +161,7 @@ struct HomePage {
     officer: bool,
     position: u64,
     plenary: Vec<crate::plenary::LiveCard>,
+    elections: Vec<crate::elections::HomeElection>,
 }
 
 pub fn assembly_cards(web: &Web, lang: Lang) -> Vec<AssemblyCard> {
@@ -213,6 +214,7 @@ pub async fn home(State(web): State<Web>, Extension(c): Extension<Caller>) -> Pa
         officer: c.role == Role::Officer,
         position: web.app.position(),
         plenary: crate::plenary::dashboard(&web, &c),
+        elections: crate::elections::home(&web, &c),
     };
     render(&page, c.lang)
 }

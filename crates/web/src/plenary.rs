@@ -2051,6 +2051,8 @@ pub struct ProjectorView {
     pub present: u32,
     pub members: u32,
     pub poll: Option<PollDisplay>,
+    /// An election round: open (turnout), or the last counted here (the elected).
+    pub election: Option<crate::elections::ProjectorElection>,
 }
 
 fn projector_view(a: &Assembly, lang: Lang) -> ProjectorView {
@@ -2079,6 +2081,7 @@ fn projector_view(a: &Assembly, lang: Lang) -> ProjectorView {
         present: att.as_ref().map_or(0, |x| x.present),
         members: att.as_ref().map_or(0, |x| x.members),
         poll: poll.map(|p| poll_display(a, p, lang, false, None)),
+        election: crate::elections::projector(a, meeting.map(|m| &m.id), lang),
     }
 }
 

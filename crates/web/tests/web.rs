@@ -25,6 +25,8 @@ use std::time::Duration;
 
 #[path = "web/plenary.rs"]
 mod plenary;
+#[path = "web/elections.rs"]
+mod elections;
 
 const CONGRESS: &str = "taiyuan-rd-15";
 const CPPCC: &str = "taiyuan-zx-14";
@@ -271,6 +273,21 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/assemblies/{id}/sessions/{session}/opinions", ALL),
     ("GET", "/assemblies/{id}/sessions/{session}/opinions.csv", STAFF),
     ("GET", "/assemblies/{id}/projector", ALL),
+    ("GET", "/assemblies/{id}/elections", ALL),
+    ("POST", "/assemblies/{id}/elections", CHAIR),
+    ("GET", "/assemblies/{id}/elections/{election}", ALL),
+    ("POST", "/assemblies/{id}/elections/{election}/nominations", CHAIR),
+    ("POST", "/assemblies/{id}/elections/{election}/withdraw", CHAIR),
+    ("POST", "/assemblies/{id}/elections/{election}/fix", CHAIR),
+    ("POST", "/assemblies/{id}/elections/{election}/preliminary", CHAIR),
+    ("POST", "/assemblies/{id}/elections/{election}/rounds", CHAIR),
+    ("POST", "/assemblies/{id}/elections/{election}/count", CHAIR),
+    ("GET", "/assemblies/{id}/elections/{election}/paper", STAFF),
+    ("POST", "/assemblies/{id}/elections/{election}/paper", STAFF),
+    ("GET", "/assemblies/{id}/elections/{election}/ballot", MEMBERS),
+    ("POST", "/assemblies/{id}/elections/{election}/ballot", MEMBERS),
+    ("GET", "/assemblies/{id}/elections/{election}/report.csv", ALL),
+    ("GET", "/assemblies/{id}/elections/{election}/report.pdf", ALL),
     ("GET", "/accounts", STAFF),
     ("POST", "/accounts/bulk", STAFF),
     ("GET", "/assemblies/{id}/live", ALL),
@@ -304,6 +321,17 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/v1/assemblies/{id}/polls/{poll}/totals", STAFF),
     ("POST", "/api/v1/assemblies/{id}/polls/{poll}/confirm", CHAIR),
     ("POST", "/api/v1/assemblies/{id}/polls/{poll}/close", CHAIR),
+    ("GET", "/api/v1/assemblies/{id}/elections", ALL),
+    ("POST", "/api/v1/assemblies/{id}/elections", CHAIR),
+    ("GET", "/api/v1/assemblies/{id}/elections/{election}", ALL),
+    ("POST", "/api/v1/assemblies/{id}/elections/{election}/nominations", CHAIR),
+    ("POST", "/api/v1/assemblies/{id}/elections/{election}/withdraw", CHAIR),
+    ("POST", "/api/v1/assemblies/{id}/elections/{election}/fix", CHAIR),
+    ("POST", "/api/v1/assemblies/{id}/elections/{election}/preliminary", CHAIR),
+    ("POST", "/api/v1/assemblies/{id}/elections/{election}/rounds", CHAIR),
+    ("POST", "/api/v1/assemblies/{id}/elections/{election}/paper", STAFF),
+    ("POST", "/api/v1/assemblies/{id}/elections/{election}/ballot", MEMBERS),
+    ("POST", "/api/v1/assemblies/{id}/elections/{election}/count", CHAIR),
     ("GET", "/api/v1/accounts", STAFF),
     ("POST", "/api/v1/accounts/bulk", STAFF),
 ];
@@ -342,6 +370,7 @@ fn fill(pattern: &str) -> String {
         ("{code}", "en"),
         ("{meeting}", "rd15-1-plenary-2"),
         ("{poll}", "3"),
+        ("{election}", "1"),
     ] {
         p = p.replace(k, v);
     }
@@ -401,6 +430,7 @@ async fn call(
         }
         ("POST", "/api/v1/accounts/bulk") => b.post_json(&path, &json!({"assembly": CONGRESS})).await,
         (m, p) if plenary::handles(m, p) => plenary::matrix_request(b, p, &path).await,
+        (m, p) if elections::handles(m, p) => elections::matrix_request(b, p, &path).await,
         _ => panic!("the matrix has no request for {method} {pattern}: add one to `call`"),
     }
 }
