@@ -23,10 +23,10 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-#[path = "web/plenary.rs"]
-mod plenary;
 #[path = "web/elections.rs"]
 mod elections;
+#[path = "web/plenary.rs"]
+mod plenary;
 
 const CONGRESS: &str = "taiyuan-rd-15";
 const CPPCC: &str = "taiyuan-zx-14";
