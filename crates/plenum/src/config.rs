@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 struct FileConfig {
     database: Option<String>,
     listen: Option<String>,
+    secure_cookies: Option<bool>,
 }
 
 /// The effective settings. `Debug` shows the database address without its password.
@@ -18,6 +19,8 @@ struct FileConfig {
 pub struct Config {
     pub database: DatabaseUrl,
     pub listen: String,
+    /// Mark cookies `Secure`: set it when Plenum is served over HTTPS.
+    pub secure_cookies: bool,
 }
 
 pub const DEFAULT_DATABASE: &str = "sqlite:plenum.db";
@@ -42,7 +45,25 @@ impl Config {
                 env("PLENUM_DATABASE").or(from_file.database).unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
             ),
             listen: env("PLENUM_LISTEN").or(from_file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+            secure_cookies: match env("PLENUM_SECURE_COOKIES") {
+                Some(v) => parse_bool("PLENUM_SECURE_COOKIES", &v)?,
+                None => from_file.secure_cookies.unwrap_or(false),
+            },
         })
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        other => anyhow::bail!("{name} must be true or false, not {other:?}"),
+    }
+}
+
+impl Config {
+    pub fn web(&self) -> plenum_web::WebConfig {
+        plenum_web::WebConfig { secure_cookies: self.secure_cookies }
     }
 }
 
@@ -61,6 +82,13 @@ mod tests {
         let c = Config::load(Some(&f), |k| (k == "PLENUM_LISTEN").then(|| "1.2.3.4:5".to_owned())).unwrap();
         assert_eq!(c.listen, "1.2.3.4:5");
         assert!(c.database.is_postgres());
+        assert!(!c.secure_cookies);
+        let c =
+            Config::load(Some(&f), |k| (k == "PLENUM_SECURE_COOKIES").then(|| "true".to_owned())).unwrap();
+        assert!(c.secure_cookies);
+        assert!(
+            Config::load(Some(&f), |k| (k == "PLENUM_SECURE_COOKIES").then(|| "maybe".to_owned())).is_err()
+        );
         std::fs::write(&f, "databse = \"x\"\n").unwrap();
         let err = format!("{:#}", Config::load(Some(&f), |_| None).unwrap_err());
         assert!(err.contains("databse"), "{err}");

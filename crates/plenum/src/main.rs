@@ -131,7 +131,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 config.listen = l;
             }
             let app = start(&config).await?;
-            serve(app, &config.listen).await?;
+            serve(app, &config).await?;
         }
         Cmd::Demo { listen, no_serve, reset } => {
             if let Some(l) = listen {
@@ -171,7 +171,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         l.name
                     );
                 }
-                plenum_web::serve(app, plenum_web::WebConfig::default(), listener).await?;
+                plenum_web::serve(app, config.web(), listener).await?;
             }
         }
         Cmd::Import { what: ImportCmd::Members { file, assembly, term, date } } => {
@@ -259,10 +259,10 @@ async fn bind(listen: &str) -> Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))
 }
 
-async fn serve(app: App, listen: &str) -> Result<()> {
-    let listener = bind(listen).await?;
+async fn serve(app: App, config: &Config) -> Result<()> {
+    let listener = bind(&config.listen).await?;
     println!("Plenum is running at http://{}/", listener.local_addr()?);
-    plenum_web::serve(app, plenum_web::WebConfig::default(), listener).await?;
+    plenum_web::serve(app, config.web(), listener).await?;
     Ok(())
 }
 
