@@ -142,16 +142,15 @@ impl Journal for PgJournal {
         tx.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.plenum_journal'))", &[])
             .await?;
         let (head, prev) = head_of(&tx).await?;
-        let streams: Vec<&str> = batch.iter().map(|r| r.stream.as_str()).collect();
+        // One indexed MAX per stream: `stream = ANY(..) GROUP BY` scans the table.
         let mut versions: HashMap<String, u64> = HashMap::new();
-        for r in tx
-            .query(
-                "SELECT stream, MAX(version) FROM events WHERE stream = ANY($1) GROUP BY stream",
-                &[&streams],
-            )
-            .await?
-        {
-            versions.insert(r.try_get(0)?, r.try_get::<_, i64>(1)? as u64);
+        for req in &batch {
+            if !versions.contains_key(&req.stream) {
+                let r = tx
+                    .query_one("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = $1", &[&req.stream])
+                    .await?;
+                versions.insert(req.stream.clone(), r.try_get::<_, i64>(0)? as u64);
+            }
         }
         let recorded = seal(batch, head, prev, |s| Ok(versions.get(s).copied().unwrap_or(0)))?;
         let mut cols: (

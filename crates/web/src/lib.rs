@@ -353,7 +353,8 @@ pub fn router(app: App, config: WebConfig) -> Router {
 
 /// Serves until Ctrl-C.
 pub async fn serve(app: App, config: WebConfig, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(app, config)).with_graceful_shutdown(shutdown()).await
+    // A make-service shares one router among connections instead of one per connection.
+    axum::serve(listener, router(app, config).into_make_service()).with_graceful_shutdown(shutdown()).await
 }
 
 async fn shutdown() {
@@ -433,6 +434,8 @@ async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Reques
     let cookie_csrf = auth::cookie(headers, CSRF_COOKIE);
     let (csrf, new_csrf) = match session_csrf.clone().or(cookie_csrf.clone()) {
         Some(t) => (t, false),
+        // API clients with a token post no forms: no CSRF cookie for them.
+        None if by_token || is_api => (String::new(), false),
         None => match auth::random_token() {
             Ok(t) => (t, true),
             Err(e) => return fail(Failure::internal(e.to_string())),
