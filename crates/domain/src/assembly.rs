@@ -11,6 +11,7 @@ use crate::rules::{
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One assembly body (人民代表大会, 政协委员会, or any other), with everything that
 /// happened in it.
@@ -29,12 +30,14 @@ pub struct Assembly {
     pub members: BTreeMap<MemberId, Member>,
     pub meetings: BTreeMap<MeetingId, Meeting>,
     pub posts: Vec<PostHolding>,
-    pub polls: BTreeMap<u32, Poll>,
+    /// Shared, so that reading a copy of the assembly does not copy every ballot.
+    pub polls: Arc<BTreeMap<u32, Poll>>,
     /// Opinions from the deliberation of reports, in the order voiced.
     pub opinions: Vec<Opinion>,
     /// Elections by secret ballot, by number.
     #[serde(default)]
-    pub elections: BTreeMap<u32, crate::election::Election>,
+    /// Shared like `polls`: paper-ballot entries make elections the largest part.
+    pub elections: Arc<BTreeMap<u32, crate::election::Election>>,
     /// Number of events applied; equals the stream version in the journal.
     pub version: u64,
 }
@@ -370,7 +373,7 @@ impl Assembly {
                 closes_at,
                 public_key,
             } => {
-                self.polls.insert(
+                Arc::make_mut(&mut self.polls).insert(
                     *poll,
                     Poll {
                         number: *poll,
@@ -396,30 +399,30 @@ impl Assembly {
                 );
             }
             Event::VoteCast { poll, member, choice } => {
-                if let Some(p) = self.polls.get_mut(poll) {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll) {
                     p.ballots.insert(member.clone(), Some(*choice));
                 }
             }
             Event::SealedBallotCast { poll, member, ballot } => {
-                if let Some(p) = self.polls.get_mut(poll) {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll) {
                     p.ballots.insert(member.clone(), None);
                     p.sealed.push(ballot.clone());
                 }
             }
             Event::TotalsEntered { poll, totals, by } => {
-                if let Some(p) = self.polls.get_mut(poll) {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll) {
                     p.entered = Some((*totals, by.clone()));
                     p.confirmed_by = None;
                 }
             }
             Event::TotalsConfirmed { poll, by } => {
-                if let Some(p) = self.polls.get_mut(poll) {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll) {
                     p.confirmed_by = Some(by.clone());
                 }
             }
             Event::PollClosed { poll, result, .. } => {
                 let mut adopted_agenda = None;
-                if let Some(p) = self.polls.get_mut(poll) {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll) {
                     p.state = PollState::Closed;
                     p.result = Some(result.clone());
                     if p.subject == PollSubject::Agenda && result.adopted {

@@ -77,6 +77,7 @@ use crate::poll::{Choice, Totals};
 use crate::rules::{BodyKind, ItemKind, ItemState, Level, MeetingKind, MeetingState, Quorum, RuleError};
 use chrono::{DateTime, Utc};
 use plenum_tally::{Ballot, ElectionResult, Method};
+use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -1778,7 +1779,7 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
             nomination_group_size,
             members_only,
         } => {
-            a.elections.insert(
+            Arc::make_mut(&mut a.elections).insert(
                 *election,
                 Election {
                     number: *election,
@@ -1803,7 +1804,7 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
             );
         }
         Event::CandidatesNominated { election, nomination, by, candidates } => {
-            if let Some(e) = a.elections.get_mut(election) {
+            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election) {
                 e.nominations.push(Nomination {
                     number: *nomination,
                     by: by.clone(),
@@ -1813,8 +1814,7 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
             }
         }
         Event::CandidateWithdrawn { election, candidate, reason } => {
-            if let Some(c) = a
-                .elections
+            if let Some(c) = Arc::make_mut(&mut a.elections)
                 .get_mut(election)
                 .and_then(|e| candidate.checked_sub(1).and_then(|i| e.candidates.get_mut(i as usize)))
             {
@@ -1822,12 +1822,12 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
             }
         }
         Event::PreliminaryVoteRecorded { election, counts, runoff } => {
-            if let Some(e) = a.elections.get_mut(election) {
+            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election) {
                 e.preliminary = Some(PreliminaryVote { counts: counts.clone(), runoff: runoff.clone() });
             }
         }
         Event::CandidatesFixed { election, candidates, equal, basis } => {
-            if let Some(e) = a.elections.get_mut(election) {
+            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election) {
                 e.fixed =
                     Some(FixedList { candidates: candidates.clone(), equal: *equal, basis: basis.clone() });
             }
@@ -1846,7 +1846,7 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
             public_key,
             opened_at,
         } => {
-            if let Some(e) = a.elections.get_mut(election) {
+            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election) {
                 e.rounds.push(Round {
                     number: *round,
                     kind: *kind,
@@ -1900,7 +1900,7 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
             }
         }
         Event::RoundCounted { election, round, result, elected, decryption, counted_at } => {
-            if let Some(e) = a.elections.get_mut(election) {
+            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election) {
                 if let Some(r) = round.checked_sub(1).and_then(|i| e.rounds.get_mut(i as usize)) {
                     r.state = RoundState::Counted;
                     r.result = Some(result.clone());
@@ -1915,7 +1915,7 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
 }
 
 fn round_mut(a: &mut Assembly, election: u32, round: u32) -> Option<&mut Round> {
-    a.elections
+    Arc::make_mut(&mut a.elections)
         .get_mut(&election)
         .and_then(|e| round.checked_sub(1).and_then(|i| e.rounds.get_mut(i as usize)))
 }
