@@ -78,9 +78,14 @@ struct AppendArgs {
     #[arg(long, default_value_t = 300)]
     members: usize,
     /// Also measure plain SQLite (WAL, synchronous=FULL, one INSERT per transaction,
-    /// one thread), before and after the group-commit runs.
+    /// one thread) before each round and after the last; each round's ratio is taken
+    /// against the mean of the two baselines around it.
     #[arg(long)]
     baseline: bool,
+    /// Rounds over all writer counts; the summary gives medians. On a noisy box
+    /// several rounds say more than one.
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
     /// The PostgreSQL server; each measurement gets a fresh schema, dropped at the end.
     #[arg(
         long,
@@ -323,6 +328,8 @@ struct AppendResult {
     p50_us: u64,
     p99_us: u64,
     max_us: u64,
+    /// Acks in each second of the measured window.
+    per_second: Vec<u64>,
 }
 
 impl AppendResult {
@@ -333,6 +340,7 @@ impl AppendResult {
 
 struct TaskStats {
     latencies: Vec<u64>,
+    per_second: Vec<u64>,
     min_pos: u64,
     max_pos: u64,
     errors: u64,
@@ -358,6 +366,7 @@ async fn run_append(url: String, writers: usize, args: &AppendArgs) -> Result<Ap
         tasks.spawn(async move {
             let mut s = TaskStats {
                 latencies: Vec::new(),
+                per_second: Vec::new(),
                 min_pos: u64::MAX,
                 max_pos: 0,
                 errors: 0,
@@ -381,6 +390,11 @@ async fn run_append(url: String, writers: usize, args: &AppendArgs) -> Result<Ap
                 match r {
                     Ok(receipt) if acked >= from && acked <= until => {
                         s.latencies.push((acked - sent).as_micros() as u64);
+                        let second = (acked - from).as_secs() as usize;
+                        if s.per_second.len() <= second {
+                            s.per_second.resize(second + 1, 0);
+                        }
+                        s.per_second[second] += 1;
                         s.min_pos = s.min_pos.min(receipt.position);
                         s.max_pos = s.max_pos.max(receipt.position);
                     }
@@ -398,10 +412,17 @@ async fn run_append(url: String, writers: usize, args: &AppendArgs) -> Result<Ap
         });
     }
     let mut latencies = Vec::new();
+    let mut per_second: Vec<u64> = Vec::new();
     let (mut min_pos, mut max_pos, mut errors, mut first_error) = (u64::MAX, 0, 0, None);
     while let Some(r) = tasks.join_next().await {
         let s = r?;
         latencies.extend(s.latencies);
+        if per_second.len() < s.per_second.len() {
+            per_second.resize(s.per_second.len(), 0);
+        }
+        for (total, n) in per_second.iter_mut().zip(s.per_second) {
+            *total += n;
+        }
         min_pos = min_pos.min(s.min_pos);
         max_pos = max_pos.max(s.max_pos);
         errors += s.errors;
@@ -434,6 +455,7 @@ async fn run_append(url: String, writers: usize, args: &AppendArgs) -> Result<Ap
         p50_us: percentile(&latencies, 0.50),
         p99_us: percentile(&latencies, 0.99),
         max_us: latencies.last().copied().unwrap_or(0),
+        per_second,
     })
 }
 
@@ -485,12 +507,12 @@ fn baseline(warmup: f64, seconds: f64) -> Result<(u64, f64, Vec<u64>)> {
 }
 
 fn append(out: &Out, args: &AppendArgs) -> Result<()> {
-    if args.writers.is_empty() || args.writers.contains(&0) {
-        bail!("--writers needs numbers above 0");
+    if args.writers.is_empty() || args.writers.contains(&0) || args.rounds == 0 {
+        bail!("--writers and --rounds need numbers above 0");
     }
     let backend = args.backend.name();
     out.note(format!(
-        "append on {backend}{}: {} members, writers {:?}, {} s warm-up + {} s measured each",
+        "append on {backend}{}: {} members, writers {:?}, {} round(s), {} s warm-up + {} s measured each",
         if args.backend == Backend::Postgres {
             format!(" ({})", DatabaseUrl::new(args.postgres_url.as_str()))
         } else {
@@ -498,13 +520,20 @@ fn append(out: &Out, args: &AppendArgs) -> Result<()> {
         },
         args.members,
         args.writers,
+        args.rounds,
         args.warmup,
         args.seconds
     ));
-    let baseline_run = |label: &str| -> Result<f64> {
+    let with_baseline = args.baseline && args.backend == Backend::Sqlite;
+    if args.baseline && !with_baseline {
+        out.note("--baseline is plain SQLite; it is measured with --backend sqlite only");
+    }
+    let baseline_run = |when: usize| -> Result<f64> {
         let (tx, seconds, lat) = baseline(args.warmup, args.seconds)?;
         let rate = tx as f64 / seconds;
         let (p50, p99) = (percentile(&lat, 0.5), percentile(&lat, 0.99));
+        let label =
+            if when > args.rounds { "after the last round".to_owned() } else { format!("round {when}") };
         out.emit(
             format!(
                 "baseline ({label}) plain SQLite WAL synchronous=FULL, 1 INSERT/transaction, 1 thread: \
@@ -513,61 +542,85 @@ fn append(out: &Out, args: &AppendArgs) -> Result<()> {
                 p50 as f64 / 1000.0,
                 p99 as f64 / 1000.0
             ),
-            json!({"bench": "append-baseline", "when": label, "backend": "sqlite-plain",
+            json!({"bench": "append-baseline", "round": when, "backend": "sqlite-plain",
                    "transactions": tx, "seconds": seconds, "transactions_per_s": rate,
                    "p50_us": p50, "p99_us": p99}),
         );
         Ok(rate)
     };
     let mut plain = Vec::new();
-    if args.baseline && args.backend == Backend::Sqlite {
-        plain.push(baseline_run("before")?);
-    }
+    // (round, writers, events/s)
     let mut results = Vec::new();
-    for &writers in &args.writers {
-        let db = create_db(args.backend, &args.postgres_url)?;
-        let limit = Duration::from_secs_f64(args.warmup + args.seconds + 120.0);
-        let r = isolated(limit, run_append(db.url.clone(), writers, args));
-        drop_db(db, &args.postgres_url)?;
-        let r = r?;
-        let batch = if r.transactions > 0 { r.events as f64 / r.transactions as f64 } else { 0.0 };
-        out.emit(
-            format!(
-                "append {backend} writers={writers}: {} events/s ({} acks in {} s), mean batch {batch:.1} \
-                 events/transaction ({} transactions), ack latency p50 {:.2} ms p99 {:.2} ms max {:.2} ms, \
-                 errors {}",
-                thousands(r.rate()),
-                r.acks,
-                r.seconds,
-                r.transactions,
-                r.p50_us as f64 / 1000.0,
-                r.p99_us as f64 / 1000.0,
-                r.max_us as f64 / 1000.0,
-                r.errors
-            ),
-            json!({"bench": "append", "backend": backend, "writers": writers, "acks": r.acks,
-                   "seconds": r.seconds, "events_per_s": r.rate(), "events": r.events,
-                   "transactions": r.transactions, "mean_batch": batch, "p50_us": r.p50_us,
-                   "p99_us": r.p99_us, "max_us": r.max_us, "errors": r.errors}),
-        );
-        results.push((writers, r.rate()));
-    }
-    if !plain.is_empty() {
-        plain.push(baseline_run("after")?);
-        let reference = plain.iter().sum::<f64>() / plain.len() as f64;
-        for (writers, rate) in results {
-            let ratio = rate / reference;
+    for round in 1..=args.rounds {
+        if with_baseline {
+            plain.push(baseline_run(round)?);
+        }
+        for &writers in &args.writers {
+            let db = create_db(args.backend, &args.postgres_url)?;
+            let limit = Duration::from_secs_f64(args.warmup + args.seconds + 120.0);
+            let r = isolated(limit, run_append(db.url.clone(), writers, args));
+            drop_db(db, &args.postgres_url)?;
+            let r = r?;
+            let batch = if r.transactions > 0 { r.events as f64 / r.transactions as f64 } else { 0.0 };
             out.emit(
                 format!(
-                    "ratio writers={writers}: {ratio:.2}× plain SQLite (group commit {} events/s vs plain {} \
-                     transactions/s, mean of before and after)",
-                    thousands(rate),
-                    thousands(reference)
+                    "append {backend} writers={writers} (round {round}): {} events/s ({} acks in {} s), mean \
+                     batch {batch:.1} events/transaction ({} transactions), ack latency p50 {:.2} ms p99 {:.2} ms \
+                     max {:.2} ms, errors {}",
+                    thousands(r.rate()),
+                    r.acks,
+                    r.seconds,
+                    r.transactions,
+                    r.p50_us as f64 / 1000.0,
+                    r.p99_us as f64 / 1000.0,
+                    r.max_us as f64 / 1000.0,
+                    r.errors
                 ),
-                json!({"bench": "append-ratio", "backend": backend, "writers": writers,
-                       "events_per_s": rate, "plain_transactions_per_s": reference, "ratio": ratio}),
+                json!({"bench": "append", "backend": backend, "round": round, "writers": writers,
+                       "acks": r.acks, "seconds": r.seconds, "events_per_s": r.rate(), "events": r.events,
+                       "transactions": r.transactions, "mean_batch": batch, "p50_us": r.p50_us,
+                       "p99_us": r.p99_us, "max_us": r.max_us, "errors": r.errors,
+                       "acks_per_second": r.per_second}),
             );
+            out.note(format!(
+                "acks in each second: {}",
+                r.per_second.iter().map(|n| thousands(*n as f64)).collect::<Vec<_>>().join(" ")
+            ));
+            results.push((round, writers, r.rate()));
         }
+    }
+    if with_baseline {
+        plain.push(baseline_run(args.rounds + 1)?);
+    }
+    for &writers in &args.writers {
+        let rates: Vec<f64> = results.iter().filter(|r| r.1 == writers).map(|r| r.2).collect();
+        let ratios: Vec<f64> = results
+            .iter()
+            .filter(|r| r.1 == writers && plain.len() > r.0)
+            .map(|r| r.2 / ((plain[r.0 - 1] + plain[r.0]) / 2.0))
+            .collect();
+        let ratio_text = if ratios.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; ratio to plain SQLite median {:.2}× (per round: {})",
+                median(&ratios),
+                ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", ")
+            )
+        };
+        out.emit(
+            format!(
+                "summary {backend} writers={writers}: median {} events/s (min {}, max {}) over {} round(s){ratio_text}",
+                thousands(median(&rates)),
+                thousands(min(&rates)),
+                thousands(rates.iter().copied().fold(0.0, f64::max)),
+                rates.len()
+            ),
+            json!({"bench": "append-summary", "backend": backend, "writers": writers,
+                   "median_events_per_s": median(&rates), "rates": rates,
+                   "median_ratio_to_plain": if ratios.is_empty() { None } else { Some(median(&ratios)) },
+                   "ratios": ratios, "plain_transactions_per_s": plain}),
+        );
     }
     Ok(())
 }
@@ -749,12 +802,16 @@ async fn breakdown(path: &Path) -> Result<Breakdown> {
     let t = Instant::now();
     let snap = journal.load_snapshot(SNAPSHOT_NAME).await?.ok_or_else(|| anyhow!("no snapshot"))?;
     let load_snapshot = t.elapsed();
-    let hash = journal
-        .read_all(snap.position.saturating_sub(1), 1)
-        .await?
-        .first()
-        .map(|e| e.hash)
-        .ok_or_else(|| anyhow!("no event at the snapshot's position"))?;
+    let hash = if snap.position == 0 {
+        plenum_journal::GENESIS
+    } else {
+        journal
+            .read_all(snap.position - 1, 1)
+            .await?
+            .first()
+            .map(|e| e.hash)
+            .ok_or_else(|| anyhow!("no event at the snapshot's position"))?
+    };
     let t = Instant::now();
     let decoded =
         decode_snapshot(&snap.data, |_| Some(hash)).ok_or_else(|| anyhow!("snapshot does not decode"))?;
