@@ -1959,7 +1959,8 @@ mod tests {
     fn a_character_the_font_lacks_is_an_error_not_a_blank() {
         assert!(font_or_skip());
         let mut a = congress().clone();
-        std::sync::Arc::make_mut(&mut a.polls).get_mut(&1).unwrap().title = "表决通过大会议程 \u{1f5f3}\u{fe0f}".to_owned();
+        std::sync::Arc::make_mut(&mut a.polls).get_mut(&1).unwrap().title =
+            "表决通过大会议程 \u{1f5f3}\u{fe0f}".to_owned();
         let e = poll_report_pdf(&a, 1, ReportLang::Zh).unwrap_err();
         assert!(e.contains(PDF_FONT_ENV) && e.contains('\u{1f5f3}'), "{e}");
     }

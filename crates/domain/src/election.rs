@@ -77,9 +77,9 @@ use crate::poll::{Choice, Totals};
 use crate::rules::{BodyKind, ItemKind, ItemState, Level, MeetingKind, MeetingState, Quorum, RuleError};
 use chrono::{DateTime, Utc};
 use plenum_tally::{Ballot, ElectionResult, Method};
-use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Statute citations of this module.
 pub mod source {

@@ -147,7 +147,10 @@ impl Journal for PgJournal {
         for req in &batch {
             if !versions.contains_key(&req.stream) {
                 let r = tx
-                    .query_one("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = $1", &[&req.stream])
+                    .query_one(
+                        "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = $1",
+                        &[&req.stream],
+                    )
                     .await?;
                 versions.insert(req.stream.clone(), r.try_get::<_, i64>(0)? as u64);
             }
