@@ -15,17 +15,18 @@
 use crate::Web;
 use crate::auth::{Caller, STAFF};
 use crate::error::{Failure, PageError};
-use crate::i18n::{Lang, TABLE};
+use crate::i18n::Lang;
 use crate::pages::{self, Chrome};
+use crate::pages::{card, render};
 use crate::plenary::{FormData, command_key, not_a_member, own_member, parse_choice, snake};
+use crate::plenary::{assembly_id, download, fresh_key, load, lookup, noun, report_lang, see_other};
 use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use plenum_app::elections::RoundRequest;
-use plenum_app::reports::ReportLang;
 use plenum_domain::{
     Assembly, AssemblyId, BodyKind, CandidateDraft, Choice, Command, Election, ElectionMethod, ElectionStage,
     Event, ItemKind, ItemState, Margin, MeetingId, MeetingKind, MeetingState, MemberId, Nominator,
@@ -39,11 +40,6 @@ use utoipa::ToSchema;
 const NOMINATION_SLOTS: usize = 5;
 
 // ---- words ------------------------------------------------------------------------------
-
-/// A translation looked up by a key built at run time; `None` if absent.
-fn lookup(key: &str, lang: Lang) -> Option<&'static str> {
-    TABLE.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| if lang == Lang::Zh { *zh } else { *en })
-}
 
 /// A statute citation after a sentence: "（OL art. 27）" or " (OL art. 27)".
 fn cite(src: &str, lang: Lang) -> String {
@@ -59,15 +55,6 @@ fn cite(src: &str, lang: Lang) -> String {
 /// Names in a list: "甲、乙" or "A, B".
 fn join(names: &[String], lang: Lang) -> String {
     names.join(if lang == Lang::Zh { "、" } else { ", " })
-}
-
-/// "deputies" for a congress, "members" otherwise.
-fn noun(a: &Assembly, lang: Lang) -> &'static str {
-    lang.t(match a.kind {
-        Some(BodyKind::PeoplesCongress) => "plenary.noun.deputies",
-        Some(BodyKind::CppccCommittee) => "plenary.noun.cppcc",
-        _ => "plenary.noun.members",
-    })
 }
 
 pub fn office_key(o: OfficeKind) -> &'static str {
@@ -1000,47 +987,10 @@ pub async fn cast(
 
 type PageResult = Result<Response, PageError>;
 
-fn render(t: &impl Template, lang: Lang) -> PageResult {
-    t.render().map(|h| Html(h).into_response()).map_err(|e| PageError(Failure::internal(e.to_string()), lang))
-}
-
 fn render_status(t: &impl Template, lang: Lang, status: StatusCode) -> PageResult {
     let mut r = render(t, lang)?;
     *r.status_mut() = status;
     Ok(r)
-}
-
-fn not_found(lang: Lang) -> PageError {
-    PageError(Failure::not_found(lang.t("error.not_found")), lang)
-}
-
-fn assembly_id(id: &str, lang: Lang) -> Result<AssemblyId, PageError> {
-    AssemblyId::parse(id).map_err(|_| not_found(lang))
-}
-
-fn load(web: &Web, id: &AssemblyId, lang: Lang) -> Result<Assembly, PageError> {
-    web.app.read(id, Assembly::clone).ok_or_else(|| not_found(lang))
-}
-
-fn card(id: &AssemblyId, a: &Assembly, lang: Lang) -> pages::AssemblyCard {
-    pages::AssemblyCard {
-        id: id.to_string(),
-        name: lang.pick(&a.name, &a.name_en).to_owned(),
-        seated: a.seated_members().count(),
-        session: None,
-    }
-}
-
-/// A fresh idempotency key for a form.
-fn fresh_key() -> String {
-    crate::auth::random_token().map_or_else(
-        |_| format!("t{}", chrono::Utc::now().timestamp_micros()),
-        |t| t[..24.min(t.len())].to_owned(),
-    )
-}
-
-fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
 }
 
 fn number(f: &FormData, name: &str, lang: Lang) -> Result<Option<u32>, Failure> {
@@ -1067,13 +1017,6 @@ fn done_message(done: Option<&str>, lang: Lang) -> Option<&'static str> {
         _ => return None,
     };
     Some(lang.t(key))
-}
-
-fn report_lang(lang: Lang) -> ReportLang {
-    match lang {
-        Lang::Zh => ReportLang::Zh,
-        Lang::En => ReportLang::En,
-    }
 }
 
 // ---- pages: the list and the create form ----------------------------------------------------
@@ -1865,18 +1808,6 @@ pub async fn cast_ballot(
 }
 
 // ---- reports ---------------------------------------------------------------------------------
-
-fn download(ty: &'static str, disposition: String, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, ty.to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response()
-}
 
 /// The election, once a round of it is counted (the report is public from then on).
 fn counted(web: &Web, id: &AssemblyId, n: u32, lang: Lang) -> Result<Assembly, PageError> {

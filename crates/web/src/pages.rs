@@ -51,7 +51,7 @@ impl Chrome {
 
 type PageResult = Result<Response, PageError>;
 
-fn render(t: &impl Template, lang: Lang) -> PageResult {
+pub(crate) fn render(t: &impl Template, lang: Lang) -> PageResult {
     t.render().map(|h| Html(h).into_response()).map_err(|e| PageError(Failure::internal(e.to_string()), lang))
 }
 
@@ -508,7 +508,7 @@ struct AssemblyPage {
     groups: Vec<Named>,
 }
 
-fn card(id: &AssemblyId, a: &Assembly, lang: Lang) -> AssemblyCard {
+pub(crate) fn card(id: &AssemblyId, a: &Assembly, lang: Lang) -> AssemblyCard {
     AssemblyCard {
         id: id.to_string(),
         name: lang.pick(&a.name, &a.name_en).to_owned(),

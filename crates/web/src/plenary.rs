@@ -7,12 +7,13 @@ use crate::auth::{CHAIR, Caller, Role, STAFF};
 use crate::error::{Failure, PageError};
 use crate::i18n::{Lang, TABLE};
 use crate::pages::{self, Chrome};
+use crate::pages::{card, render};
 use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, FixedOffset, Utc};
 use plenum_app::polls::PollRequest;
 use plenum_app::reports::{self, ReportLang};
@@ -42,7 +43,7 @@ pub(crate) fn snake<T: Serialize>(v: &T) -> String {
 }
 
 /// A translation looked up by a key built at run time (rule codes); `None` if absent.
-fn lookup(key: &str, lang: Lang) -> Option<&'static str> {
+pub(crate) fn lookup(key: &str, lang: Lang) -> Option<&'static str> {
     TABLE.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| if lang == Lang::Zh { *zh } else { *en })
 }
 
@@ -176,7 +177,7 @@ fn group_label(a: &Assembly, g: &GroupId, lang: Lang) -> String {
 }
 
 /// "deputies" for a congress, "members" otherwise.
-fn noun(a: &Assembly, lang: Lang) -> &'static str {
+pub(crate) fn noun(a: &Assembly, lang: Lang) -> &'static str {
     lang.t(match a.kind {
         Some(BodyKind::PeoplesCongress) => "plenary.noun.deputies",
         Some(BodyKind::CppccCommittee) => "plenary.noun.cppcc",
@@ -1066,10 +1067,6 @@ impl FormData {
 
 type PageResult = Result<Response, PageError>;
 
-fn render(t: &impl Template, lang: Lang) -> PageResult {
-    t.render().map(|h| Html(h).into_response()).map_err(|e| PageError(Failure::internal(e.to_string()), lang))
-}
-
 /// A failure as a page; the rules' messages in Chinese where the table has them.
 fn page_error(f: impl Into<Failure>, lang: Lang) -> PageError {
     let mut f: Failure = f.into();
@@ -1090,15 +1087,15 @@ fn page_error(f: impl Into<Failure>, lang: Lang) -> PageError {
     PageError(f, lang)
 }
 
-fn not_found(lang: Lang) -> PageError {
+pub(crate) fn not_found(lang: Lang) -> PageError {
     PageError(Failure::not_found(lang.t("error.not_found")), lang)
 }
 
-fn assembly_id(id: &str, lang: Lang) -> Result<AssemblyId, PageError> {
+pub(crate) fn assembly_id(id: &str, lang: Lang) -> Result<AssemblyId, PageError> {
     AssemblyId::parse(id).map_err(|_| not_found(lang))
 }
 
-fn load(web: &Web, id: &AssemblyId, lang: Lang) -> Result<Assembly, PageError> {
+pub(crate) fn load(web: &Web, id: &AssemblyId, lang: Lang) -> Result<Assembly, PageError> {
     web.app.read(id, Assembly::clone).ok_or_else(|| not_found(lang))
 }
 
@@ -1107,7 +1104,7 @@ fn meeting_id(s: &str, lang: Lang) -> Result<MeetingId, PageError> {
 }
 
 /// A fresh idempotency key for a form.
-fn fresh_key() -> String {
+pub(crate) fn fresh_key() -> String {
     crate::auth::random_token()
         .map_or_else(|_| format!("t{}", Utc::now().timestamp_micros()), |t| t[..24.min(t.len())].to_owned())
 }
@@ -1120,7 +1117,7 @@ fn back_to(f: &FormData, default: String) -> String {
     }
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -1195,15 +1192,6 @@ pub async fn meetings(
         sessions,
     };
     render(&page, lang)
-}
-
-fn card(id: &AssemblyId, a: &Assembly, lang: Lang) -> pages::AssemblyCard {
-    pages::AssemblyCard {
-        id: id.to_string(),
-        name: lang.pick(&a.name, &a.name_en).to_owned(),
-        seated: a.seated_members().count(),
-        session: None,
-    }
 }
 
 pub struct PollRow {
@@ -1979,14 +1967,14 @@ pub async fn opinions_csv_file(
     ))
 }
 
-fn report_lang(lang: Lang) -> ReportLang {
+pub(crate) fn report_lang(lang: Lang) -> ReportLang {
     match lang {
         Lang::Zh => ReportLang::Zh,
         Lang::En => ReportLang::En,
     }
 }
 
-fn download(ty: &'static str, disposition: String, body: Vec<u8>) -> Response {
+pub(crate) fn download(ty: &'static str, disposition: String, body: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, ty.to_owned()),
