@@ -302,6 +302,12 @@ impl App {
         read(&self.inner.projections).assemblies.get(assembly).map(|v| f(&v.state))
     }
 
+    /// A shared copy of one assembly's projected state: it costs a few reference
+    /// counts and stays consistent while the projector moves on.
+    pub fn assembly(&self, assembly: &AssemblyId) -> Option<Arc<Assembly>> {
+        read(&self.inner.projections).assemblies.get(assembly).map(|v| Arc::clone(&v.state))
+    }
+
     /// Reads all projections.
     pub fn read_all<T>(&self, f: impl FnOnce(&Projections) -> T) -> T {
         f(&read(&self.inner.projections))

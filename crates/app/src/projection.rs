@@ -5,6 +5,7 @@ use plenum_domain::{Assembly, AssemblyId, Event};
 use plenum_journal::RecordedEvent;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// What a command left in the journal; returned again for a retried command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,7 +22,9 @@ pub struct Receipt {
 /// One assembly as the read side holds it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AssemblyView {
-    pub state: Assembly,
+    /// Shared with readers: a page takes a reference-counted copy and renders from
+    /// it without holding the lock; the projector copies on write.
+    pub state: Arc<Assembly>,
     /// Idempotency keys of recorded commands.
     pub receipts: HashMap<String, Receipt>,
     /// Position of the last event of this assembly.
@@ -61,7 +64,7 @@ impl Projections {
         let id = AssemblyId::parse(rec.stream.clone()).map_err(|e| decode_err(e.to_string()))?;
         let event = Event::from_payload(&rec.kind, &rec.payload).map_err(|e| decode_err(e.to_string()))?;
         let view = self.assemblies.entry(id.clone()).or_default();
-        view.state.apply(&event);
+        Arc::make_mut(&mut view.state).apply(&event);
         view.last_position = rec.position;
         if let Some(key) = &rec.command_id {
             view.receipts

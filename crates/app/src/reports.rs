@@ -1667,7 +1667,8 @@ mod tests {
 
         // Turnout only when the disclosure is turnout only.
         let mut a = a.clone();
-        std::sync::Arc::make_mut(&mut a.polls).get_mut(&3).unwrap().disclosure = Disclosure::TurnoutOnly;
+        std::sync::Arc::make_mut(std::sync::Arc::make_mut(&mut a.polls).get_mut(&3).unwrap()).disclosure =
+            Disclosure::TurnoutOnly;
         let h = header(&blocks(&poll_report_csv(&a, 3, ReportLang::En).unwrap()));
         assert_eq!(num(&h, "Voted (turnout)"), p.turnout() as u32);
         assert!(!h.contains_key("Yes") && !h.contains_key("No") && !h.contains_key("Abstain"));
@@ -1710,7 +1711,7 @@ mod tests {
         let t = &b[1];
         assert_eq!(t[1], ["项次", "议程项目", "代表团", "代表", "意见"]);
         assert_eq!(t.len() - 2, a.opinions.len());
-        for o in &a.opinions {
+        for o in a.opinions.iter() {
             let m = &a.members[&o.member];
             assert!(
                 t[2..].iter().any(|r| r[0] == "1"
@@ -1959,7 +1960,7 @@ mod tests {
     fn a_character_the_font_lacks_is_an_error_not_a_blank() {
         assert!(font_or_skip());
         let mut a = congress().clone();
-        std::sync::Arc::make_mut(&mut a.polls).get_mut(&1).unwrap().title =
+        std::sync::Arc::make_mut(std::sync::Arc::make_mut(&mut a.polls).get_mut(&1).unwrap()).title =
             "表决通过大会议程 \u{1f5f3}\u{fe0f}".to_owned();
         let e = poll_report_pdf(&a, 1, ReportLang::Zh).unwrap_err();
         assert!(e.contains(PDF_FONT_ENV) && e.contains('\u{1f5f3}'), "{e}");

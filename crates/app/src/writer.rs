@@ -7,6 +7,7 @@ use crate::{App, AppError};
 use plenum_domain::{AssemblyId, Command, decide};
 use plenum_journal::{AppendRequest, Journal, JournalError, NewEvent};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Commands waiting per assembly before senders wait.
@@ -79,7 +80,7 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
             };
             let expected_version = view.state.version;
             for e in &events {
-                view.state.apply(e);
+                Arc::make_mut(&mut view.state).apply(e);
             }
             if let Some(key) = &job.command_id {
                 in_batch.insert(key.clone(), pending.len());

@@ -632,7 +632,7 @@ async fn a_timed_poll_closes_itself(db: TestDb) {
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     let p = app.read(&aid(), |a| a.polls[&poll].clone()).unwrap();
     assert_eq!(p.state, PollState::Closed);
-    assert_eq!(p.result.unwrap().totals.yes, 1);
+    assert_eq!(p.result.clone().unwrap().totals.yes, 1);
     let late = app.vote(&aid(), "deputy", poll, m(2), Choice::Yes, None).await;
     assert!(matches!(late, Err(AppError::Rule(ref e)) if e.rule == "poll.closed"), "{late:?}");
 }

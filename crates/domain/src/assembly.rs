@@ -27,17 +27,19 @@ pub struct Assembly {
     pub terms: BTreeMap<u32, Term>,
     pub sessions: BTreeMap<SessionKey, Session>,
     pub groups: BTreeMap<GroupId, Group>,
-    pub members: BTreeMap<MemberId, Member>,
-    pub meetings: BTreeMap<MeetingId, Meeting>,
+    /// Shared (copy on write), so that a reader's copy of the assembly costs a few
+    /// reference counts, and the projector copies only what an event changes.
+    pub members: Arc<BTreeMap<MemberId, Member>>,
+    pub meetings: Arc<BTreeMap<MeetingId, Meeting>>,
     pub posts: Vec<PostHolding>,
     /// Shared, so that reading a copy of the assembly does not copy every ballot.
-    pub polls: Arc<BTreeMap<u32, Poll>>,
+    pub polls: Arc<BTreeMap<u32, Arc<Poll>>>,
     /// Opinions from the deliberation of reports, in the order voiced.
-    pub opinions: Vec<Opinion>,
+    pub opinions: Arc<Vec<Opinion>>,
     /// Elections by secret ballot, by number.
     #[serde(default)]
     /// Shared like `polls`: paper-ballot entries make elections the largest part.
-    pub elections: Arc<BTreeMap<u32, crate::election::Election>>,
+    pub elections: Arc<BTreeMap<u32, Arc<crate::election::Election>>>,
     /// Number of events applied; equals the stream version in the journal.
     pub version: u64,
 }
@@ -168,7 +170,7 @@ impl Assembly {
 
     /// The poll now open, if any (one at a time per assembly).
     pub fn open_poll(&self) -> Option<&Poll> {
-        self.polls.values().rev().find(|p| p.state == PollState::Open)
+        self.polls.values().rev().map(|p| &**p).find(|p| p.state == PollState::Open)
     }
 
     /// The meeting now in progress, if any (the latest to open).
@@ -230,7 +232,7 @@ impl Assembly {
                 occupation,
                 registered_on,
             } => {
-                self.members.insert(
+                Arc::make_mut(&mut self.members).insert(
                     member.clone(),
                     Member {
                         id: member.clone(),
@@ -254,7 +256,7 @@ impl Assembly {
                 );
             }
             Event::MemberProfileAmended { member, occupation, phone, biography } => {
-                if let Some(m) = self.members.get_mut(member) {
+                if let Some(m) = Arc::make_mut(&mut self.members).get_mut(member) {
                     if let Some(o) = occupation {
                         m.occupation = o.clone();
                     }
@@ -267,7 +269,7 @@ impl Assembly {
                 }
             }
             Event::MemberStatusChanged { member, status, reason, effective_on } => {
-                if let Some(m) = self.members.get_mut(member) {
+                if let Some(m) = Arc::make_mut(&mut self.members).get_mut(member) {
                     m.status = *status;
                     m.history.push(HistoryEntry {
                         on: *effective_on,
@@ -277,7 +279,7 @@ impl Assembly {
                 }
             }
             Event::MeetingScheduled { meeting, session, kind, group, title, title_en, starts_at } => {
-                self.meetings.insert(
+                Arc::make_mut(&mut self.meetings).insert(
                     meeting.clone(),
                     Meeting {
                         id: meeting.clone(),
@@ -293,12 +295,12 @@ impl Assembly {
                 );
             }
             Event::MeetingOpened { meeting } => {
-                if let Some(m) = self.meetings.get_mut(meeting) {
+                if let Some(m) = Arc::make_mut(&mut self.meetings).get_mut(meeting) {
                     m.state = MeetingState::InProgress;
                 }
             }
             Event::MeetingAdjourned { meeting } => {
-                if let Some(m) = self.meetings.get_mut(meeting) {
+                if let Some(m) = Arc::make_mut(&mut self.meetings).get_mut(meeting) {
                     m.state = MeetingState::Adjourned;
                 }
             }
@@ -347,13 +349,13 @@ impl Assembly {
                 }
             }
             Event::MemberCheckedIn { meeting, member, method } => {
-                if let Some(m) = self.meetings.get_mut(meeting) {
+                if let Some(m) = Arc::make_mut(&mut self.meetings).get_mut(meeting) {
                     m.attendance.excused.remove(member);
                     m.attendance.present.insert(member.clone(), *method);
                 }
             }
             Event::LeaveOfAbsenceRecorded { meeting, member, reason } => {
-                if let Some(m) = self.meetings.get_mut(meeting) {
+                if let Some(m) = Arc::make_mut(&mut self.meetings).get_mut(meeting) {
                     m.attendance.present.remove(member);
                     m.attendance.excused.insert(member.clone(), reason.clone());
                 }
@@ -375,7 +377,7 @@ impl Assembly {
             } => {
                 Arc::make_mut(&mut self.polls).insert(
                     *poll,
-                    Poll {
+                    Arc::new(Poll {
                         number: *poll,
                         meeting: meeting.clone(),
                         subject: subject.clone(),
@@ -395,34 +397,34 @@ impl Assembly {
                         entered: None,
                         confirmed_by: None,
                         result: None,
-                    },
+                    }),
                 );
             }
             Event::VoteCast { poll, member, choice } => {
-                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll) {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll).map(Arc::make_mut) {
                     p.ballots.insert(member.clone(), Some(*choice));
                 }
             }
             Event::SealedBallotCast { poll, member, ballot } => {
-                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll) {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll).map(Arc::make_mut) {
                     p.ballots.insert(member.clone(), None);
                     p.sealed.push(ballot.clone());
                 }
             }
             Event::TotalsEntered { poll, totals, by } => {
-                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll) {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll).map(Arc::make_mut) {
                     p.entered = Some((*totals, by.clone()));
                     p.confirmed_by = None;
                 }
             }
             Event::TotalsConfirmed { poll, by } => {
-                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll) {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll).map(Arc::make_mut) {
                     p.confirmed_by = Some(by.clone());
                 }
             }
             Event::PollClosed { poll, result, .. } => {
                 let mut adopted_agenda = None;
-                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll) {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll).map(Arc::make_mut) {
                     p.state = PollState::Closed;
                     p.result = Some(result.clone());
                     if p.subject == PollSubject::Agenda && result.adopted {
@@ -435,7 +437,7 @@ impl Assembly {
             }
             Event::OpinionRecorded { meeting, item, member, text } => {
                 if let Some(m) = self.meetings.get(meeting) {
-                    self.opinions.push(Opinion {
+                    Arc::make_mut(&mut self.opinions).push(Opinion {
                         meeting: meeting.clone(),
                         session: m.session,
                         item: *item,

@@ -631,7 +631,7 @@ fn statutory_group_size(a: &Assembly, office: OfficeKind) -> Option<(u32, &'stat
 }
 
 fn election_of(a: &Assembly, number: u32) -> Result<&Election, RuleError> {
-    a.elections.get(&number).ok_or_else(|| {
+    a.elections.get(&number).map(|e| &**e).ok_or_else(|| {
         RuleError::model("election.unknown", format!("no election {number}")).field("election")
     })
 }
@@ -1781,7 +1781,7 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
         } => {
             Arc::make_mut(&mut a.elections).insert(
                 *election,
-                Election {
+                Arc::new(Election {
                     number: *election,
                     session: *session,
                     item: *item,
@@ -1800,11 +1800,11 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
                     fixed: None,
                     rounds: Vec::new(),
                     elected: Vec::new(),
-                },
+                }),
             );
         }
         Event::CandidatesNominated { election, nomination, by, candidates } => {
-            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election) {
+            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election).map(Arc::make_mut) {
                 e.nominations.push(Nomination {
                     number: *nomination,
                     by: by.clone(),
@@ -1816,18 +1816,19 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
         Event::CandidateWithdrawn { election, candidate, reason } => {
             if let Some(c) = Arc::make_mut(&mut a.elections)
                 .get_mut(election)
+                .map(Arc::make_mut)
                 .and_then(|e| candidate.checked_sub(1).and_then(|i| e.candidates.get_mut(i as usize)))
             {
                 c.withdrawn = Some(reason.clone());
             }
         }
         Event::PreliminaryVoteRecorded { election, counts, runoff } => {
-            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election) {
+            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election).map(Arc::make_mut) {
                 e.preliminary = Some(PreliminaryVote { counts: counts.clone(), runoff: runoff.clone() });
             }
         }
         Event::CandidatesFixed { election, candidates, equal, basis } => {
-            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election) {
+            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election).map(Arc::make_mut) {
                 e.fixed =
                     Some(FixedList { candidates: candidates.clone(), equal: *equal, basis: basis.clone() });
             }
@@ -1846,7 +1847,7 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
             public_key,
             opened_at,
         } => {
-            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election) {
+            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election).map(Arc::make_mut) {
                 e.rounds.push(Round {
                     number: *round,
                     kind: *kind,
@@ -1900,7 +1901,7 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
             }
         }
         Event::RoundCounted { election, round, result, elected, decryption, counted_at } => {
-            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election) {
+            if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election).map(Arc::make_mut) {
                 if let Some(r) = round.checked_sub(1).and_then(|i| e.rounds.get_mut(i as usize)) {
                     r.state = RoundState::Counted;
                     r.result = Some(result.clone());
@@ -1917,6 +1918,7 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
 fn round_mut(a: &mut Assembly, election: u32, round: u32) -> Option<&mut Round> {
     Arc::make_mut(&mut a.elections)
         .get_mut(&election)
+        .map(Arc::make_mut)
         .and_then(|e| round.checked_sub(1).and_then(|i| e.rounds.get_mut(i as usize)))
 }
 

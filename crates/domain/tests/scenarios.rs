@@ -1035,7 +1035,7 @@ mod elections {
     }
 
     fn election(h: &[Event]) -> Election {
-        Assembly::replay(h).elections[&1].clone()
+        Assembly::replay(h).elections[&1].as_ref().clone()
     }
 
     #[test]

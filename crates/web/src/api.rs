@@ -15,6 +15,7 @@ use axum::{Extension, Json};
 use plenum_domain::{Assembly, AssemblyId, Command, MemberId, SessionKey};
 use plenum_journal::{ApiToken, AuthStore};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 #[derive(OpenApi)]
@@ -57,8 +58,8 @@ fn assembly_id(id: &str) -> Result<AssemblyId, ApiError> {
     AssemblyId::parse(id).map_err(|e| Failure::bad_request(e.to_string()).field("id").json())
 }
 
-fn load(web: &Web, id: &AssemblyId) -> Result<Assembly, ApiError> {
-    web.app.read(id, Assembly::clone).ok_or_else(|| Failure::not_found(format!("no assembly {id}")).json())
+fn load(web: &Web, id: &AssemblyId) -> Result<Arc<Assembly>, ApiError> {
+    web.app.assembly(id).ok_or_else(|| Failure::not_found(format!("no assembly {id}")).json())
 }
 
 // ---- tokens and the caller ------------------------------------------------------------

@@ -34,6 +34,7 @@ use plenum_domain::{
 };
 use plenum_journal::Journal;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// Candidate slots on the nomination form (the API takes any number).
@@ -907,7 +908,7 @@ pub fn explain(f: Failure, lang: Lang, values: &[(&str, String)]) -> Failure {
 
 /// The election, or 404.
 fn election_of(a: &Assembly, n: u32, lang: Lang) -> Result<&Election, Failure> {
-    a.elections.get(&n).ok_or_else(|| Failure::not_found(lang.t("election.err.unknown")))
+    a.elections.get(&n).map(|e| &**e).ok_or_else(|| Failure::not_found(lang.t("election.err.unknown")))
 }
 
 /// The caller runs this assembly's business (secretariat, or its presidium).
@@ -1810,7 +1811,7 @@ pub async fn cast_ballot(
 // ---- reports ---------------------------------------------------------------------------------
 
 /// The election, once a round of it is counted (the report is public from then on).
-fn counted(web: &Web, id: &AssemblyId, n: u32, lang: Lang) -> Result<Assembly, PageError> {
+fn counted(web: &Web, id: &AssemblyId, n: u32, lang: Lang) -> Result<Arc<Assembly>, PageError> {
     let a = load(web, id, lang)?;
     let e = election_of(&a, n, lang).map_err(|x| PageError(x, lang))?;
     if !e.rounds.iter().any(|r| r.state == RoundState::Counted) {

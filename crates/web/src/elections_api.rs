@@ -23,6 +23,7 @@ use plenum_domain::{
     Assembly, AssemblyId, Choice, Command, MeetingId, Nominator, PreliminaryCount, RoundMode,
 };
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 const EN: Lang = Lang::En;
@@ -31,8 +32,8 @@ fn assembly_id(id: &str) -> Result<AssemblyId, ApiError> {
     AssemblyId::parse(id).map_err(|e| Failure::bad_request(e.to_string()).field("id").json())
 }
 
-fn load(web: &Web, id: &AssemblyId) -> Result<Assembly, ApiError> {
-    web.app.read(id, Assembly::clone).ok_or_else(|| Failure::not_found(format!("no assembly {id}")).json())
+fn load(web: &Web, id: &AssemblyId) -> Result<Arc<Assembly>, ApiError> {
+    web.app.assembly(id).ok_or_else(|| Failure::not_found(format!("no assembly {id}")).json())
 }
 
 fn view(web: &Web, c: &Caller, id: &AssemblyId, n: u32) -> ApiResult<ElectionView> {
@@ -66,7 +67,7 @@ async fn run(web: &Web, c: &Caller, id: &AssemblyId, cmd: Command, key: Option<&
 pub async fn list(State(web): State<Web>, Path(id): Path<String>) -> ApiResult<Json<Vec<ElectionSummary>>> {
     let id = assembly_id(&id)?;
     let a = load(&web, &id)?;
-    Ok(Json(a.elections.values().map(elections::summary).collect()))
+    Ok(Json(a.elections.values().map(|e| elections::summary(e)).collect()))
 }
 
 /// One election: office, seats, method and margin with their statutes, candidates

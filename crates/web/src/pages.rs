@@ -15,6 +15,7 @@ use plenum_domain::{
 };
 use plenum_journal::{AuthStore, SessionRecord};
 use serde::Deserialize;
+use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
 /// What every page's frame needs.
@@ -63,10 +64,8 @@ fn assembly_id(c: &Caller, id: &str) -> Result<AssemblyId, PageError> {
     AssemblyId::parse(id).map_err(|_| PageError(Failure::not_found(c.lang.t("error.not_found")), c.lang))
 }
 
-fn load(web: &Web, c: &Caller, id: &AssemblyId) -> Result<Assembly, PageError> {
-    web.app
-        .read(id, Assembly::clone)
-        .ok_or_else(|| PageError(Failure::not_found(c.lang.t("error.not_found")), c.lang))
+fn load(web: &Web, c: &Caller, id: &AssemblyId) -> Result<Arc<Assembly>, PageError> {
+    web.app.assembly(id).ok_or_else(|| PageError(Failure::not_found(c.lang.t("error.not_found")), c.lang))
 }
 
 pub fn gender_label(g: Gender, lang: Lang) -> &'static str {
@@ -908,7 +907,7 @@ pub struct IssuedLogin {
 pub async fn issue_member_accounts(web: &Web, assembly: &AssemblyId) -> Result<Vec<IssuedLogin>, Failure> {
     let a = web
         .app
-        .read(assembly, Assembly::clone)
+        .assembly(assembly)
         .ok_or_else(|| Failure::not_found(format!("no assembly {assembly}")).field("assembly"))?;
     let role = match a.kind {
         Some(plenum_domain::BodyKind::CppccCommittee) => Role::CppccMember,

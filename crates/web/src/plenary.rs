@@ -24,6 +24,7 @@ use plenum_domain::{
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// Roles that vote: the members themselves, whatever post they hold.
@@ -1095,8 +1096,8 @@ pub(crate) fn assembly_id(id: &str, lang: Lang) -> Result<AssemblyId, PageError>
     AssemblyId::parse(id).map_err(|_| not_found(lang))
 }
 
-pub(crate) fn load(web: &Web, id: &AssemblyId, lang: Lang) -> Result<Assembly, PageError> {
-    web.app.read(id, Assembly::clone).ok_or_else(|| not_found(lang))
+pub(crate) fn load(web: &Web, id: &AssemblyId, lang: Lang) -> Result<Arc<Assembly>, PageError> {
+    web.app.assembly(id).ok_or_else(|| not_found(lang))
 }
 
 fn meeting_id(s: &str, lang: Lang) -> Result<MeetingId, PageError> {
@@ -2059,8 +2060,9 @@ fn projector_view(a: &Assembly, lang: Lang) -> ProjectorView {
     });
     let att = meeting.map(|m| attendance_view(a, m, lang, false));
     // The open poll; else the last one closed at this meeting, with its result.
-    let poll =
-        a.open_poll().or_else(|| meeting.and_then(|m| a.polls.values().rev().find(|p| p.meeting == m.id)));
+    let poll = a
+        .open_poll()
+        .or_else(|| meeting.and_then(|m| a.polls.values().rev().map(|p| &**p).find(|p| p.meeting == m.id)));
     ProjectorView {
         assembly: lang.pick(&a.name, &a.name_en).to_owned(),
         meeting: meeting.map(|m| lang.pick(&m.title, &m.title_en).to_owned()),

@@ -18,14 +18,15 @@ use plenum_domain::{
     SessionKey, Totals,
 };
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 fn assembly_id(id: &str) -> Result<AssemblyId, ApiError> {
     AssemblyId::parse(id).map_err(|e| Failure::bad_request(e.to_string()).field("id").json())
 }
 
-fn load(web: &Web, id: &AssemblyId) -> Result<Assembly, ApiError> {
-    web.app.read(id, Assembly::clone).ok_or_else(|| Failure::not_found(format!("no assembly {id}")).json())
+fn load(web: &Web, id: &AssemblyId) -> Result<Arc<Assembly>, ApiError> {
+    web.app.assembly(id).ok_or_else(|| Failure::not_found(format!("no assembly {id}")).json())
 }
 
 fn meeting_id(s: &str) -> Result<MeetingId, ApiError> {
