@@ -156,11 +156,11 @@ pub struct Me {
 pub async fn me(Extension(c): Extension<Caller>) -> ApiResult<Json<Me>> {
     let a = c.account.ok_or_else(|| Failure::unauthorized().json())?;
     Ok(Json(Me {
-        username: a.username,
-        display_name: a.display_name,
+        username: a.username.clone(),
+        display_name: a.display_name.clone(),
         role: c.role,
-        assembly: a.assembly,
-        member: a.member,
+        assembly: a.assembly.clone(),
+        member: a.member.clone(),
         must_change_password: a.must_change_password,
     }))
 }
@@ -344,22 +344,33 @@ pub async fn members(
     State(web): State<Web>,
     Path(id): Path<String>,
     Query(p): Query<MemberParams>,
-) -> ApiResult<Json<Vec<MemberSummary>>> {
+) -> ApiResult<Response> {
     let id = assembly_id(&id)?;
     let a = load(&web, &id)?;
+    // The same answer for every caller: serialised once per version of the assembly.
+    let key = format!(
+        "api-members|{id}|{}|{}",
+        p.group.as_deref().unwrap_or_default(),
+        p.q.as_deref().unwrap_or_default()
+    );
     let q = MemberQuery { group: p.group, q: p.q };
-    Ok(Json(
-        pages::filter_members(&a, &q)
-            .map(|m| MemberSummary {
-                id: m.id.to_string(),
-                name: m.name.clone(),
-                pinyin: m.pinyin.clone(),
-                group: m.group.to_string(),
-                occupation: m.occupation.clone(),
-                status: status_str(m.status),
-            })
-            .collect(),
-    ))
+    let body = web
+        .rendered
+        .get_or_render(key, a.version, || {
+            let list: Vec<MemberSummary> = pages::filter_members(&a, &q)
+                .map(|m| MemberSummary {
+                    id: m.id.to_string(),
+                    name: m.name.clone(),
+                    pinyin: m.pinyin.clone(),
+                    group: m.group.to_string(),
+                    occupation: m.occupation.clone(),
+                    status: status_str(m.status),
+                })
+                .collect();
+            serde_json::to_string(&list)
+        })
+        .map_err(|e| Failure::internal(e.to_string()).json())?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
 }
 
 #[derive(Serialize, ToSchema)]

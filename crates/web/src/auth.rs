@@ -91,7 +91,8 @@ pub const CHAIR: &[Role] = &[Role::Admin, Role::Secretariat, Role::Presidium];
 /// The caller of a request, resolved once by the guard.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub account: Option<Account>,
+    /// Shared with the credential cache: a request copies no account.
+    pub account: Option<std::sync::Arc<Account>>,
     pub role: Role,
     pub lang: Lang,
     /// The CSRF token every form of this response must carry.
@@ -254,7 +255,7 @@ mod tests {
 
 /// What a session cookie or API token resolved to: the account, and the session's
 /// CSRF token (none for API tokens).
-pub type Resolved = Option<(Account, Option<String>)>;
+pub type Resolved = Option<(std::sync::Arc<Account>, Option<String>)>;
 
 /// Resolved credentials, kept for a few seconds so that a vote storm does not cost
 /// two database reads per ballot. Logins, logouts and password changes in this

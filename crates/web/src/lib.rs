@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+mod cache;
 pub mod demo;
 pub mod elections;
 pub mod elections_api;
@@ -41,14 +42,27 @@ pub struct WebConfig {
     pub secure_cookies: bool,
 }
 
-/// State shared by all handlers.
+/// State shared by all handlers: one reference count per request, however many
+/// extractors take it.
 #[derive(Clone)]
-pub struct Web {
+pub struct Web(Arc<WebInner>);
+
+impl std::ops::Deref for Web {
+    type Target = WebInner;
+    fn deref(&self) -> &WebInner {
+        &self.0
+    }
+}
+
+pub struct WebInner {
     pub app: App,
-    pub config: Arc<WebConfig>,
-    pub metrics: Arc<metrics::Metrics>,
-    pub credentials: Arc<auth::CredentialCache>,
-    access: Arc<HashMap<(Method, &'static str), Access>>,
+    pub config: WebConfig,
+    pub metrics: metrics::Metrics,
+    pub credentials: auth::CredentialCache,
+    /// Rendered fragments, by assembly version.
+    pub(crate) rendered: cache::RenderCache,
+    /// Access rules by route pattern, then method.
+    access: HashMap<&'static str, Vec<(Method, Access)>>,
 }
 
 /// One route: method, path pattern, and who may use it.
@@ -324,22 +338,23 @@ pub fn route_specs() -> Vec<RouteSpec> {
 }
 
 pub fn router(app: App, config: WebConfig) -> Router {
-    let mut access = HashMap::new();
+    let mut access: HashMap<&'static str, Vec<(Method, Access)>> = HashMap::new();
     let mut by_path: Vec<(&'static str, Handler)> = Vec::new();
     for (spec, handler) in routes() {
-        access.insert((spec.method.clone(), spec.path), spec.access);
+        access.entry(spec.path).or_default().push((spec.method.clone(), spec.access));
         match by_path.iter_mut().find(|(p, _)| *p == spec.path) {
             Some((_, h)) => *h = std::mem::take(h).merge(handler),
             None => by_path.push((spec.path, handler)),
         }
     }
-    let web = Web {
+    let web = Web(Arc::new(WebInner {
         app,
-        config: Arc::new(config),
-        metrics: Arc::new(metrics::Metrics::default()),
-        credentials: Arc::new(auth::CredentialCache::default()),
-        access: Arc::new(access),
-    };
+        config,
+        metrics: metrics::Metrics::default(),
+        credentials: auth::CredentialCache::default(),
+        rendered: cache::RenderCache::default(),
+        access,
+    }));
     let mut router = Router::new();
     for (path, handler) in by_path {
         router = router.route(path, handler);
@@ -394,7 +409,8 @@ async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Reques
         return fail(Failure::not_found(lang.t("error.not_found")));
     };
     let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
-    let Some(access) = web.access.iter().find(|((m, p), _)| *m == method && *p == path).map(|(_, a)| *a)
+    let Some(access) =
+        web.access.get(path).and_then(|rules| rules.iter().find(|(m, _)| *m == method)).map(|(_, a)| *a)
     else {
         // Fail closed: a route without an access rule is never served.
         return fail(Failure::forbidden());
@@ -524,7 +540,7 @@ async fn resolve(web: &Web, hash: Vec<u8>, bearer: bool, now: i64) -> Result<aut
             None => return Ok(None),
         }
     };
-    let resolved = journal.account(account_id).await?.map(|a| (a, csrf));
+    let resolved = journal.account(account_id).await?.map(|a| (Arc::new(a), csrf));
     web.credentials.put(hash, resolved.clone());
     Ok(resolved)
 }

@@ -610,8 +610,25 @@ struct MembersPage {
     a: AssemblyCard,
     groups: Vec<Named>,
     q: String,
+    /// The list itself, from the render cache.
+    list: Arc<str>,
+}
+
+/// The member list below the filters: the same for every caller of one language,
+/// so it is rendered once per version of the assembly.
+#[derive(Template)]
+#[template(path = "members_list.html")]
+struct MembersList {
+    lang: Lang,
+    id: String,
     count: String,
     rows: Vec<MemberRow>,
+}
+
+impl MembersList {
+    fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
 }
 
 pub async fn members(
@@ -623,22 +640,34 @@ pub async fn members(
     let id = assembly_id(&c, &id)?;
     let a = load(&web, &c, &id)?;
     let lang = c.lang;
-    let rows: Vec<MemberRow> = filter_members(&a, &q)
-        .map(|m| MemberRow {
-            id: m.id.to_string(),
-            name: m.name.clone(),
-            group: group_name(&a, m, lang),
-            occupation: m.occupation.clone(),
-            status: status_label(m.status, lang),
-            status_class: status_key(m.status),
+    let key = format!(
+        "members|{id}|{}|{}|{}",
+        lang.code(),
+        q.group.as_deref().unwrap_or_default(),
+        q.q.as_deref().unwrap_or_default()
+    );
+    let list = web
+        .rendered
+        .get_or_render(key, a.version, || {
+            let rows: Vec<MemberRow> = filter_members(&a, &q)
+                .map(|m| MemberRow {
+                    id: m.id.to_string(),
+                    name: m.name.clone(),
+                    group: group_name(&a, m, lang),
+                    occupation: m.occupation.clone(),
+                    status: status_label(m.status, lang),
+                    status_class: status_key(m.status),
+                })
+                .collect();
+            let count = lang.t("members.count").replace("{n}", &rows.len().to_string());
+            MembersList { lang, id: id.to_string(), count, rows }.render()
         })
-        .collect();
+        .map_err(|e| PageError(Failure::internal(e.to_string()), lang))?;
     let page = MembersPage {
         chrome: Chrome::new(&c, lang.t("members.title"), &format!("/assemblies/{id}/members")),
         groups: groups(&a, lang, q.group.as_deref()),
         q: q.q.clone().unwrap_or_default(),
-        count: lang.t("members.count").replace("{n}", &rows.len().to_string()),
-        rows,
+        list,
         a: card(&id, &a, lang),
     };
     render(&page, lang)

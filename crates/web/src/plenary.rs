@@ -717,6 +717,25 @@ fn taking_ballots(p: &Poll) -> bool {
 }
 
 pub fn poll_view(a: &Assembly, p: &Poll, lang: Lang, staff: bool, me: Option<&MemberId>) -> PollView {
+    poll_view_of(a, p, lang, staff, me, Detail::Full)
+}
+
+/// How much of a poll a view needs: the projector and the dashboard show counts and
+/// turnout, not the roll of every seated member.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    Full,
+    Summary,
+}
+
+fn poll_view_of(
+    a: &Assembly,
+    p: &Poll,
+    lang: Lang,
+    staff: bool,
+    me: Option<&MemberId>,
+    detail: Detail,
+) -> PollView {
     let open = p.state == PollState::Open;
     let manual = !p.mode.is_electronic();
     let named = p.mode == VoteMode::Named;
@@ -747,7 +766,7 @@ pub fn poll_view(a: &Assembly, p: &Poll, lang: Lang, staff: bool, me: Option<&Me
         confirmed_by: p.confirmed_by.clone(),
     });
     let meeting = a.meetings.get(&p.meeting);
-    let (delegations, not_voted) = if named {
+    let (delegations, not_voted) = if named && detail == Detail::Full {
         let mut groups: BTreeMap<&GroupId, DelegationResult> = BTreeMap::new();
         let mut missing = Vec::new();
         for x in a.seated_members() {
@@ -1668,7 +1687,18 @@ fn remaining(until: DateTime<Utc>) -> String {
 }
 
 pub fn poll_display(a: &Assembly, p: &Poll, lang: Lang, staff: bool, me: Option<&MemberId>) -> PollDisplay {
-    let v = poll_view(a, p, lang, staff, me);
+    display_of(a, p, lang, staff, me, Detail::Full)
+}
+
+fn display_of(
+    a: &Assembly,
+    p: &Poll,
+    lang: Lang,
+    staff: bool,
+    me: Option<&MemberId>,
+    detail: Detail,
+) -> PollDisplay {
+    let v = poll_view_of(a, p, lang, staff, me, detail);
     let open = p.state == PollState::Open;
     let mut missing: Vec<(String, Vec<(String, bool)>)> = Vec::new();
     let missing_count = v.not_voted.as_ref().map_or(0, Vec::len);
@@ -1767,7 +1797,9 @@ pub async fn poll(
         .read(&id, |a| {
             let p = a.polls.get(&n)?;
             let mine = p.entered.as_ref().is_some_and(|(_, by)| *by == actor);
-            Some((poll_display(a, p, lang, staff, own.as_ref()), card(&id, a, lang), mine))
+            // The phone's vote form needs no roll of the whole assembly.
+            let detail = if q.partial.as_deref() == Some("vote") { Detail::Summary } else { Detail::Full };
+            Some((display_of(a, p, lang, staff, own.as_ref(), detail), card(&id, a, lang), mine))
         })
         .flatten()
         .ok_or_else(|| not_found(lang))?;
@@ -2070,7 +2102,7 @@ fn projector_view(a: &Assembly, lang: Lang) -> ProjectorView {
         quorum: att.as_ref().and_then(|x| x.quorum.clone()),
         present: att.as_ref().map_or(0, |x| x.present),
         members: att.as_ref().map_or(0, |x| x.members),
-        poll: poll.map(|p| poll_display(a, p, lang, false, None)),
+        poll: poll.map(|p| display_of(a, p, lang, false, None, Detail::Summary)),
         election: crate::elections::projector(a, meeting.map(|m| &m.id), lang),
     }
 }
@@ -2157,7 +2189,7 @@ pub fn dashboard(web: &Web, c: &Caller) -> Vec<LiveCard> {
                     _ => false,
                 };
                 let ballot = match (me, poll) {
-                    (Some(x), Some(p)) => poll_view(a, p, lang, false, Some(&x.id)).me,
+                    (Some(x), Some(p)) => poll_view_of(a, p, lang, false, Some(&x.id), Detail::Summary).me,
                     _ => None,
                 };
                 Some(LiveCard {
