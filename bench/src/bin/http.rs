@@ -279,7 +279,17 @@ impl Ctx {
         let Some(out) = &self.perf_out else { return Ok(None) };
         let file = format!("{}.{phase}", out.display());
         let child = std::process::Command::new("perf")
-            .args(["record", "-F", "199", "--call-graph", "dwarf,16384", "-p", &pid.to_string(), "-o", &file])
+            .args([
+                "record",
+                "-F",
+                &perf_hz(),
+                "--call-graph",
+                "dwarf,16384",
+                "-p",
+                &pid.to_string(),
+                "-o",
+                &file,
+            ])
             .args(["--", "sleep"])
             .arg(format!("{secs:.1}"))
             .stdout(Stdio::null())
@@ -2098,4 +2108,9 @@ mod tests {
         p.push(b"2\ndata: {}\n\nevent: PollClosed\r\nid: 13\r\ndata: {}\r\n\r\n", &mut out);
         assert_eq!(out, vec![(12, "VoteCast".to_owned()), (13, "PollClosed".to_owned())]);
     }
+}
+
+/// Sampling rate of `--perf-out` profiles: `PLENUM_PERF_HZ`, else 199 per second.
+fn perf_hz() -> String {
+    std::env::var("PLENUM_PERF_HZ").ok().filter(|v| v.parse::<u32>().is_ok()).unwrap_or_else(|| "199".into())
 }

@@ -359,11 +359,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
     for (path, handler) in by_path {
         router = router.route(path, handler);
     }
-    router
-        .route_layer(middleware::from_fn_with_state(web.clone(), guard))
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(web.clone(), metrics::count))
-        .with_state(web)
+    router.route_layer(middleware::from_fn_with_state(web.clone(), guard)).fallback(not_found).with_state(web)
 }
 
 /// Serves until Ctrl-C.
@@ -377,13 +373,15 @@ async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-async fn not_found(req: Request) -> Response {
+async fn not_found(State(web): State<Web>, req: Request) -> Response {
     let lang = request_lang(req.headers());
-    if req.uri().path().starts_with("/api/") {
+    let res = if req.uri().path().starts_with("/api/") {
         Failure::not_found("no such endpoint").json().into_response()
     } else {
         PageError(Failure::not_found(lang.t("error.not_found")), lang).into_response()
-    }
+    };
+    web.metrics.counted(&res);
+    res
 }
 
 fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
@@ -398,9 +396,18 @@ fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
 /// Largest form body accepted (member-list uploads go through the CLI).
 const MAX_FORM: usize = 1 << 20;
 
+/// Counts the request for the metrics, and guards it. One middleware for both: each
+/// layer costs every request a boxed future and a copy of the route.
+async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
+    web.metrics.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let res = checked(&web, matched, req, next).await;
+    web.metrics.counted(&res);
+    res
+}
+
 /// Resolves the caller, enforces the route's access rule and CSRF, then runs the
 /// handler.
-async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
+async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
     let lang = request_lang(req.headers());
     let is_api = req.uri().path().starts_with("/api/");
     let fail =
@@ -426,14 +433,14 @@ async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Reques
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
-        match resolve(&web, auth::token_hash(bearer.trim()), true, now).await {
+        match resolve(web, auth::token_hash(bearer.trim()), true, now).await {
             Ok(Some((a, _))) => account = Some(a),
             Ok(None) => return Failure::unauthorized().json().into_response(),
             Err(e) => return fail(e),
         }
         by_token = true;
     } else if let Some(token) = auth::cookie(headers, SESSION_COOKIE) {
-        match resolve(&web, auth::token_hash(&token), false, now).await {
+        match resolve(web, auth::token_hash(&token), false, now).await {
             Ok(Some((a, csrf))) => {
                 session_csrf = csrf;
                 account = Some(a);

@@ -1,9 +1,8 @@
 //! Health and Prometheus metrics.
 
 use crate::Web;
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use plenum_journal::Journal;
 use std::fmt::Write as _;
@@ -21,18 +20,17 @@ pub struct Metrics {
     pub logins_failed: AtomicU64,
 }
 
-pub async fn count(State(web): State<Web>, req: Request, next: Next) -> Response {
-    web.metrics.requests.fetch_add(1, Relaxed);
-    let res = next.run(req).await;
-    let m = &web.metrics;
-    match res.status().as_u16() {
-        200..=299 => &m.responses_2xx,
-        300..=399 => &m.responses_3xx,
-        400..=499 => &m.responses_4xx,
-        _ => &m.responses_5xx,
+impl Metrics {
+    /// Counts a response by its status class (the request itself counts on arrival).
+    pub fn counted(&self, res: &Response) {
+        match res.status().as_u16() {
+            200..=299 => &self.responses_2xx,
+            300..=399 => &self.responses_3xx,
+            400..=499 => &self.responses_4xx,
+            _ => &self.responses_5xx,
+        }
+        .fetch_add(1, Relaxed);
     }
-    .fetch_add(1, Relaxed);
-    res
 }
 
 /// 200 when the journal answers, 503 otherwise.
