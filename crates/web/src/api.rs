@@ -279,6 +279,12 @@ pub struct AssemblyDetail {
 pub async fn assembly(State(web): State<Web>, Path(id): Path<String>) -> ApiResult<Json<AssemblyDetail>> {
     let id = assembly_id(&id)?;
     let a = load(&web, &id)?;
+    // Seated members by group, in one pass over the members.
+    let mut seated: std::collections::HashMap<&plenum_domain::GroupId, usize> =
+        std::collections::HashMap::new();
+    for m in a.seated_members() {
+        *seated.entry(&m.group).or_default() += 1;
+    }
     Ok(Json(AssemblyDetail {
         id: id.to_string(),
         name: a.name.clone(),
@@ -307,10 +313,10 @@ pub async fn assembly(State(web): State<Web>, Path(id): Path<String>) -> ApiResu
                 id: g.id.to_string(),
                 name: g.name.clone(),
                 name_en: g.name_en.clone(),
-                seated: a.members_of(&g.id).filter(|m| m.status.holds_mandate()).count(),
+                seated: seated.get(&g.id).copied().unwrap_or(0),
             })
             .collect(),
-        seated: a.seated_members().count(),
+        seated: seated.values().sum(),
         version: a.version,
     }))
 }

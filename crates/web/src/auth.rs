@@ -102,6 +102,11 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// A visitor who is not signed in, for rendering what everybody sees alike.
+    pub fn public(lang: Lang) -> Caller {
+        Caller { account: None, role: Role::Public, lang, csrf: String::new(), by_token: false }
+    }
+
     pub fn name(&self) -> &str {
         self.account.as_ref().map_or("", |a| a.display_name.as_str())
     }

@@ -13,7 +13,7 @@ use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, FixedOffset, Utc};
 use plenum_app::polls::PollRequest;
 use plenum_app::reports::{self, ReportLang};
@@ -2112,7 +2112,9 @@ fn projector_view(a: &Assembly, lang: Lang) -> ProjectorView {
 struct ProjectorPage {
     chrome: Chrome,
     id: String,
-    p: ProjectorView,
+    assembly: String,
+    /// The screen's content, from the render cache.
+    partial: Arc<str>,
 }
 
 #[derive(Template)]
@@ -2127,6 +2129,9 @@ pub struct PartialQuery {
     partial: Option<u8>,
 }
 
+/// The hall's screen. Every screen and phone following it asks again after each
+/// event, so its content is rendered once per version of the assembly (and per
+/// second, for the time left of a poll) and shared: it shows nothing personal.
 pub async fn projector(
     State(web): State<Web>,
     Extension(c): Extension<Caller>,
@@ -2135,14 +2140,25 @@ pub async fn projector(
 ) -> PageResult {
     let lang = c.lang;
     let id = assembly_id(&id, lang)?;
-    let p = web.app.read(&id, |a| projector_view(a, lang)).ok_or_else(|| not_found(lang))?;
+    let a = load(&web, &id, lang)?;
     let mut chrome =
         Chrome::new(&c, lang.t("plenary.projector.title"), &format!("/assemblies/{id}/projector"));
     chrome.live = Some(id.to_string());
+    let second = Utc::now().timestamp();
+    let key = format!("projector|{id}|{}|{second}", lang.code());
+    let partial = web
+        .rendered
+        .get_or_render(key, a.version, || {
+            let mut neutral = Chrome::new(&Caller::public(lang), chrome.title.clone(), "");
+            neutral.live = chrome.live.clone();
+            ProjectorPartial { chrome: neutral, p: projector_view(&a, lang) }.render()
+        })
+        .map_err(|e| page_error(Failure::internal(e.to_string()), lang))?;
     if q.partial == Some(1) {
-        return render(&ProjectorPartial { chrome, p }, lang);
+        return Ok(Html(partial.to_string()).into_response());
     }
-    render(&ProjectorPage { chrome, id: id.to_string(), p }, lang)
+    let assembly = lang.pick(&a.name, &a.name_en).to_owned();
+    render(&ProjectorPage { chrome, id: id.to_string(), assembly, partial }, lang)
 }
 
 // ---- the home page ----------------------------------------------------------------------
