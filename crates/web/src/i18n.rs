@@ -72,7 +72,10 @@ impl Lang {
     }
 }
 
-static TABLE_INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
+/// Keys are this file's constants, never input: a fast fixed-seed hash suits them.
+type Index = HashMap<&'static str, (&'static str, &'static str), foldhash::fast::FixedState>;
+
+static TABLE_INDEX: LazyLock<Index> =
     LazyLock::new(|| TABLE.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect());
 
 /// key, 中文, English.

@@ -202,20 +202,31 @@ pub async fn home(State(web): State<Web>, Extension(c): Extension<Caller>) -> Pa
             })
         })?
     });
-    let page = HomePage {
+    let position = web.app.position();
+    let page = |c: &Caller| HomePage {
         chrome: Chrome::new(
-            &c,
+            c,
             c.lang.t(if c.account.is_some() { "home.dashboard" } else { "home.public_title" }),
             "/",
         ),
         assemblies: assembly_cards(&web, c.lang),
         me,
         officer: c.role == Role::Officer,
-        position: web.app.position(),
-        plenary: crate::plenary::dashboard(&web, &c),
-        elections: crate::elections::home(&web, &c),
+        position,
+        plenary: crate::plenary::dashboard(&web, c),
+        elections: crate::elections::home(&web, c),
     };
-    render(&page, c.lang)
+    if c.account.is_some() {
+        return render(&page(&c), c.lang);
+    }
+    // The public portal is the same for every visitor: rendered once per journal
+    // position (what it shows is never older than that position), for a caller
+    // with no token of their own.
+    let html = web
+        .rendered
+        .get_or_render(format!("home|{}", c.lang.code()), position, || page(&Caller::public(c.lang)).render())
+        .map_err(|e| PageError(Failure::internal(e.to_string()), c.lang))?;
+    Ok(Html(html.to_string()).into_response())
 }
 
 // ---- login, logout, password, language -----------------------------------------
