@@ -276,20 +276,31 @@ pub struct AssemblyDetail {
 /// One assembly: terms, sessions, groups.
 #[utoipa::path(get, path = "/api/v1/assemblies/{id}", params(("id" = String, Path)),
     responses((status = 200, body = AssemblyDetail), (status = 404, body = ErrorBody)))]
-pub async fn assembly(State(web): State<Web>, Path(id): Path<String>) -> ApiResult<Json<AssemblyDetail>> {
+pub async fn assembly(State(web): State<Web>, Path(id): Path<String>) -> ApiResult<Response> {
     let id = assembly_id(&id)?;
     let a = load(&web, &id)?;
+    // The same for every caller: serialised once per version of the assembly.
+    let body = web
+        .rendered
+        .get_or_render(format!("api-assembly|{id}"), a.version, || {
+            serde_json::to_string(&assembly_detail(&id, &a))
+        })
+        .map_err(|e| Failure::internal(e.to_string()).json())?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
+}
+
+fn assembly_detail(id: &AssemblyId, a: &Assembly) -> AssemblyDetail {
     // Seated members by group, in one pass over the members.
     let mut seated: std::collections::HashMap<&plenum_domain::GroupId, usize> =
         std::collections::HashMap::new();
     for m in a.seated_members() {
         *seated.entry(&m.group).or_default() += 1;
     }
-    Ok(Json(AssemblyDetail {
+    AssemblyDetail {
         id: id.to_string(),
         name: a.name.clone(),
         name_en: a.name_en.clone(),
-        kind: kind_str(&a),
+        kind: kind_str(a),
         population: a.population,
         terms: a.terms.keys().copied().collect(),
         sessions: a
@@ -318,7 +329,7 @@ pub async fn assembly(State(web): State<Web>, Path(id): Path<String>) -> ApiResu
             .collect(),
         seated: seated.values().sum(),
         version: a.version,
-    }))
+    }
 }
 
 #[derive(Serialize, ToSchema)]

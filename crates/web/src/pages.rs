@@ -155,12 +155,27 @@ pub struct MeCard {
 #[template(path = "home.html")]
 struct HomePage {
     chrome: Chrome,
-    assemblies: Vec<AssemblyCard>,
+    /// The assemblies' cards, from the render cache.
+    assemblies: Arc<str>,
     me: Option<MeCard>,
     officer: bool,
     position: u64,
     plenary: Vec<crate::plenary::LiveCard>,
     elections: Vec<crate::elections::HomeElection>,
+}
+
+/// The assemblies on the home page: the same for everybody of one language.
+#[derive(Template)]
+#[template(path = "home_assemblies.html")]
+struct HomeAssemblies {
+    lang: Lang,
+    assemblies: Vec<AssemblyCard>,
+}
+
+impl HomeAssemblies {
+    fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
 }
 
 pub fn assembly_cards(web: &Web, lang: Lang) -> Vec<AssemblyCard> {
@@ -203,13 +218,20 @@ pub async fn home(State(web): State<Web>, Extension(c): Extension<Caller>) -> Pa
         })?
     });
     let position = web.app.position();
+    let lang = c.lang;
+    let assemblies = web
+        .rendered
+        .get_or_render(format!("home-assemblies|{}", lang.code()), position, || {
+            HomeAssemblies { lang, assemblies: assembly_cards(&web, lang) }.render()
+        })
+        .map_err(|e| PageError(Failure::internal(e.to_string()), lang))?;
     let page = |c: &Caller| HomePage {
         chrome: Chrome::new(
             c,
             c.lang.t(if c.account.is_some() { "home.dashboard" } else { "home.public_title" }),
             "/",
         ),
-        assemblies: assembly_cards(&web, c.lang),
+        assemblies,
         me,
         officer: c.role == Role::Officer,
         position,
