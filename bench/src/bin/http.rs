@@ -2095,6 +2095,11 @@ async fn pg_probe_on(ctx: &Ctx, db: &Db, rows: usize, transactions: usize, prefi
     Ok(())
 }
 
+/// Sampling rate of `--perf-out` profiles: `PLENUM_PERF_HZ`, else 199 per second.
+fn perf_hz() -> String {
+    std::env::var("PLENUM_PERF_HZ").ok().filter(|v| v.parse::<u32>().is_ok()).unwrap_or_else(|| "199".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2108,9 +2113,4 @@ mod tests {
         p.push(b"2\ndata: {}\n\nevent: PollClosed\r\nid: 13\r\ndata: {}\r\n\r\n", &mut out);
         assert_eq!(out, vec![(12, "VoteCast".to_owned()), (13, "PollClosed".to_owned())]);
     }
-}
-
-/// Sampling rate of `--perf-out` profiles: `PLENUM_PERF_HZ`, else 199 per second.
-fn perf_hz() -> String {
-    std::env::var("PLENUM_PERF_HZ").ok().filter(|v| v.parse::<u32>().is_ok()).unwrap_or_else(|| "199".into())
 }

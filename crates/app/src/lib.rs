@@ -20,11 +20,11 @@ mod writer;
 pub use projection::{AssemblyView, Projections, Receipt};
 
 use plenum_domain::{Assembly, AssemblyId, Command, Event, RuleError};
-use plenum_journal::{AnyJournal, Journal, JournalError, PAGE, Snapshot};
+use plenum_journal::{AnyJournal, Journal, JournalError, PAGE, RecordedEvent, Snapshot};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 /// Name of the projections snapshot in the journal store.
 pub const SNAPSHOT_NAME: &str = "projections";
@@ -55,8 +55,20 @@ pub struct Committed {
     pub event: Event,
 }
 
+/// The answer to one command.
+pub(crate) type Reply = oneshot::Sender<Result<Receipt, AppError>>;
+
+/// What a writer hands the projector after a commit: the events as recorded, with
+/// the events they encode (so the projector neither reads nor decodes them again),
+/// and the answers to send once the projection has reached each receipt.
+pub(crate) struct Handoff {
+    pub events: Vec<(RecordedEvent, Event)>,
+    pub replies: Vec<(Reply, Receipt)>,
+}
+
 struct Inner {
     journal: Arc<AnyJournal>,
+    handoff: mpsc::UnboundedSender<Handoff>,
     projections: RwLock<Projections>,
     /// Projected position, for waiting on one's own writes.
     projected: watch::Sender<u64>,
@@ -132,9 +144,11 @@ impl App {
         let position = projections.position;
         let (projected, _) = watch::channel(position);
         let (live, _) = broadcast::channel(4096);
+        let (handoff, handoffs) = mpsc::unbounded_channel();
         let app = App {
             inner: Arc::new(Inner {
                 journal,
+                handoff,
                 projections: RwLock::new(projections),
                 projected,
                 live,
@@ -145,7 +159,7 @@ impl App {
         if replayed >= SNAPSHOT_EVERY {
             app.snapshot().await?;
         }
-        tokio::spawn(app.clone().project());
+        tokio::spawn(app.clone().project(handoffs));
         app.resume_timers();
         let report = StartupReport {
             snapshot_position,
@@ -161,61 +175,151 @@ impl App {
         &self.inner.journal
     }
 
-    /// Follows the journal and applies new events in order.
-    async fn project(self) {
+    /// Keeps the projections current, in journal order. Events committed by this
+    /// process's writers come handed off, decoded, with the answers to their
+    /// commands; anything else in the journal (another process's commits, or a
+    /// hand-off that does not come) is read from the journal.
+    async fn project(self, mut handoffs: mpsc::UnboundedReceiver<Handoff>) {
+        /// How long a commit announced by the journal may take to be handed off
+        /// before the projector reads it from the journal itself.
+        const HANDOFF_GRACE: std::time::Duration = std::time::Duration::from_millis(20);
         let mut head = self.inner.journal.subscribe();
+        // Handed-off events by the position of their first event.
+        let mut batches: BTreeMap<u64, Vec<(RecordedEvent, Event)>> = BTreeMap::new();
+        // Answers by the position the projection must reach first.
+        let mut waiting: BTreeMap<u64, Vec<(Reply, Receipt)>> = BTreeMap::new();
+        let take = |h: Handoff, batches: &mut BTreeMap<u64, _>, waiting: &mut BTreeMap<u64, Vec<_>>| {
+            if let Some((first, _)) = h.events.first() {
+                batches.insert(first.position, h.events);
+            }
+            for (reply, receipt) in h.replies {
+                waiting.entry(receipt.position).or_default().push((reply, receipt));
+            }
+        };
+        let mut grace_from: Option<tokio::time::Instant> = None;
+        // Read the journal now, whatever its head says.
+        let mut look = false;
         loop {
-            let at = read(&self.inner.projections).position;
-            match self.inner.journal.read_all(at, PAGE).await {
-                Ok(page) if !page.is_empty() => {
-                    let mut committed = Vec::with_capacity(page.len());
-                    {
-                        let mut p = write(&self.inner.projections);
-                        for rec in &page {
-                            match p.apply(rec) {
-                                Ok(Some((assembly, event))) => committed.push(Arc::new(Committed {
-                                    position: rec.position,
-                                    assembly,
-                                    version: rec.version,
-                                    kind: rec.kind.clone(),
-                                    event,
-                                })),
-                                Ok(None) => {}
-                                Err(e) => {
-                                    tracing::error!("projection stopped: {e}");
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                    let position = page.last().map_or(at, |e| e.position);
-                    self.inner.projected.send_replace(position);
-                    for c in committed {
-                        // No receiver is fine: nobody is watching live.
-                        let _ = self.inner.live.send(c);
-                    }
-                    let due = position.saturating_sub(*lock(&self.inner.last_snapshot)) >= SNAPSHOT_EVERY;
-                    if due {
-                        if let Err(e) = self.snapshot().await {
-                            tracing::warn!("snapshot failed: {e}");
-                        }
-                    }
-                    continue;
+            let mut position = read(&self.inner.projections).position;
+            // Handed-off batches that continue the projection.
+            while let Some(entry) = batches.first_entry() {
+                if *entry.key() > position + 1 {
+                    break;
                 }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::error!("reading the journal failed: {e}");
-                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                    continue;
+                let page = entry.remove().into_iter().filter(|(r, _)| r.position > position);
+                match self.apply_page(page.map(|(r, e)| (r, Some(e))).collect()) {
+                    Ok(p) => position = p,
+                    Err(()) => return,
                 }
             }
-            // Wait for a commit newer than what is projected. Another process's
-            // commits to a SQLite file announce nothing here, so look again each second.
-            let wait = head.wait_for(|h| *h > at);
-            if let Ok(Err(_)) = tokio::time::timeout(std::time::Duration::from_secs(1), wait).await {
-                return;
+            // The journal holds more than the hand-offs cover: read it, after a
+            // moment's grace for a hand-off on its way.
+            let journal_ahead = *head.borrow_and_update() > position;
+            if journal_ahead || look {
+                let due = look
+                    || grace_from.get_or_insert_with(tokio::time::Instant::now).elapsed() >= HANDOFF_GRACE;
+                if due {
+                    look = false;
+                    grace_from = None;
+                    match self.inner.journal.read_all(position, PAGE).await {
+                        Ok(page) if !page.is_empty() => {
+                            match self.apply_page(page.into_iter().map(|r| (r, None)).collect()) {
+                                Ok(p) => position = p,
+                                Err(()) => return,
+                            }
+                            // There may be more: read on without waiting.
+                            look = true;
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::error!("reading the journal failed: {e}");
+                            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                        }
+                    }
+                }
+            } else {
+                grace_from = None;
+            }
+            // Answer every command the projection now covers.
+            while let Some(entry) = waiting.first_entry() {
+                if *entry.key() > position {
+                    break;
+                }
+                for (reply, receipt) in entry.remove() {
+                    let _ = reply.send(Ok(receipt));
+                }
+            }
+            let due = position.saturating_sub(*lock(&self.inner.last_snapshot)) >= SNAPSHOT_EVERY;
+            if due {
+                if let Err(e) = self.snapshot().await {
+                    tracing::warn!("snapshot failed: {e}");
+                }
+            }
+            if look || batches.first_key_value().is_some_and(|(k, _)| *k <= position + 1) {
+                continue;
+            }
+            // Wait for a hand-off, a commit announced by the journal, or a second
+            // (another process's commits to a SQLite file announce nothing here).
+            let wait = match grace_from {
+                Some(from) => HANDOFF_GRACE.saturating_sub(from.elapsed()),
+                None => std::time::Duration::from_secs(1),
+            };
+            tokio::select! {
+                h = handoffs.recv() => match h {
+                    Some(h) => {
+                        take(h, &mut batches, &mut waiting);
+                        // Take whatever else is ready before applying.
+                        while let Ok(h) = handoffs.try_recv() {
+                            take(h, &mut batches, &mut waiting);
+                        }
+                    }
+                    None => return,
+                },
+                changed = head.changed(), if !journal_ahead => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
+                _ = tokio::time::sleep(wait) => {
+                    // The grace is over, or it is time for the periodic look.
+                    if grace_from.is_none() {
+                        look = true;
+                    }
+                }
             }
         }
+    }
+
+    /// Applies events in position order, publishes the new position and sends the
+    /// events to the live stream. `Err` when the projection cannot go on.
+    fn apply_page(&self, page: Vec<(RecordedEvent, Option<Event>)>) -> Result<u64, ()> {
+        let mut committed = Vec::with_capacity(page.len());
+        let position = {
+            let mut p = write(&self.inner.projections);
+            for (rec, decoded) in &page {
+                match p.apply_decoded(rec, decoded.clone()) {
+                    Ok(Some((assembly, event))) => committed.push(Arc::new(Committed {
+                        position: rec.position,
+                        assembly,
+                        version: rec.version,
+                        kind: rec.kind.clone(),
+                        event,
+                    })),
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::error!("projection stopped: {e}");
+                        return Err(());
+                    }
+                }
+            }
+            p.position
+        };
+        self.inner.projected.send_replace(position);
+        for c in committed {
+            // No receiver is fine: nobody is watching live.
+            let _ = self.inner.live.send(c);
+        }
+        Ok(position)
     }
 
     /// Writes a snapshot of the projections as they are now.
@@ -250,13 +354,15 @@ impl App {
         command: Command,
         command_id: Option<String>,
     ) -> Result<Receipt, AppError> {
-        let receipt = self.submit(assembly, actor, command, command_id).await?;
-        let mut projected = self.inner.projected.subscribe();
-        projected.wait_for(|p| *p >= receipt.position).await.map_err(|_| AppError::Unavailable)?;
-        Ok(receipt)
+        let tx = self.writer(assembly);
+        let (reply, rx) = oneshot::channel();
+        tx.send(writer::Job { actor: actor.to_owned(), command, command_id, reply })
+            .await
+            .map_err(|_| AppError::Unavailable)?;
+        rx.await.map_err(|_| AppError::Unavailable)?
     }
 
-    /// Like `execute`, but returns as soon as the events are durable.
+    /// The same as `execute`: a command is answered once it is durable and projected.
     pub async fn submit(
         &self,
         assembly: &AssemblyId,
@@ -264,12 +370,14 @@ impl App {
         command: Command,
         command_id: Option<String>,
     ) -> Result<Receipt, AppError> {
-        let tx = self.writer(assembly);
-        let (reply, rx) = tokio::sync::oneshot::channel();
-        tx.send(writer::Job { actor: actor.to_owned(), command, command_id, reply })
-            .await
-            .map_err(|_| AppError::Unavailable)?;
-        rx.await.map_err(|_| AppError::Unavailable)?
+        self.execute(assembly, actor, command, command_id).await
+    }
+
+    /// Hands committed events and their answers to the projector.
+    pub(crate) fn hand_off(&self, handoff: Handoff) {
+        // A projector that has stopped drops the answers: the callers see
+        // `Unavailable`, and the events are in the journal for the next start.
+        let _ = self.inner.handoff.send(handoff);
     }
 
     fn writer(&self, assembly: &AssemblyId) -> mpsc::Sender<writer::Job> {

@@ -50,6 +50,16 @@ pub enum ProjectionError {
 impl Projections {
     /// Applies one recorded event; events must come in position order.
     pub fn apply(&mut self, rec: &RecordedEvent) -> Result<Option<(AssemblyId, Event)>, ProjectionError> {
+        self.apply_decoded(rec, None)
+    }
+
+    /// Like `apply`, with the event already decoded from `rec` (by the writer that
+    /// recorded it), which saves decoding its payload again.
+    pub fn apply_decoded(
+        &mut self,
+        rec: &RecordedEvent,
+        decoded: Option<Event>,
+    ) -> Result<Option<(AssemblyId, Event)>, ProjectionError> {
         if rec.position <= self.position {
             return Ok(None);
         }
@@ -62,7 +72,10 @@ impl Projections {
             reason,
         };
         let id = AssemblyId::parse(rec.stream.clone()).map_err(|e| decode_err(e.to_string()))?;
-        let event = Event::from_payload(&rec.kind, &rec.payload).map_err(|e| decode_err(e.to_string()))?;
+        let event = match decoded {
+            Some(e) => e,
+            None => Event::from_payload(&rec.kind, &rec.payload).map_err(|e| decode_err(e.to_string()))?,
+        };
         let view = self.assemblies.entry(id.clone()).or_default();
         Arc::make_mut(&mut view.state).apply(&event);
         view.last_position = rec.position;

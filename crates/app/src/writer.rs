@@ -3,12 +3,12 @@
 //! commits every command waiting in its queue in one transaction (group commit).
 
 use crate::projection::Receipt;
-use crate::{App, AppError};
-use plenum_domain::{AssemblyId, Command, decide};
+use crate::{App, AppError, Handoff, Reply};
+use plenum_domain::{AssemblyId, Command, Event, decide};
 use plenum_journal::{AppendRequest, Journal, JournalError, NewEvent};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 /// Commands waiting per assembly before senders wait.
 pub(crate) const QUEUE: usize = 8192;
@@ -19,13 +19,13 @@ pub(crate) struct Job {
     pub actor: String,
     pub command: Command,
     pub command_id: Option<String>,
-    pub reply: oneshot::Sender<Result<Receipt, AppError>>,
+    pub reply: Reply,
 }
 
 struct Pending {
-    replies: Vec<oneshot::Sender<Result<Receipt, AppError>>>,
+    replies: Vec<Reply>,
     command_id: Option<String>,
-    events: usize,
+    events: Vec<Event>,
 }
 
 pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<Job>) {
@@ -42,10 +42,12 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
         let mut requests: Vec<AppendRequest> = Vec::new();
         let mut pending: Vec<Pending> = Vec::new();
         let mut in_batch: HashMap<String, usize> = HashMap::new();
+        // Answers to retries of commands already recorded, once projected.
+        let mut replayed: Vec<(Reply, Receipt)> = Vec::new();
         for job in jobs.drain(..) {
             if let Some(key) = &job.command_id {
                 if let Some(r) = view.receipts.get(key) {
-                    let _ = job.reply.send(Ok(Receipt { replayed: true, ..*r }));
+                    replayed.push((job.reply, Receipt { replayed: true, ..*r }));
                     continue;
                 }
                 if let Some(&i) = in_batch.get(key) {
@@ -85,22 +87,24 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
             if let Some(key) = &job.command_id {
                 in_batch.insert(key.clone(), pending.len());
             }
-            pending.push(Pending {
-                replies: vec![job.reply],
-                command_id: job.command_id,
-                events: events.len(),
-            });
+            pending.push(Pending { replies: vec![job.reply], command_id: job.command_id, events });
             requests.push(AppendRequest { stream: stream.clone(), expected_version, events: new });
         }
         if requests.is_empty() {
+            if !replayed.is_empty() {
+                app.hand_off(Handoff { events: Vec::new(), replies: replayed });
+            }
             continue;
         }
         match app.inner.journal.append_batch(requests).await {
             Ok(recorded) => {
-                let mut at = 0;
+                if let Some(last) = recorded.last() {
+                    view.last_position = last.position;
+                }
+                let mut handoff = Handoff { events: Vec::with_capacity(recorded.len()), replies: replayed };
+                let mut recorded = recorded.into_iter();
                 for p in pending {
-                    let slice = &recorded[at..at + p.events];
-                    at += p.events;
+                    let slice: Vec<_> = recorded.by_ref().take(p.events.len()).collect();
                     let (Some(first), Some(last)) = (slice.first(), slice.last()) else { continue };
                     let receipt = Receipt {
                         position: last.position,
@@ -112,14 +116,15 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
                         view.receipts.insert(key, receipt);
                     }
                     for (i, reply) in p.replies.into_iter().enumerate() {
-                        let _ = reply.send(Ok(Receipt { replayed: i > 0, ..receipt }));
+                        handoff.replies.push((reply, Receipt { replayed: i > 0, ..receipt }));
                     }
+                    handoff.events.extend(slice.into_iter().zip(p.events));
                 }
-                if let Some(last) = recorded.last() {
-                    view.last_position = last.position;
-                }
+                app.hand_off(handoff);
             }
             Err(e) => {
+                // Retries of commands recorded earlier still get their receipts.
+                app.hand_off(Handoff { events: Vec::new(), replies: replayed });
                 // Nothing of the batch was written. Start again from the journal,
                 // which may hold another process's events (a conflict).
                 let conflict = matches!(e, JournalError::Conflict { .. });

@@ -828,7 +828,54 @@ async fn a_paper_election_round_is_entered_twice_and_a_mismatch_settled(db: Test
     assert_eq!(e.stage(), ElectionStage::Completed);
 }
 
+/// Two services on one journal (as two processes on one database would be): each
+/// projects what the other commits, in journal order, and a writer that finds the
+/// journal moved on under it starts again from the journal.
+async fn services_sharing_a_journal_follow_each_other(db: TestDb) {
+    let a = open(&db).await;
+    let b = open(&db).await;
+    senate(&a, 5).await;
+    // B learns of A's commits from the journal alone (no hand-off between them).
+    let wait_for = |app: &App, n: usize| {
+        let app = app.clone();
+        async move {
+            for _ in 0..100 {
+                if app.read(&aid(), |x| x.seated_members().count()) == Some(n) {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            panic!("the other service's commits were not projected within 5 s");
+        }
+    };
+    wait_for(&b, 5).await;
+    // B's writer records a change on top; A projects it too.
+    b.execute(&aid(), "secretariat", phone(1, 42), Some("from-b".into())).await.unwrap();
+    for _ in 0..100 {
+        let p = a.read(&aid(), |x| x.members[&MemberId::parse("m-0001").unwrap()].phone.clone()).flatten();
+        if p.as_deref() == Some("42") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        a.read(&aid(), |x| x.members[&MemberId::parse("m-0001").unwrap()].phone.clone()).flatten().as_deref(),
+        Some("42")
+    );
+    // Both projections end at the journal's head, equal.
+    let head = a.journal().head().await.unwrap();
+    for _ in 0..100 {
+        if a.position() == head && b.position() == head {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!((a.position(), b.position()), (head, head));
+    assert_eq!(a.read(&aid(), Clone::clone), b.read(&aid(), Clone::clone));
+}
+
 plenum_testkit::both_backends!(
+    services_sharing_a_journal_follow_each_other,
     commands_are_checked_and_recorded,
     concurrent_commands_are_group_committed,
     a_retried_command_returns_its_first_receipt,
