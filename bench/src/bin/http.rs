@@ -196,6 +196,11 @@ struct PeakArgs {
     no_wrk: bool,
 }
 
+/// The same allocator as the `plenum` server, so that the trivial server, the
+/// ceiling, is built like the server it is compared with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     if let Bench::TrivialServer { max_seconds } = cli.bench {

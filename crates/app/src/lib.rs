@@ -75,6 +75,8 @@ struct Inner {
     live: broadcast::Sender<Arc<Committed>>,
     writers: Mutex<HashMap<AssemblyId, mpsc::Sender<writer::Job>>>,
     last_snapshot: Mutex<u64>,
+    /// A snapshot is being written in the background.
+    snapshotting: std::sync::atomic::AtomicBool,
 }
 
 /// A handle to the running services; cheap to clone.
@@ -154,6 +156,7 @@ impl App {
                 live,
                 writers: Mutex::new(HashMap::new()),
                 last_snapshot: Mutex::new(snapshot_position.unwrap_or(0)),
+                snapshotting: std::sync::atomic::AtomicBool::new(false),
             }),
         };
         if replayed >= SNAPSHOT_EVERY {
@@ -250,10 +253,16 @@ impl App {
                 }
             }
             let due = position.saturating_sub(*lock(&self.inner.last_snapshot)) >= SNAPSHOT_EVERY;
-            if due {
-                if let Err(e) = self.snapshot().await {
-                    tracing::warn!("snapshot failed: {e}");
-                }
+            // In the background: encoding a large state takes long, and answers wait
+            // on the projector.
+            if due && !self.inner.snapshotting.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                let app = self.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = app.snapshot().await {
+                        tracing::warn!("snapshot failed: {e}");
+                    }
+                    app.inner.snapshotting.store(false, std::sync::atomic::Ordering::Release);
+                });
             }
             if look || batches.first_key_value().is_some_and(|(k, _)| *k <= position + 1) {
                 continue;
