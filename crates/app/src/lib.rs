@@ -355,7 +355,8 @@ impl App {
     }
 
     /// Checks and records a command. Returns once its events are durable and
-    /// projected. A retry with the same `command_id` returns the first receipt.
+    /// projected, so that what the caller reads next shows them. A retry with the
+    /// same `command_id` returns the first receipt.
     pub async fn execute(
         &self,
         assembly: &AssemblyId,
@@ -363,15 +364,11 @@ impl App {
         command: Command,
         command_id: Option<String>,
     ) -> Result<Receipt, AppError> {
-        let tx = self.writer(assembly);
-        let (reply, rx) = oneshot::channel();
-        tx.send(writer::Job { actor: actor.to_owned(), command, command_id, reply })
-            .await
-            .map_err(|_| AppError::Unavailable)?;
-        rx.await.map_err(|_| AppError::Unavailable)?
+        self.send(assembly, actor, command, command_id, true).await
     }
 
-    /// The same as `execute`: a command is answered once it is durable and projected.
+    /// Like `execute`, but returns as soon as the events are durable; the read side
+    /// may show them a moment later.
     pub async fn submit(
         &self,
         assembly: &AssemblyId,
@@ -379,7 +376,23 @@ impl App {
         command: Command,
         command_id: Option<String>,
     ) -> Result<Receipt, AppError> {
-        self.execute(assembly, actor, command, command_id).await
+        self.send(assembly, actor, command, command_id, false).await
+    }
+
+    async fn send(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        command: Command,
+        command_id: Option<String>,
+        projected: bool,
+    ) -> Result<Receipt, AppError> {
+        let tx = self.writer(assembly);
+        let (reply, rx) = oneshot::channel();
+        tx.send(writer::Job { actor: actor.to_owned(), command, command_id, reply, projected })
+            .await
+            .map_err(|_| AppError::Unavailable)?;
+        rx.await.map_err(|_| AppError::Unavailable)?
     }
 
     /// Hands committed events and their answers to the projector.

@@ -20,10 +20,13 @@ pub(crate) struct Job {
     pub command: Command,
     pub command_id: Option<String>,
     pub reply: Reply,
+    /// Answer once the read side shows the command (`execute`), rather than as soon
+    /// as it is durable (`submit`).
+    pub projected: bool,
 }
 
 struct Pending {
-    replies: Vec<Reply>,
+    replies: Vec<(Reply, bool)>,
     command_id: Option<String>,
     events: Vec<Event>,
 }
@@ -47,11 +50,16 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
         for job in jobs.drain(..) {
             if let Some(key) = &job.command_id {
                 if let Some(r) = view.receipts.get(key) {
-                    replayed.push((job.reply, Receipt { replayed: true, ..*r }));
+                    let receipt = Receipt { replayed: true, ..*r };
+                    if job.projected {
+                        replayed.push((job.reply, receipt));
+                    } else {
+                        let _ = job.reply.send(Ok(receipt));
+                    }
                     continue;
                 }
                 if let Some(&i) = in_batch.get(key) {
-                    pending[i].replies.push(job.reply);
+                    pending[i].replies.push((job.reply, job.projected));
                     continue;
                 }
             }
@@ -87,7 +95,11 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
             if let Some(key) = &job.command_id {
                 in_batch.insert(key.clone(), pending.len());
             }
-            pending.push(Pending { replies: vec![job.reply], command_id: job.command_id, events });
+            pending.push(Pending {
+                replies: vec![(job.reply, job.projected)],
+                command_id: job.command_id,
+                events,
+            });
             requests.push(AppendRequest { stream: stream.clone(), expected_version, events: new });
         }
         if requests.is_empty() {
@@ -115,8 +127,13 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
                     if let Some(key) = p.command_id {
                         view.receipts.insert(key, receipt);
                     }
-                    for (i, reply) in p.replies.into_iter().enumerate() {
-                        handoff.replies.push((reply, Receipt { replayed: i > 0, ..receipt }));
+                    for (i, (reply, projected)) in p.replies.into_iter().enumerate() {
+                        let receipt = Receipt { replayed: i > 0, ..receipt };
+                        if projected {
+                            handoff.replies.push((reply, receipt));
+                        } else {
+                            let _ = reply.send(Ok(receipt));
+                        }
                     }
                     handoff.events.extend(slice.into_iter().zip(p.events));
                 }
@@ -130,7 +147,7 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
                 let conflict = matches!(e, JournalError::Conflict { .. });
                 let message = e.to_string();
                 for p in pending {
-                    for reply in p.replies {
+                    for (reply, _) in p.replies {
                         let err = if conflict {
                             AppError::Journal(JournalError::Storage(format!("{message}; try again")))
                         } else {
