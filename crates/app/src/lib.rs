@@ -305,13 +305,13 @@ impl App {
         let mut committed = Vec::with_capacity(page.len());
         let position = {
             let mut p = write(&self.inner.projections);
-            for (rec, decoded) in &page {
-                match p.apply_decoded(rec, decoded.clone()) {
+            for (rec, decoded) in page {
+                match p.apply_decoded(&rec, decoded) {
                     Ok(Some((assembly, event))) => committed.push(Arc::new(Committed {
                         position: rec.position,
                         assembly,
                         version: rec.version,
-                        kind: rec.kind.clone(),
+                        kind: rec.kind,
                         event,
                     })),
                     Ok(None) => {}
