@@ -54,11 +54,13 @@ pub async fn openapi() -> Response {
     }
 }
 
-fn assembly_id(id: &str) -> Result<AssemblyId, ApiError> {
+/// The assembly named in an API path, or a JSON error naming the field.
+pub(crate) fn assembly_id(id: &str) -> Result<AssemblyId, ApiError> {
     AssemblyId::parse(id).map_err(|e| Failure::bad_request(e.to_string()).field("id").json())
 }
 
-fn load(web: &Web, id: &AssemblyId) -> Result<Arc<Assembly>, ApiError> {
+/// A shared copy of the assembly's projected state, or a JSON 404.
+pub(crate) fn load(web: &Web, id: &AssemblyId) -> Result<Arc<Assembly>, ApiError> {
     web.app.assembly(id).ok_or_else(|| Failure::not_found(format!("no assembly {id}")).json())
 }
 
@@ -280,11 +282,20 @@ pub async fn assembly(State(web): State<Web>, Path(id): Path<String>) -> ApiResu
     let id = assembly_id(&id)?;
     let a = load(&web, &id)?;
     // The same for every caller: serialised once per version of the assembly.
+    cached_json(&web, format!("api-assembly|{id}"), a.version, || assembly_detail(&id, &a))
+}
+
+/// A JSON answer that is the same for every caller, serialised once per `version`
+/// of its assembly (see `cache.rs`).
+fn cached_json<T: Serialize>(
+    web: &Web,
+    key: String,
+    version: u64,
+    value: impl FnOnce() -> T,
+) -> ApiResult<Response> {
     let body = web
         .rendered
-        .get_or_render(format!("api-assembly|{id}"), a.version, || {
-            serde_json::to_string(&assembly_detail(&id, &a))
-        })
+        .get_or_render(key, version, || serde_json::to_string(&value()))
         .map_err(|e| Failure::internal(e.to_string()).json())?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
 }
@@ -371,23 +382,18 @@ pub async fn members(
         p.q.as_deref().unwrap_or_default()
     );
     let q = MemberQuery { group: p.group, q: p.q };
-    let body = web
-        .rendered
-        .get_or_render(key, a.version, || {
-            let list: Vec<MemberSummary> = pages::filter_members(&a, &q)
-                .map(|m| MemberSummary {
-                    id: m.id.to_string(),
-                    name: m.name.clone(),
-                    pinyin: m.pinyin.clone(),
-                    group: m.group.to_string(),
-                    occupation: m.occupation.clone(),
-                    status: status_str(m.status),
-                })
-                .collect();
-            serde_json::to_string(&list)
-        })
-        .map_err(|e| Failure::internal(e.to_string()).json())?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
+    cached_json(&web, key, a.version, || {
+        pages::filter_members(&a, &q)
+            .map(|m| MemberSummary {
+                id: m.id.to_string(),
+                name: m.name.clone(),
+                pinyin: m.pinyin.clone(),
+                group: m.group.to_string(),
+                occupation: m.occupation.clone(),
+                status: status_str(m.status),
+            })
+            .collect::<Vec<_>>()
+    })
 }
 
 #[derive(Serialize, ToSchema)]

@@ -7,7 +7,7 @@
 //! (`command_id`) are scoped to the caller's account.
 
 use crate::Web;
-use crate::api::Receipt;
+use crate::api::{Receipt, assembly_id, load};
 use crate::auth::Caller;
 use crate::elections::{
     self, CandidateInput, CreateInput, ElectionSummary, ElectionView, candidate_drafts, create_command,
@@ -19,22 +19,11 @@ use crate::plenary::{command_key, own_member, parse_choice};
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use plenum_app::elections::RoundRequest;
-use plenum_domain::{
-    Assembly, AssemblyId, Choice, Command, MeetingId, Nominator, PreliminaryCount, RoundMode,
-};
+use plenum_domain::{AssemblyId, Choice, Command, MeetingId, Nominator, PreliminaryCount, RoundMode};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use utoipa::ToSchema;
 
 const EN: Lang = Lang::En;
-
-fn assembly_id(id: &str) -> Result<AssemblyId, ApiError> {
-    AssemblyId::parse(id).map_err(|e| Failure::bad_request(e.to_string()).field("id").json())
-}
-
-fn load(web: &Web, id: &AssemblyId) -> Result<Arc<Assembly>, ApiError> {
-    web.app.assembly(id).ok_or_else(|| Failure::not_found(format!("no assembly {id}")).json())
-}
 
 fn view(web: &Web, c: &Caller, id: &AssemblyId, n: u32) -> ApiResult<ElectionView> {
     let a = load(web, id)?;

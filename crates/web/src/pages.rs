@@ -5,6 +5,7 @@ use crate::Web;
 use crate::auth::{self, Caller, LANG_COOKIE, Role, SESSION_COOKIE, STAFF};
 use crate::error::{Failure, PageError};
 use crate::i18n::Lang;
+use crate::plenary::{assembly_id, load};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
@@ -52,20 +53,26 @@ impl Chrome {
 
 type PageResult = Result<Response, PageError>;
 
+/// A fragment that is the same for every caller, rendered once per `version` of what
+/// it shows (see `cache.rs`).
+pub(crate) fn cached(
+    web: &Web,
+    key: String,
+    version: u64,
+    render: impl FnOnce() -> askama::Result<String>,
+    lang: Lang,
+) -> Result<Arc<str>, PageError> {
+    web.rendered
+        .get_or_render(key, version, render)
+        .map_err(|e| PageError(Failure::internal(e.to_string()), lang))
+}
+
 pub(crate) fn render(t: &impl Template, lang: Lang) -> PageResult {
     t.render().map(|h| Html(h).into_response()).map_err(|e| PageError(Failure::internal(e.to_string()), lang))
 }
 
 fn fail(c: &Caller) -> impl Fn(Failure) -> PageError + '_ {
     move |f| PageError(f, c.lang)
-}
-
-fn assembly_id(c: &Caller, id: &str) -> Result<AssemblyId, PageError> {
-    AssemblyId::parse(id).map_err(|_| PageError(Failure::not_found(c.lang.t("error.not_found")), c.lang))
-}
-
-fn load(web: &Web, c: &Caller, id: &AssemblyId) -> Result<Arc<Assembly>, PageError> {
-    web.app.assembly(id).ok_or_else(|| PageError(Failure::not_found(c.lang.t("error.not_found")), c.lang))
 }
 
 pub fn gender_label(g: Gender, lang: Lang) -> &'static str {
@@ -219,12 +226,13 @@ pub async fn home(State(web): State<Web>, Extension(c): Extension<Caller>) -> Pa
     });
     let position = web.app.position();
     let lang = c.lang;
-    let assemblies = web
-        .rendered
-        .get_or_render(format!("home-assemblies|{}", lang.code()), position, || {
-            HomeAssemblies { lang, assemblies: assembly_cards(&web, lang) }.render()
-        })
-        .map_err(|e| PageError(Failure::internal(e.to_string()), lang))?;
+    let assemblies = cached(
+        &web,
+        format!("home-assemblies|{}", lang.code()),
+        position,
+        || HomeAssemblies { lang, assemblies: assembly_cards(&web, lang) }.render(),
+        lang,
+    )?;
     let page = |c: &Caller| HomePage {
         chrome: Chrome::new(
             c,
@@ -244,10 +252,13 @@ pub async fn home(State(web): State<Web>, Extension(c): Extension<Caller>) -> Pa
     // The public portal is the same for every visitor: rendered once per journal
     // position (what it shows is never older than that position), for a caller
     // with no token of their own.
-    let html = web
-        .rendered
-        .get_or_render(format!("home|{}", c.lang.code()), position, || page(&Caller::public(c.lang)).render())
-        .map_err(|e| PageError(Failure::internal(e.to_string()), c.lang))?;
+    let html = cached(
+        &web,
+        format!("home|{}", c.lang.code()),
+        position,
+        || page(&Caller::public(c.lang)).render(),
+        c.lang,
+    )?;
     Ok(Html(html.to_string()).into_response())
 }
 
@@ -566,8 +577,8 @@ pub async fn assembly(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = assembly_id(&c, &id)?;
-    let a = load(&web, &c, &id)?;
+    let id = assembly_id(&id, c.lang)?;
+    let a = load(&web, &id, c.lang)?;
     let lang = c.lang;
     let page = AssemblyPage {
         chrome: Chrome::new(&c, lang.pick(&a.name, &a.name_en), &format!("/assemblies/{id}")),
@@ -670,8 +681,8 @@ pub async fn members(
     Path(id): Path<String>,
     Query(q): Query<MemberQuery>,
 ) -> PageResult {
-    let id = assembly_id(&c, &id)?;
-    let a = load(&web, &c, &id)?;
+    let id = assembly_id(&id, c.lang)?;
+    let a = load(&web, &id, c.lang)?;
     let lang = c.lang;
     let key = format!(
         "members|{id}|{}|{}|{}",
@@ -679,9 +690,11 @@ pub async fn members(
         q.group.as_deref().unwrap_or_default(),
         q.q.as_deref().unwrap_or_default()
     );
-    let list = web
-        .rendered
-        .get_or_render(key, a.version, || {
+    let list = cached(
+        &web,
+        key,
+        a.version,
+        || {
             let rows: Vec<MemberRow> = filter_members(&a, &q)
                 .map(|m| MemberRow {
                     id: m.id.to_string(),
@@ -694,8 +707,9 @@ pub async fn members(
                 .collect();
             let count = lang.t("members.count").replace("{n}", &rows.len().to_string());
             MembersList { lang, id: id.to_string(), count, rows }.render()
-        })
-        .map_err(|e| PageError(Failure::internal(e.to_string()), lang))?;
+        },
+        lang,
+    )?;
     let page = MembersPage {
         chrome: Chrome::new(&c, lang.t("members.title"), &format!("/assemblies/{id}/members")),
         groups: groups(&a, lang, q.group.as_deref()),
@@ -742,8 +756,8 @@ pub async fn member(
     Extension(c): Extension<Caller>,
     Path((id, member)): Path<(String, String)>,
 ) -> PageResult {
-    let id = assembly_id(&c, &id)?;
-    let a = load(&web, &c, &id)?;
+    let id = assembly_id(&id, c.lang)?;
+    let a = load(&web, &id, c.lang)?;
     let lang = c.lang;
     let mid = MemberId::parse(member)
         .map_err(|_| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
@@ -849,8 +863,8 @@ pub async fn agenda(
     Path((id, session)): Path<(String, String)>,
     Query(pq): Query<PartialQuery>,
 ) -> PageResult {
-    let id = assembly_id(&c, &id)?;
-    let a = load(&web, &c, &id)?;
+    let id = assembly_id(&id, c.lang)?;
+    let a = load(&web, &id, c.lang)?;
     let lang = c.lang;
     let key = SessionKey::parse(&session)
         .map_err(|_| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
@@ -906,7 +920,7 @@ pub async fn move_item(
     Form(f): Form<MoveForm>,
 ) -> PageResult {
     let lang = c.lang;
-    let id = assembly_id(&c, &id)?;
+    let id = assembly_id(&id, c.lang)?;
     let key = SessionKey::parse(&session)
         .map_err(|e| PageError(Failure::bad_request(e.to_string()).field("session"), lang))?;
     let to = parse_state(&f.to)

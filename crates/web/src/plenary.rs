@@ -7,7 +7,7 @@ use crate::auth::{CHAIR, Caller, Role, STAFF};
 use crate::error::{Failure, PageError};
 use crate::i18n::{Lang, TABLE};
 use crate::pages::{self, Chrome};
-use crate::pages::{card, render};
+use crate::pages::{cached, card, render};
 use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
@@ -2146,14 +2146,17 @@ pub async fn projector(
     chrome.live = Some(id.to_string());
     let second = Utc::now().timestamp();
     let key = format!("projector|{id}|{}|{second}", lang.code());
-    let partial = web
-        .rendered
-        .get_or_render(key, a.version, || {
+    let partial = cached(
+        &web,
+        key,
+        a.version,
+        || {
             let mut neutral = Chrome::new(&Caller::public(lang), chrome.title.clone(), "");
             neutral.live = chrome.live.clone();
             ProjectorPartial { chrome: neutral, p: projector_view(&a, lang) }.render()
-        })
-        .map_err(|e| page_error(Failure::internal(e.to_string()), lang))?;
+        },
+        lang,
+    )?;
     if q.partial == Some(1) {
         return Ok(Html(partial.to_string()).into_response());
     }

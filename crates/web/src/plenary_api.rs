@@ -3,7 +3,7 @@
 //! account: a retry returns the first receipt, another account's key never does.
 
 use crate::Web;
-use crate::api::Receipt;
+use crate::api::{Receipt, assembly_id, load};
 use crate::auth::{Caller, STAFF};
 use crate::error::{ApiError, ApiResult, ErrorBody, Failure};
 use crate::i18n::Lang;
@@ -14,20 +14,11 @@ use crate::plenary::{
 use axum::extract::{Path, Query, State};
 use axum::{Extension, Json};
 use plenum_domain::{
-    Assembly, AssemblyId, CheckInMethod, Command, Meeting, MeetingId, MemberId, PollState, ResolutionRule,
-    SessionKey, Totals,
+    Assembly, CheckInMethod, Command, Meeting, MeetingId, MemberId, PollState, ResolutionRule, SessionKey,
+    Totals,
 };
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-
-fn assembly_id(id: &str) -> Result<AssemblyId, ApiError> {
-    AssemblyId::parse(id).map_err(|e| Failure::bad_request(e.to_string()).field("id").json())
-}
-
-fn load(web: &Web, id: &AssemblyId) -> Result<Arc<Assembly>, ApiError> {
-    web.app.assembly(id).ok_or_else(|| Failure::not_found(format!("no assembly {id}")).json())
-}
 
 fn meeting_id(s: &str) -> Result<MeetingId, ApiError> {
     MeetingId::parse(s).map_err(|e| Failure::bad_request(e.to_string()).field("meeting").json())
