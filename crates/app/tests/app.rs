@@ -384,6 +384,12 @@ async fn fixture_journal_still_loads() {
 
 /// A senate of `n` members in plenary, all checked in, with the agenda adopted.
 async fn senate_in_plenary(app: &App, n: usize) -> MeetingId {
+    plenary_with_item(app, n, ("预算", "Budget", ItemKind::Resolution)).await
+}
+
+/// A senate of `n` members in session: a plenary in progress, all checked in, with one
+/// agenda item (adopted) of the given title and kind.
+async fn plenary_with_item(app: &App, n: usize, item: (&str, &str, ItemKind)) -> MeetingId {
     use chrono::TimeZone;
     senate(app, n).await;
     let plenary = MeetingId::parse("plenary-1").unwrap();
@@ -406,16 +412,13 @@ async fn senate_in_plenary(app: &App, n: usize) -> MeetingId {
         },
         Command::ProposeAgendaItem {
             session: s,
-            title: "预算".into(),
-            title_en: "Budget".into(),
-            kind: ItemKind::Resolution,
+            title: item.0.into(),
+            title_en: item.1.into(),
+            kind: item.2,
         },
         Command::OpenMeeting { meeting: plenary.clone() },
         Command::AdoptAgenda { meeting: plenary.clone() },
-        Command::CheckInMany {
-            meeting: plenary.clone(),
-            members: (1..=n).map(|i| MemberId::parse(format!("m-{i:04}")).unwrap()).collect(),
-        },
+        Command::CheckInMany { meeting: plenary.clone(), members: (1..=n).map(m).collect() },
     ];
     for c in cmds {
         app.execute(&aid(), "secretariat", c, None).await.unwrap();
@@ -643,35 +646,9 @@ async fn a_timed_poll_closes_itself(db: TestDb) {
 /// progress and an election of 2 seats among 甲, 乙, 丙 with its candidates fixed
 /// (counted as a People's Congress counts: more than half of all members).
 async fn senate_election(app: &App, n: usize) -> MeetingId {
-    use chrono::TimeZone;
-    senate(app, n).await;
-    let plenary = MeetingId::parse("plenary-1").unwrap();
+    let plenary = plenary_with_item(app, n, ("选举", "Elections", ItemKind::Election)).await;
     let s = SessionKey::new(1, 1);
     let cmds = vec![
-        Command::ConveneSession {
-            session: s,
-            title: "全会".into(),
-            title_en: "Plenary session".into(),
-            opens_on: date(),
-        },
-        Command::ScheduleMeeting {
-            meeting: plenary.clone(),
-            session: s,
-            kind: MeetingKind::Plenary,
-            group: None,
-            title: "全体会议".into(),
-            title_en: "Plenary".into(),
-            starts_at: chrono::Utc.with_ymd_and_hms(2022, 1, 1, 1, 0, 0).unwrap(),
-        },
-        Command::ProposeAgendaItem {
-            session: s,
-            title: "选举".into(),
-            title_en: "Elections".into(),
-            kind: ItemKind::Election,
-        },
-        Command::OpenMeeting { meeting: plenary.clone() },
-        Command::AdoptAgenda { meeting: plenary.clone() },
-        Command::CheckInMany { meeting: plenary.clone(), members: (1..=n).map(m).collect() },
         Command::MoveAgendaItem { session: s, item: 1, to: ItemState::InProgress },
         Command::CreateElection {
             session: s,
