@@ -5,6 +5,7 @@ use plenum_domain::{Assembly, AssemblyId, Event};
 use plenum_journal::RecordedEvent;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// What a command left in the journal; returned again for a retried command.
@@ -19,6 +20,97 @@ pub struct Receipt {
     pub replayed: bool,
 }
 
+/// Number of shards of `Receipts`.
+const SHARDS: usize = 256;
+
+type Shard = HashMap<String, Receipt, foldhash::fast::RandomState>;
+
+/// Receipts by idempotency key, in shards that are shared (copy on write): a copy of
+/// the projections (for a snapshot, or a writer starting) costs a reference count per
+/// shard, and a later insert copies only its shard, instead of the whole map being
+/// copied at once while the projector waits. The keys come from clients, so the hash
+/// is seeded at random.
+#[derive(Debug, Clone)]
+pub struct Receipts {
+    hasher: foldhash::fast::RandomState,
+    shards: Vec<Arc<Shard>>,
+}
+
+impl Default for Receipts {
+    fn default() -> Self {
+        let hasher = foldhash::fast::RandomState::default();
+        let shards = (0..SHARDS).map(|_| Arc::new(Shard::with_hasher(hasher.clone()))).collect();
+        Receipts { hasher, shards }
+    }
+}
+
+impl Receipts {
+    fn shard(&self, key: &str) -> usize {
+        // The high bits: the shard's own table uses the low ones.
+        (self.hasher.hash_one(key) >> 56) as usize % SHARDS
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Receipt> {
+        self.shards[self.shard(key)].get(key)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn insert(&mut self, key: String, receipt: Receipt) {
+        let i = self.shard(&key);
+        Arc::make_mut(&mut self.shards[i]).insert(key, receipt);
+    }
+
+    /// Records an event of the command `key` at `position`, `version`: the first
+    /// event of a command starts its receipt, later ones extend it.
+    pub fn record(&mut self, key: &str, position: u64, version: u64) {
+        let i = self.shard(key);
+        let shard = Arc::make_mut(&mut self.shards[i]);
+        match shard.get_mut(key) {
+            Some(r) => {
+                r.position = position;
+                r.last_version = version;
+            }
+            None => {
+                let r = Receipt { position, first_version: version, last_version: version, replayed: false };
+                shard.insert(key.to_owned(), r);
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shards.iter().all(|s| s.is_empty())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Receipt)> {
+        self.shards.iter().flat_map(|s| s.iter())
+    }
+}
+
+/// Serialized as one map, as before the shards.
+impl Serialize for Receipts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Receipts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let all = HashMap::<String, Receipt>::deserialize(d)?;
+        let mut r = Receipts::default();
+        for (k, v) in all {
+            r.insert(k, v);
+        }
+        Ok(r)
+    }
+}
+
 /// One assembly as the read side holds it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AssemblyView {
@@ -26,7 +118,7 @@ pub struct AssemblyView {
     /// it without holding the lock; the projector copies on write.
     pub state: Arc<Assembly>,
     /// Idempotency keys of recorded commands.
-    pub receipts: HashMap<String, Receipt>,
+    pub receipts: Receipts,
     /// Position of the last event of this assembly.
     pub last_position: u64,
 }
@@ -80,18 +172,7 @@ impl Projections {
         Arc::make_mut(&mut view.state).apply(&event);
         view.last_position = rec.position;
         if let Some(key) = &rec.command_id {
-            view.receipts
-                .entry(key.clone())
-                .and_modify(|r| {
-                    r.position = rec.position;
-                    r.last_version = rec.version;
-                })
-                .or_insert(Receipt {
-                    position: rec.position,
-                    first_version: rec.version,
-                    last_version: rec.version,
-                    replayed: false,
-                });
+            view.receipts.record(key, rec.position, rec.version);
         }
         self.position = rec.position;
         Ok(Some((id, event)))

@@ -1,12 +1,20 @@
 //! One writer task per assembly: it serialises the assembly's commands, checks each
-//! against the state it keeps (ahead of the read side by what it has committed), and
-//! commits every command waiting in its queue in one transaction (group commit).
+//! against the state it keeps (ahead of the read side by what it has committed or is
+//! committing), and commits every command waiting in its queue in one transaction
+//! (group commit).
+//!
+//! The writer is pipelined: while one batch is being committed (most of that time is
+//! the storage's flush to disk), it takes the commands that arrive and checks them,
+//! so that the next batch is ready the moment the commit returns. At most one batch
+//! is in flight, which keeps the journal order equal to the order of decision.
 
 use crate::projection::Receipt;
 use crate::{App, AppError, Handoff, Reply};
 use plenum_domain::{AssemblyId, Command, Event, decide};
-use plenum_journal::{AppendRequest, Journal, JournalError, NewEvent};
+use plenum_journal::{AppendRequest, Journal, JournalError, NewEvent, RecordedEvent};
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -25,14 +33,44 @@ pub(crate) struct Job {
     pub projected: bool,
 }
 
+/// A decided command waiting for its commit.
 struct Pending {
+    /// Every caller waiting for this command: the first, and retries that came
+    /// while it was not yet committed.
     replies: Vec<(Reply, bool)>,
+    actor: String,
+    /// Kept to decide the command again if the batch before it fails.
+    command: Command,
     command_id: Option<String>,
     events: Vec<Event>,
 }
 
+/// Commands decided one after the other, committed together.
+#[derive(Default)]
+struct Batch {
+    requests: Vec<AppendRequest>,
+    pending: Vec<Pending>,
+    /// Index in `pending` by idempotency key.
+    keys: HashMap<String, usize>,
+}
+
+type Commit = Pin<Box<dyn Future<Output = Result<Vec<RecordedEvent>, JournalError>> + Send>>;
+
+struct Writer {
+    app: App,
+    assembly: AssemblyId,
+    stream: String,
+    view: crate::AssemblyView,
+    /// Being committed: the batch (without its requests) and the commit.
+    inflight: Option<(Batch, Commit)>,
+    /// Being decided, to be committed next.
+    next: Batch,
+    /// Answers to retries of commands already recorded, sent once projected.
+    replayed: Vec<(Reply, Receipt)>,
+}
+
 pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<Job>) {
-    let mut view = match app.view_at(&assembly, app.position()).await {
+    let view = match app.view_at(&assembly, app.position()).await {
         Ok(v) => v,
         Err(e) => {
             tracing::error!("writer for {assembly} could not start: {e}");
@@ -40,82 +78,139 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
         }
     };
     let stream = assembly.as_str().to_owned();
+    let mut w = Writer { app, assembly, stream, view, inflight: None, next: Batch::default(), replayed: Vec::new() };
     let mut jobs = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let mut requests: Vec<AppendRequest> = Vec::new();
-        let mut pending: Vec<Pending> = Vec::new();
-        let mut in_batch: HashMap<String, usize> = HashMap::new();
-        // Answers to retries of commands already recorded, once projected.
-        let mut replayed: Vec<(Reply, Receipt)> = Vec::new();
-        for job in jobs.drain(..) {
-            if let Some(key) = &job.command_id {
-                if let Some(r) = view.receipts.get(key) {
-                    let receipt = Receipt { replayed: true, ..*r };
-                    if job.projected {
-                        replayed.push((job.reply, receipt));
+    let mut open = true;
+    loop {
+        if w.inflight.is_none() && !w.next.requests.is_empty() {
+            w.start_commit();
+        }
+        if !w.replayed.is_empty() {
+            let replies = std::mem::take(&mut w.replayed);
+            w.app.hand_off(Handoff { events: Vec::new(), replies });
+        }
+        if !open && w.inflight.is_none() {
+            return;
+        }
+        // Take more commands while the next batch has room.
+        let room = MAX_BATCH.saturating_sub(w.next.pending.len());
+        let take = open && room > 0;
+        let committing = w.inflight.is_some();
+        tokio::select! {
+            biased;
+            result = async {
+                match w.inflight.as_mut() {
+                    Some((_, commit)) => commit.as_mut().await,
+                    None => std::future::pending().await,
+                }
+            }, if committing => {
+                let Some((batch, _)) = w.inflight.take() else { continue };
+                if !w.finish(batch, result).await {
+                    return;
+                }
+            }
+            n = rx.recv_many(&mut jobs, room.max(1)), if take => {
+                if n == 0 {
+                    open = false;
+                }
+                for job in jobs.drain(..) {
+                    w.admit(job.actor, job.command, job.command_id, vec![(job.reply, job.projected)]);
+                }
+            }
+        }
+    }
+}
+
+impl Writer {
+    /// Decides one command (with the callers waiting for it) into the next batch.
+    fn admit(&mut self, actor: String, command: Command, command_id: Option<String>, replies: Vec<(Reply, bool)>) {
+        if let Some(key) = &command_id {
+            // A retry of a command already recorded: its first receipt.
+            if let Some(r) = self.view.receipts.get(key) {
+                let receipt = Receipt { replayed: true, ..*r };
+                for (reply, projected) in replies {
+                    if projected {
+                        self.replayed.push((reply, receipt));
                     } else {
-                        let _ = job.reply.send(Ok(receipt));
+                        let _ = reply.send(Ok(receipt));
                     }
-                    continue;
                 }
-                if let Some(&i) = in_batch.get(key) {
-                    pending[i].replies.push((job.reply, job.projected));
-                    continue;
+                return;
+            }
+            // A retry of a command being committed, or decided for the next commit.
+            if let Some((batch, _)) = &mut self.inflight {
+                if let Some(&i) = batch.keys.get(key) {
+                    batch.pending[i].replies.extend(replies);
+                    return;
                 }
             }
-            let events = match decide(&view.state, &job.command) {
-                Ok(events) => events,
-                Err(e) => {
-                    let _ = job.reply.send(Err(e.into()));
-                    continue;
-                }
-            };
-            let encoded: Result<Vec<NewEvent>, _> = events
-                .iter()
-                .map(|e| {
-                    e.to_payload().map(|(kind, payload)| NewEvent {
-                        kind: kind.to_owned(),
-                        payload,
-                        actor: job.actor.clone(),
-                        command_id: job.command_id.clone(),
-                    })
+            if let Some(&i) = self.next.keys.get(key) {
+                self.next.pending[i].replies.extend(replies);
+                return;
+            }
+        }
+        let events = match decide(&self.view.state, &command) {
+            Ok(events) => events,
+            Err(e) => {
+                let e = AppError::from(e);
+                answer_all(replies, |_| clone_error(&e));
+                return;
+            }
+        };
+        let encoded: Result<Vec<NewEvent>, _> = events
+            .iter()
+            .map(|e| {
+                e.to_payload().map(|(kind, payload)| NewEvent {
+                    kind: kind.to_owned(),
+                    payload,
+                    actor: actor.clone(),
+                    command_id: command_id.clone(),
                 })
-                .collect();
-            let new = match encoded {
-                Ok(new) => new,
-                Err(err) => {
-                    let _ = job.reply.send(Err(AppError::Internal(format!("cannot encode event: {err}"))));
-                    continue;
-                }
-            };
-            let expected_version = view.state.version;
-            for e in &events {
-                Arc::make_mut(&mut view.state).apply(e);
+            })
+            .collect();
+        let new = match encoded {
+            Ok(new) => new,
+            Err(err) => {
+                answer_all(replies, |_| AppError::Internal(format!("cannot encode event: {err}")));
+                return;
             }
-            if let Some(key) = &job.command_id {
-                in_batch.insert(key.clone(), pending.len());
-            }
-            pending.push(Pending {
-                replies: vec![(job.reply, job.projected)],
-                command_id: job.command_id,
-                events,
-            });
-            requests.push(AppendRequest { stream: stream.clone(), expected_version, events: new });
+        };
+        let expected_version = self.view.state.version;
+        let state = Arc::make_mut(&mut self.view.state);
+        for e in &events {
+            state.apply(e);
         }
-        if requests.is_empty() {
-            if !replayed.is_empty() {
-                app.hand_off(Handoff { events: Vec::new(), replies: replayed });
-            }
-            continue;
+        if let Some(key) = &command_id {
+            self.next.keys.insert(key.clone(), self.next.pending.len());
         }
-        match app.inner.journal.append_batch(requests).await {
+        self.next.pending.push(Pending { replies, actor, command, command_id, events });
+        self.next.requests.push(AppendRequest { stream: self.stream.clone(), expected_version, events: new });
+    }
+
+    /// Sends the next batch to the journal.
+    fn start_commit(&mut self) {
+        let mut batch = std::mem::take(&mut self.next);
+        let requests = std::mem::take(&mut batch.requests);
+        let journal = Arc::clone(&self.app.inner.journal);
+        let commit: Commit = Box::pin(async move { journal.append_batch(requests).await });
+        self.inflight = Some((batch, commit));
+    }
+
+    /// Answers the callers of a committed batch through the projector, or, if the
+    /// commit failed, with the error; then decides again what was decided after it.
+    /// `false` when the writer cannot go on.
+    async fn finish(&mut self, batch: Batch, result: Result<Vec<RecordedEvent>, JournalError>) -> bool {
+        match result {
             Ok(recorded) => {
                 if let Some(last) = recorded.last() {
-                    view.last_position = last.position;
+                    self.view.last_position = last.position;
                 }
-                let mut handoff = Handoff { events: Vec::with_capacity(recorded.len()), replies: replayed };
+                let mut handoff = Handoff {
+                    events: Vec::with_capacity(recorded.len()),
+                    replies: Vec::with_capacity(batch.pending.len()),
+                };
                 let mut recorded = recorded.into_iter();
-                for p in pending {
+                for p in batch.pending {
                     let slice: Vec<_> = recorded.by_ref().take(p.events.len()).collect();
                     let (Some(first), Some(last)) = (slice.first(), slice.last()) else { continue };
                     let receipt = Receipt {
@@ -125,7 +220,7 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
                         replayed: false,
                     };
                     if let Some(key) = p.command_id {
-                        view.receipts.insert(key, receipt);
+                        self.view.receipts.insert(key, receipt);
                     }
                     for (i, (reply, projected)) in p.replies.into_iter().enumerate() {
                         let receipt = Receipt { replayed: i > 0, ..receipt };
@@ -137,34 +232,52 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
                     }
                     handoff.events.extend(slice.into_iter().zip(p.events));
                 }
-                app.hand_off(handoff);
+                self.app.hand_off(handoff);
+                true
             }
             Err(e) => {
-                // Retries of commands recorded earlier still get their receipts.
-                app.hand_off(Handoff { events: Vec::new(), replies: replayed });
-                // Nothing of the batch was written. Start again from the journal,
-                // which may hold another process's events (a conflict).
+                // Nothing of the batch was written. Another process may have written
+                // to the stream first (a conflict): its callers may try again.
                 let conflict = matches!(e, JournalError::Conflict { .. });
                 let message = e.to_string();
-                for p in pending {
-                    for (reply, _) in p.replies {
-                        let err = if conflict {
-                            AppError::Journal(JournalError::Storage(format!("{message}; try again")))
+                for p in batch.pending {
+                    answer_all(p.replies, |_| {
+                        AppError::Journal(JournalError::Storage(if conflict {
+                            format!("{message}; try again")
                         } else {
-                            AppError::Journal(JournalError::Storage(message.clone()))
-                        };
-                        let _ = reply.send(Err(err));
-                    }
+                            message.clone()
+                        }))
+                    });
                 }
-                let head = app.inner.journal.head().await.unwrap_or(0);
-                match app.view_at(&assembly, head.max(view.last_position)).await {
-                    Ok(v) => view = v,
+                // Start again from the journal. What was decided after the failed
+                // batch assumed it: decide it again on the state as it is.
+                let head = self.app.inner.journal.head().await.unwrap_or(0);
+                match self.app.view_at(&self.assembly, head.max(self.view.last_position)).await {
+                    Ok(v) => self.view = v,
                     Err(err) => {
-                        tracing::error!("writer for {assembly} stopped: {err}");
-                        return;
+                        tracing::error!("writer for {} stopped: {err}", self.assembly);
+                        return false;
                     }
                 }
+                let again = std::mem::take(&mut self.next);
+                for p in again.pending {
+                    self.admit(p.actor, p.command, p.command_id, p.replies);
+                }
+                true
             }
         }
+    }
+}
+
+fn answer_all(replies: Vec<(Reply, bool)>, err: impl Fn(usize) -> AppError) {
+    for (i, (reply, _)) in replies.into_iter().enumerate() {
+        let _ = reply.send(Err(err(i)));
+    }
+}
+
+fn clone_error(e: &AppError) -> AppError {
+    match e {
+        AppError::Rule(r) => AppError::Rule(r.clone()),
+        other => AppError::Internal(other.to_string()),
     }
 }
