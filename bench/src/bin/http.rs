@@ -1347,7 +1347,13 @@ struct Ack {
 }
 
 /// Casts one ballot; the journal position of an acknowledged one.
-async fn cast(conn: &mut Conn, poll: u32, auth: &header::HeaderValue, choice: &str, key: &str) -> Result<u64> {
+async fn cast(
+    conn: &mut Conn,
+    poll: u32,
+    auth: &header::HeaderValue,
+    choice: &str,
+    key: &str,
+) -> Result<u64> {
     let (status, body) = conn.call(vote_request(poll, auth, choice, key)?).await?;
     if status != StatusCode::OK {
         bail!("{status}: {}", String::from_utf8_lossy(&body[..body.len().min(300)]));

@@ -215,3 +215,60 @@ pub fn decode_snapshot(bytes: &[u8], hash_at: impl FnOnce(u64) -> Option<[u8; 32
     let expected = hash_at(data.projections.position)?;
     (hex::encode(expected) == data.head_hash).then_some(data.projections)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipts_record_extend_and_copy_on_write() {
+        let mut r = Receipts::default();
+        assert!(r.is_empty());
+        // A command of two events: the first starts its receipt, the second extends it.
+        r.record("cmd-1", 10, 4);
+        r.record("cmd-1", 11, 5);
+        assert_eq!(
+            r.get("cmd-1"),
+            Some(&Receipt { position: 11, first_version: 4, last_version: 5, replayed: false })
+        );
+        for i in 0..1000 {
+            r.insert(
+                format!("key-{i}"),
+                Receipt { position: i, first_version: i, last_version: i, replayed: false },
+            );
+        }
+        assert_eq!(r.len(), 1001);
+        // A copy is independent of what is recorded after it.
+        let copy = r.clone();
+        r.insert(
+            "later".into(),
+            Receipt { position: 5000, first_version: 1, last_version: 1, replayed: false },
+        );
+        r.record("key-7", 6000, 8);
+        assert!(r.contains_key("later") && !copy.contains_key("later"));
+        assert_eq!(copy.get("key-7").map(|x| x.position), Some(7));
+        assert_eq!(r.get("key-7").map(|x| x.position), Some(6000));
+        // The keys spread over the shards.
+        assert!(r.shards.iter().filter(|s| !s.is_empty()).count() > SHARDS / 2);
+    }
+
+    #[test]
+    fn receipts_serialize_as_one_map() {
+        let mut r = Receipts::default();
+        for i in 0..300 {
+            r.insert(
+                format!("k{i}"),
+                Receipt { position: i, first_version: 1, last_version: 2, replayed: false },
+            );
+        }
+        let mut bytes = Vec::new();
+        ciborium::into_writer(&r, &mut bytes).unwrap();
+        let plain: HashMap<String, Receipt> = ciborium::from_reader(&bytes[..]).unwrap();
+        assert_eq!(plain.len(), 300);
+        assert_eq!(plain["k42"].position, 42);
+        let back: Receipts = ciborium::from_reader(&bytes[..]).unwrap();
+        assert_eq!(back.len(), 300);
+        assert_eq!(back.get("k299").map(|x| x.position), Some(299));
+        assert_eq!(back.get("k300"), None);
+    }
+}

@@ -78,7 +78,8 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
         }
     };
     let stream = assembly.as_str().to_owned();
-    let mut w = Writer { app, assembly, stream, view, inflight: None, next: Batch::default(), replayed: Vec::new() };
+    let mut w =
+        Writer { app, assembly, stream, view, inflight: None, next: Batch::default(), replayed: Vec::new() };
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     let mut open = true;
     loop {
@@ -123,7 +124,13 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
 
 impl Writer {
     /// Decides one command (with the callers waiting for it) into the next batch.
-    fn admit(&mut self, actor: String, command: Command, command_id: Option<String>, replies: Vec<(Reply, bool)>) {
+    fn admit(
+        &mut self,
+        actor: String,
+        command: Command,
+        command_id: Option<String>,
+        replies: Vec<(Reply, bool)>,
+    ) {
         if let Some(key) = &command_id {
             // A retry of a command already recorded: its first receipt.
             if let Some(r) = self.view.receipts.get(key) {
@@ -211,8 +218,15 @@ impl Writer {
                 };
                 let mut recorded = recorded.into_iter();
                 for p in batch.pending {
-                    let slice: Vec<_> = recorded.by_ref().take(p.events.len()).collect();
-                    let (Some(first), Some(last)) = (slice.first(), slice.last()) else { continue };
+                    let n = p.events.len();
+                    let from = handoff.events.len();
+                    handoff.events.extend(recorded.by_ref().take(n).zip(p.events));
+                    let (Some((first, _)), Some((last, _))) = (
+                        handoff.events.get(from),
+                        handoff.events.last().filter(|_| handoff.events.len() > from),
+                    ) else {
+                        continue;
+                    };
                     let receipt = Receipt {
                         position: last.position,
                         first_version: first.version,
@@ -230,7 +244,6 @@ impl Writer {
                             let _ = reply.send(Ok(receipt));
                         }
                     }
-                    handoff.events.extend(slice.into_iter().zip(p.events));
                 }
                 self.app.hand_off(handoff);
                 true

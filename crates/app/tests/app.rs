@@ -851,8 +851,72 @@ async fn services_sharing_a_journal_follow_each_other(db: TestDb) {
     assert_eq!(a.read(&aid(), Clone::clone), b.read(&aid(), Clone::clone));
 }
 
+/// A writer whose state is stale (another service wrote to the assembly) has its
+/// commit refused. Its callers are told, nothing of that batch is written, and the
+/// commands it decided after the refused batch are decided again on the state as it
+/// is: every command either took effect exactly as acknowledged or not at all.
+async fn a_refused_commit_writes_nothing_and_later_commands_are_decided_again(db: TestDb) {
+    let a = open(&db).await;
+    let b = open(&db).await;
+    senate(&a, 40).await;
+    // A's writer now exists; B writes behind its back.
+    for _ in 0..100 {
+        if b.read(&aid(), |x| x.seated_members().count()) == Some(40) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    b.execute(&aid(), "secretariat", phone(40, 7), Some("from-b".into())).await.unwrap();
+    // A storm on A: the first batch was decided on the stale state.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 1..=39usize {
+        let a = a.clone();
+        tasks.spawn(
+            async move { (i, a.execute(&aid(), "secretariat", phone(i, 1000 + i as u64), None).await) },
+        );
+    }
+    let mut acknowledged = Vec::new();
+    let mut refused = 0;
+    while let Some(r) = tasks.join_next().await {
+        let (i, r) = r.unwrap();
+        match r {
+            Ok(_) => acknowledged.push(i),
+            Err(e) => {
+                assert!(e.to_string().contains("try again"), "{e}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused >= 1, "the stale batch was committed");
+    assert_eq!(acknowledged.len() + refused, 39);
+    // What was acknowledged is recorded, what was refused is not; B's change stands.
+    let head = a.journal().head().await.unwrap();
+    for _ in 0..100 {
+        if a.position() >= head {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let phones = a
+        .read(&aid(), |x| {
+            (1..=40usize)
+                .map(|i| x.members[&MemberId::parse(format!("m-{i:04}")).unwrap()].phone.clone())
+                .collect::<Vec<_>>()
+        })
+        .unwrap();
+    for i in 1..=39usize {
+        let expected = acknowledged.contains(&i).then(|| format!("{}", 1000 + i));
+        assert_eq!(phones[i - 1], expected, "member {i}");
+    }
+    assert_eq!(phones[39].as_deref(), Some("7"));
+    // A retry of a refused command now goes through.
+    let retry = (1..=39usize).find(|i| !acknowledged.contains(i)).unwrap();
+    a.execute(&aid(), "secretariat", phone(retry, 1), None).await.unwrap();
+}
+
 plenum_testkit::both_backends!(
     services_sharing_a_journal_follow_each_other,
+    a_refused_commit_writes_nothing_and_later_commands_are_decided_again,
     commands_are_checked_and_recorded,
     concurrent_commands_are_group_committed,
     a_retried_command_returns_its_first_receipt,

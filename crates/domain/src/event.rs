@@ -322,9 +322,26 @@ impl Event {
 
     /// The payload stored beside the type: the event's data as JSON.
     pub fn to_payload(&self) -> Result<(&'static str, String), serde_json::Error> {
-        let value = serde_json::to_value(self)?;
-        let data = value.get("data").unwrap_or(&serde_json::Value::Null);
-        Ok((self.kind(), serde_json::to_string(data)?))
+        // Serialized once, in the tagged form `{"type":KIND,"data":DATA}`, and DATA
+        // cut out of it: no intermediate `Value`.
+        let kind = self.kind();
+        let tagged = serde_json::to_string(self)?;
+        let data = tagged
+            .strip_prefix("{\"type\":\"")
+            .and_then(|t| t.strip_prefix(kind))
+            .and_then(|t| t.strip_prefix("\","))
+            .and_then(|t| t.strip_prefix("\"data\":"))
+            .and_then(|t| t.strip_suffix('}'));
+        match data {
+            Some(d) => Ok((kind, d.to_owned())),
+            // Any other shape (an event without data is `{"type":KIND}`): through
+            // a `Value`.
+            None => {
+                let value: serde_json::Value = serde_json::from_str(&tagged)?;
+                let data = value.get("data").unwrap_or(&serde_json::Value::Null);
+                Ok((kind, serde_json::to_string(data)?))
+            }
+        }
     }
 
     /// Rebuilds an event from its stored type and payload.

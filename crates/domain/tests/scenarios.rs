@@ -487,6 +487,10 @@ fn events_round_trip_through_their_stored_form() {
     for e in &h {
         let (kind, payload) = e.to_payload().unwrap();
         assert_eq!(&Event::from_payload(kind, &payload).unwrap(), e);
+        // The payload is exactly the tagged form's data, whatever its key order.
+        let tagged = serde_json::to_value(e).unwrap();
+        assert_eq!(tagged["type"], kind);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&payload).unwrap(), tagged["data"], "{kind}");
     }
 }
 

@@ -58,14 +58,42 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
 
 fn head_of(c: &Connection) -> Result<(u64, [u8; 32]), JournalError> {
     let last: Option<(i64, Vec<u8>)> = c
-        .query_row("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .prepare_cached("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     Ok(match last {
         Some((p, h)) => (p as u64, h.try_into().unwrap_or(GENESIS)),
         None => (0, GENESIS),
     })
+}
+
+/// Seals a batch onto the head of the journal and inserts it, inside the caller's
+/// transaction.
+fn insert_sealed(c: &Connection, batch: Vec<AppendRequest>) -> Result<Vec<RecordedEvent>, JournalError> {
+    let (head, prev) = head_of(c)?;
+    let recorded = {
+        let mut version_q =
+            c.prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")?;
+        seal(batch, head, prev, |s| Ok(version_q.query_row([s], |r| r.get::<_, i64>(0))? as u64))?
+    };
+    let mut insert = c.prepare_cached(
+        "INSERT INTO events (position, stream, version, type, payload, actor, recorded_at, command_id, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for e in &recorded {
+        insert.execute(params![
+            e.position as i64,
+            e.stream,
+            e.version as i64,
+            e.kind,
+            e.payload,
+            e.actor,
+            e.recorded_at,
+            e.command_id,
+            &e.hash[..]
+        ])?;
+    }
+    Ok(recorded)
 }
 
 impl SqliteJournal {
@@ -114,34 +142,23 @@ impl Journal for SqliteJournal {
             return Ok(Vec::new());
         }
         let recorded = Self::blocking(&self.writer, move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let (head, prev) = head_of(&tx)?;
-            let recorded = {
-                let mut version_q =
-                    tx.prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")?;
-                seal(batch, head, prev, |s| Ok(version_q.query_row([s], |r| r.get::<_, i64>(0))? as u64))?
-            };
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO events (position, stream, version, type, payload, actor, recorded_at, command_id, hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )?;
-                for e in &recorded {
-                    insert.execute(params![
-                        e.position as i64,
-                        e.stream,
-                        e.version as i64,
-                        e.kind,
-                        e.payload,
-                        e.actor,
-                        e.recorded_at,
-                        e.command_id,
-                        &e.hash[..]
-                    ])?;
-                }
+            // `BEGIN IMMEDIATE` and `COMMIT` as cached statements: a `Transaction`
+            // would parse them again at every commit.
+            if !c.is_autocommit() {
+                // Left open by a panic in an earlier append, which nobody was told
+                // had succeeded.
+                c.execute_batch("ROLLBACK")?;
             }
-            tx.commit()?;
-            Ok(recorded)
+            c.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+            let written = insert_sealed(c, batch).and_then(|recorded| {
+                c.prepare_cached("COMMIT")?.execute([])?;
+                Ok(recorded)
+            });
+            if written.is_err() && !c.is_autocommit() {
+                // Nothing of the batch stays: the caller is told it was not written.
+                c.execute_batch("ROLLBACK")?;
+            }
+            written
         })
         .await?;
         if let Some(last) = recorded.last() {
