@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 /// The migrations, in order. Each is idempotent, so all of them run at every open.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     include_str!("../migrations/sqlite/0001_journal.sql"),
     include_str!("../migrations/sqlite/0002_auth.sql"),
     include_str!("../migrations/sqlite/0003_secrets.sql"),
+    include_str!("../migrations/sqlite/0004_snapshot_chunks.sql"),
 ];
 /// `PRAGMA user_version` of the current schema.
 const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -38,6 +39,11 @@ fn lock(m: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
     // rolled back on drop), so a poisoned lock is safe to take.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+/// Snapshots are written in pieces of this size, each in its own transaction: an
+/// append waits at most for one piece (a few milliseconds), not for the whole
+/// snapshot (150 ms at 26 MB).
+pub(crate) const SNAPSHOT_PIECE: usize = 256 * 1024;
 
 const COLUMNS: &str = "position, stream, version, type, payload, actor, recorded_at, command_id, hash";
 
@@ -211,25 +217,83 @@ impl Journal for SqliteJournal {
     }
 
     async fn save_snapshot(&self, name: &str, snapshot: Snapshot) -> Result<(), JournalError> {
-        let name = name.to_owned();
+        let position = snapshot.position as i64;
+        let data = Arc::new(snapshot.data);
+        // Pieces of an earlier save at this position that did not finish.
+        let n = name.to_owned();
         Self::blocking(&self.writer, move |c| {
-            c.execute(
-                "INSERT INTO snapshots (name, position, data, taken_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (name) DO UPDATE SET position = excluded.position, data = excluded.data, taken_at = excluded.taken_at",
-                params![name, snapshot.position as i64, snapshot.data, now_micros()],
-            )?;
+            c.execute("DELETE FROM snapshot_chunks WHERE name = ?1 AND position = ?2", params![n, position])?;
             Ok(())
         })
-        .await
+        .await?;
+        for seq in 0..data.len().div_ceil(SNAPSHOT_PIECE) {
+            let (n, data) = (name.to_owned(), Arc::clone(&data));
+            Self::blocking(&self.writer, move |c| {
+                let piece = &data[seq * SNAPSHOT_PIECE..((seq + 1) * SNAPSHOT_PIECE).min(data.len())];
+                c.prepare_cached(
+                    "INSERT INTO snapshot_chunks (name, position, seq, data) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![n, position, seq as i64, piece])?;
+                Ok(())
+            })
+            .await?;
+        }
+        // Every piece is in: switch to the new snapshot in one short transaction.
+        let n = name.to_owned();
+        let stale: Vec<(i64, i64)> = Self::blocking(&self.writer, move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO snapshots (name, position, data, taken_at) VALUES (?1, ?2, X'', ?3)
+                 ON CONFLICT (name) DO UPDATE SET position = excluded.position, data = excluded.data, taken_at = excluded.taken_at",
+                params![n, position, now_micros()],
+            )?;
+            let stale = {
+                let mut q = tx.prepare("SELECT position, seq FROM snapshot_chunks WHERE name = ?1 AND position != ?2")?;
+                let rows = q.query_map(params![n, position], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<Result<Vec<_>, _>>()?
+            };
+            tx.commit()?;
+            Ok(stale)
+        })
+        .await?;
+        // The previous snapshot's pieces go one at a time too.
+        for (at, seq) in stale {
+            let n = name.to_owned();
+            Self::blocking(&self.writer, move |c| {
+                c.execute(
+                    "DELETE FROM snapshot_chunks WHERE name = ?1 AND position = ?2 AND seq = ?3",
+                    params![n, at, seq],
+                )?;
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     async fn load_snapshot(&self, name: &str) -> Result<Option<Snapshot>, JournalError> {
         let name = name.to_owned();
         Self::blocking(&self.reader, move |c| {
-            Ok(c.query_row("SELECT position, data FROM snapshots WHERE name = ?1", [name], |r| {
-                Ok(Snapshot { position: r.get::<_, i64>(0)? as u64, data: r.get(1)? })
-            })
-            .optional()?)
+            // One read transaction, so the row and its pieces are of the same save.
+            let tx = c.transaction()?;
+            let row: Option<(i64, Vec<u8>)> = tx
+                .query_row("SELECT position, data FROM snapshots WHERE name = ?1", [&name], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            let Some((position, mut data)) = row else { return Ok(None) };
+            if data.is_empty() {
+                let mut q = tx.prepare(
+                    "SELECT data FROM snapshot_chunks WHERE name = ?1 AND position = ?2 ORDER BY seq",
+                )?;
+                let mut rows = q.query(params![name, position])?;
+                while let Some(r) = rows.next()? {
+                    data.extend_from_slice(
+                        r.get_ref(0)?.as_blob().map_err(|e| JournalError::Storage(e.to_string()))?,
+                    );
+                }
+            }
+            Ok(Some(Snapshot { position: position as u64, data }))
         })
         .await
     }

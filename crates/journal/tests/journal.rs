@@ -687,6 +687,15 @@ async fn snapshots<H: Harness>() {
     drop(j);
     let j = h.open().await;
     assert_eq!(j.load_snapshot("projection").await.unwrap(), Some(second), "snapshots survive reopening");
+
+    // Snapshots larger than one piece (SQLite writes them piece by piece), replaced
+    // by larger and by smaller ones: each loads back whole, never mixed with another.
+    for (position, len) in [(20u64, 1_300_000usize), (30, 2_700_001), (40, 300)] {
+        let data: Vec<u8> = (0..len).map(|_| fastrand::u8(..)).collect();
+        let s = Snapshot { position, data };
+        j.save_snapshot("projection", s.clone()).await.unwrap();
+        assert_eq!(j.load_snapshot("projection").await.unwrap(), Some(s), "{len} bytes");
+    }
     drop(j);
     h.cleanup().await;
 }
