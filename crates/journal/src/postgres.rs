@@ -141,19 +141,30 @@ impl Journal for PgJournal {
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.plenum_journal'))", &[])
             .await?;
-        let (head, prev) = head_of(&tx).await?;
-        // One indexed MAX per stream: `stream = ANY(..) GROUP BY` scans the table.
+        // The head and each stream's version in one round trip (a commit's time is
+        // mostly round trips); one indexed MAX per stream, since `stream = ANY(..)
+        // GROUP BY` scans the table.
+        let mut streams: Vec<&str> = batch.iter().map(|r| r.stream.as_str()).collect();
+        streams.sort_unstable();
+        streams.dedup();
+        let rows = tx
+            .query(
+                "SELECT h.position, h.hash, s.stream,
+                        (SELECT COALESCE(MAX(version), 0) FROM events e WHERE e.stream = s.stream)
+                 FROM UNNEST($1::text[]) AS s(stream)
+                 LEFT JOIN LATERAL (SELECT position, hash FROM events ORDER BY position DESC LIMIT 1) h ON true",
+                &[&streams],
+            )
+            .await?;
+        let (mut head, mut prev) = (0, GENESIS);
         let mut versions: HashMap<String, u64> = HashMap::new();
-        for req in &batch {
-            if !versions.contains_key(&req.stream) {
-                let r = tx
-                    .query_one(
-                        "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = $1",
-                        &[&req.stream],
-                    )
-                    .await?;
-                versions.insert(req.stream.clone(), r.try_get::<_, i64>(0)? as u64);
+        for r in &rows {
+            if let Some(p) = r.try_get::<_, Option<i64>>(0)? {
+                head = p as u64;
+                let h: Vec<u8> = r.try_get(1)?;
+                prev = h.try_into().unwrap_or(GENESIS);
             }
+            versions.insert(r.try_get(2)?, r.try_get::<_, i64>(3)? as u64);
         }
         let recorded = seal(batch, head, prev, |s| Ok(versions.get(s).copied().unwrap_or(0)))?;
         let mut cols: (
@@ -178,17 +189,28 @@ impl Journal for PgJournal {
             cols.7.push(e.command_id.as_deref());
             cols.8.push(&e.hash);
         }
-        tx.execute(
-            "INSERT INTO events (position, stream, version, type, payload, actor, recorded_at, command_id, hash)
-             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                                  $7::bigint[], $8::text[], $9::bytea[])",
-            &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6, &cols.7, &cols.8],
-        )
-        .await?;
         let last = recorded.last().map_or(head, |e| e.position);
+        // The rows and the notification in one statement: one round trip less.
         tx.execute(
-            "SELECT pg_notify($1, current_schema() || ':' || $2::text)",
-            &[&CHANNEL, &last.to_string()],
+            "WITH ins AS (
+                INSERT INTO events (position, stream, version, type, payload, actor, recorded_at, command_id, hash)
+                SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                                     $7::bigint[], $8::text[], $9::bytea[])
+                RETURNING 1)
+             SELECT pg_notify($10, current_schema() || ':' || $11::text) FROM (SELECT COUNT(*) FROM ins) AS n",
+            &[
+                &cols.0,
+                &cols.1,
+                &cols.2,
+                &cols.3,
+                &cols.4,
+                &cols.5,
+                &cols.6,
+                &cols.7,
+                &cols.8,
+                &CHANNEL,
+                &last.to_string(),
+            ],
         )
         .await?;
         tx.commit().await?;

@@ -382,8 +382,10 @@ async fn sqlite_journal_of_schema_version_1_is_upgraded() {
     let j = SqliteJournal::open(&path).unwrap();
     {
         let c = rusqlite::Connection::open(&path).unwrap();
-        assert_eq!(user_version(&c), 3);
-        for table in ["events", "snapshots", "accounts", "sessions", "api_tokens", "secrets"] {
+        assert_eq!(user_version(&c), 4);
+        for table in
+            ["events", "snapshots", "snapshot_chunks", "accounts", "sessions", "api_tokens", "secrets"]
+        {
             assert!(has_table(&c, table), "{table} is missing");
         }
     }
@@ -398,9 +400,9 @@ async fn sqlite_journal_of_schema_version_1_is_upgraded() {
     drop(j);
 
     // A schema newer than this build is refused, and left as it is.
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 4).unwrap();
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 5).unwrap();
     assert!(SqliteJournal::open(&path).is_err());
-    assert_eq!(user_version(&rusqlite::Connection::open(&path).unwrap()), 4);
+    assert_eq!(user_version(&rusqlite::Connection::open(&path).unwrap()), 5);
 }
 
 async fn secrets_are_kept_replaced_and_deleted(db: TestDb) {
