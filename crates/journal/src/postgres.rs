@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{Mutex, watch};
-use tokio_postgres::{AsyncMessage, Client, NoTls, Row};
+use tokio_postgres::{AsyncMessage, Client, NoTls, Row, Statement};
 
 /// The migrations, in order. Each is idempotent, so all of them run at every connect.
 const MIGRATIONS: [&str; 3] = [
@@ -25,7 +25,31 @@ pub struct PgJournal {
     pub(crate) writer: Arc<Mutex<Client>>,
     pub(crate) reader: Arc<Client>,
     head: Arc<watch::Sender<u64>>,
+    append: Arc<AppendStatements>,
 }
+
+/// The append's statements, prepared once on the writer's connection: a statement
+/// given as text is prepared again at every use, which costs a round trip each.
+struct AppendStatements {
+    lock: Statement,
+    heads: Statement,
+    insert: Statement,
+}
+
+const LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.plenum_journal'))";
+/// The head and each stream's version in one round trip; one indexed MAX per stream,
+/// since `stream = ANY(..) GROUP BY` scans the table.
+const HEADS_SQL: &str = "SELECT h.position, h.hash, s.stream,
+        (SELECT COALESCE(MAX(version), 0) FROM events e WHERE e.stream = s.stream)
+    FROM UNNEST($1::text[]) AS s(stream)
+    LEFT JOIN LATERAL (SELECT position, hash FROM events ORDER BY position DESC LIMIT 1) h ON true";
+/// The rows and the notification in one statement.
+const INSERT_SQL: &str = "WITH ins AS (
+        INSERT INTO events (position, stream, version, type, payload, actor, recorded_at, command_id, hash)
+        SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                             $7::bigint[], $8::text[], $9::bytea[])
+        RETURNING 1)
+    SELECT pg_notify($10::text, current_schema() || ':' || $11::text) FROM (SELECT COUNT(*) FROM ins) AS n";
 
 async fn open(url: &str) -> Result<Client, JournalError> {
     let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
@@ -89,11 +113,16 @@ impl PgJournal {
         }
         let schema: String = writer.query_one("SELECT current_schema()", &[]).await?.try_get(0)?;
         let (head, _) = head_of(&writer).await?;
+        let append = Arc::new(AppendStatements {
+            lock: writer.prepare(LOCK_SQL).await?,
+            heads: writer.prepare(HEADS_SQL).await?,
+            insert: writer.prepare(INSERT_SQL).await?,
+        });
         let reader = open(url).await?;
         let (tx, _) = watch::channel(head);
         let head = Arc::new(tx);
         Self::listen(url, schema, Arc::clone(&head)).await?;
-        Ok(Self { writer: Arc::new(Mutex::new(writer)), reader: Arc::new(reader), head })
+        Ok(Self { writer: Arc::new(Mutex::new(writer)), reader: Arc::new(reader), head, append })
     }
 
     /// Follows commits of every process through LISTEN/NOTIFY.
@@ -139,23 +168,11 @@ impl Journal for PgJournal {
         }
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
-        tx.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.plenum_journal'))", &[])
-            .await?;
-        // The head and each stream's version in one round trip (a commit's time is
-        // mostly round trips); one indexed MAX per stream, since `stream = ANY(..)
-        // GROUP BY` scans the table.
+        tx.execute(&self.append.lock, &[]).await?;
         let mut streams: Vec<&str> = batch.iter().map(|r| r.stream.as_str()).collect();
         streams.sort_unstable();
         streams.dedup();
-        let rows = tx
-            .query(
-                "SELECT h.position, h.hash, s.stream,
-                        (SELECT COALESCE(MAX(version), 0) FROM events e WHERE e.stream = s.stream)
-                 FROM UNNEST($1::text[]) AS s(stream)
-                 LEFT JOIN LATERAL (SELECT position, hash FROM events ORDER BY position DESC LIMIT 1) h ON true",
-                &[&streams],
-            )
-            .await?;
+        let rows = tx.query(&self.append.heads, &[&streams]).await?;
         let (mut head, mut prev) = (0, GENESIS);
         let mut versions: HashMap<String, u64> = HashMap::new();
         for r in &rows {
@@ -190,14 +207,8 @@ impl Journal for PgJournal {
             cols.8.push(&e.hash);
         }
         let last = recorded.last().map_or(head, |e| e.position);
-        // The rows and the notification in one statement: one round trip less.
         tx.execute(
-            "WITH ins AS (
-                INSERT INTO events (position, stream, version, type, payload, actor, recorded_at, command_id, hash)
-                SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                                     $7::bigint[], $8::text[], $9::bytea[])
-                RETURNING 1)
-             SELECT pg_notify($10, current_schema() || ':' || $11::text) FROM (SELECT COUNT(*) FROM ins) AS n",
+            &self.append.insert,
             &[
                 &cols.0,
                 &cols.1,
