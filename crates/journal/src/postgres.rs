@@ -3,7 +3,8 @@
 //! processes; commits are announced with NOTIFY so every process can follow.
 
 use crate::{
-    AppendRequest, GENESIS, Journal, JournalError, RecordedEvent, Snapshot, Stats, now_micros, seal,
+    AppendRequest, GENESIS, Journal, JournalError, RecordedEvent, SNAPSHOT_PIECE, Snapshot, Stats,
+    now_micros, seal,
 };
 use futures_util::StreamExt;
 use std::collections::HashMap;
@@ -12,10 +13,11 @@ use tokio::sync::{Mutex, watch};
 use tokio_postgres::{AsyncMessage, Client, NoTls, Row, Statement};
 
 /// The migrations, in order. Each is idempotent, so all of them run at every connect.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     include_str!("../migrations/postgres/0001_journal.sql"),
     include_str!("../migrations/postgres/0002_auth.sql"),
     include_str!("../migrations/postgres/0003_secrets.sql"),
+    include_str!("../migrations/postgres/0004_snapshot_chunks.sql"),
 ];
 const CHANNEL: &str = "plenum_journal";
 const COLUMNS: &str = "position, stream, version, type, payload, actor, recorded_at, command_id, hash";
@@ -265,20 +267,50 @@ impl Journal for PgJournal {
     }
 
     async fn save_snapshot(&self, name: &str, snapshot: Snapshot) -> Result<(), JournalError> {
-        self.reader
-            .execute(
-                "INSERT INTO snapshots (name, position, data, taken_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (name) DO UPDATE SET position = excluded.position, data = excluded.data, taken_at = excluded.taken_at",
-                &[&name, &(snapshot.position as i64), &snapshot.data, &now_micros()],
+        let c = self.reader.as_ref();
+        let position = snapshot.position as i64;
+        // Pieces of an earlier save at this position that did not finish.
+        c.execute("DELETE FROM snapshot_chunks WHERE name = $1 AND position = $2", &[&name, &position])
+            .await?;
+        for (seq, piece) in snapshot.data.chunks(SNAPSHOT_PIECE).enumerate() {
+            c.execute(
+                "INSERT INTO snapshot_chunks (name, position, seq, data) VALUES ($1, $2, $3, $4)",
+                &[&name, &position, &(seq as i64), &piece],
             )
+            .await?;
+        }
+        // Every piece is in: switch to the new snapshot, then drop the old pieces.
+        c.execute(
+            "INSERT INTO snapshots (name, position, data, taken_at) VALUES ($1, $2, ''::bytea, $3)
+             ON CONFLICT (name) DO UPDATE SET position = excluded.position, data = excluded.data, taken_at = excluded.taken_at",
+            &[&name, &position, &now_micros()],
+        )
+        .await?;
+        c.execute("DELETE FROM snapshot_chunks WHERE name = $1 AND position <> $2", &[&name, &position])
             .await?;
         Ok(())
     }
 
     async fn load_snapshot(&self, name: &str) -> Result<Option<Snapshot>, JournalError> {
-        let r =
-            self.reader.query_opt("SELECT position, data FROM snapshots WHERE name = $1", &[&name]).await?;
-        r.map(|r| Ok(Snapshot { position: r.try_get::<_, i64>(0)? as u64, data: r.try_get(1)? })).transpose()
+        // One statement, so the row and its pieces come from one state of the database.
+        let rows = self
+            .reader
+            .query(
+                "SELECT s.position, s.data, c.data FROM snapshots s
+                 LEFT JOIN snapshot_chunks c ON c.name = s.name AND c.position = s.position AND length(s.data) = 0
+                 WHERE s.name = $1 ORDER BY c.seq",
+                &[&name],
+            )
+            .await?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let position = first.try_get::<_, i64>(0)? as u64;
+        let mut data: Vec<u8> = first.try_get(1)?;
+        for r in &rows {
+            if let Some(piece) = r.try_get::<_, Option<&[u8]>>(2)? {
+                data.extend_from_slice(piece);
+            }
+        }
+        Ok(Some(Snapshot { position, data }))
     }
 
     async fn stats(&self) -> Result<Stats, JournalError> {

@@ -2,7 +2,8 @@
 //! acknowledged append survives a crash or power loss.
 
 use crate::{
-    AppendRequest, GENESIS, Journal, JournalError, RecordedEvent, Snapshot, Stats, now_micros, seal,
+    AppendRequest, GENESIS, Journal, JournalError, RecordedEvent, SNAPSHOT_PIECE, Snapshot, Stats,
+    now_micros, seal,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::sync::{Arc, Mutex};
@@ -39,11 +40,6 @@ fn lock(m: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
     // rolled back on drop), so a poisoned lock is safe to take.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
-
-/// Snapshots are written in pieces of this size, each in its own transaction: an
-/// append waits at most for one piece (a few milliseconds), not for the whole
-/// snapshot (150 ms at 26 MB).
-pub(crate) const SNAPSHOT_PIECE: usize = 256 * 1024;
 
 const COLUMNS: &str = "position, stream, version, type, payload, actor, recorded_at, command_id, hash";
 
