@@ -392,6 +392,18 @@ async fn sqlite_journal_of_schema_version_1_is_upgraded() {
     let id = j.create_accounts(vec![new_account("alice")]).await.unwrap()[0];
     assert_eq!(j.account(id).await.unwrap().unwrap().username, "alice");
     assert_eq!(j.head().await.unwrap(), 0);
+    // A snapshot written whole, as before snapshots were written in pieces, still loads.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO snapshots (name, position, data, taken_at) VALUES ('projections', 7, X'0102FF', 1)",
+            [],
+        )
+        .unwrap();
+    assert_eq!(
+        j.load_snapshot("projections").await.unwrap(),
+        Some(plenum_journal::Snapshot { position: 7, data: vec![1, 2, 255] })
+    );
     drop(j);
 
     // Opening again is harmless and keeps what is there.
