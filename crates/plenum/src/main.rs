@@ -94,6 +94,9 @@ enum JournalCmd {
 
 /// mimalloc: a server allocating small objects on every request from two threads
 /// spends markedly less time in the allocator than with glibc's (BENCHMARKS.md).
+/// Built without transparent huge pages (`no_thp`): with them every fresh region the
+/// allocator touches is zeroed 2 MB at a time, which took 5-9 % of the server's CPU
+/// under a ballot storm, against under 2 % with ordinary pages.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

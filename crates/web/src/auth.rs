@@ -265,9 +265,13 @@ pub type Resolved = Option<(std::sync::Arc<Account>, Option<String>)>;
 /// Resolved credentials, kept for a few seconds so that a vote storm does not cost
 /// two database reads per ballot. Logins, logouts and password changes in this
 /// process clear it; in another process they take effect within `CACHE_SECS`.
+/// Keyed by the credential's SHA-256, read under a shared lock: every request reads
+/// it, from every worker thread at once.
 #[derive(Default)]
 pub struct CredentialCache {
-    map: std::sync::Mutex<std::collections::HashMap<Vec<u8>, (std::time::Instant, Resolved)>>,
+    map: std::sync::RwLock<
+        std::collections::HashMap<[u8; 32], (std::time::Instant, Resolved), foldhash::fast::RandomState>,
+    >,
 }
 
 /// How long a resolved credential is trusted without asking the database.
@@ -277,12 +281,14 @@ const CACHE_MAX: usize = 100_000;
 
 impl CredentialCache {
     pub fn get(&self, key: &[u8]) -> Option<Resolved> {
-        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let key: &[u8; 32] = key.try_into().ok()?;
+        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
         map.get(key).filter(|(at, _)| at.elapsed().as_secs() < CACHE_SECS).map(|(_, r)| r.clone())
     }
 
-    pub fn put(&self, key: Vec<u8>, value: Resolved) {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+    pub fn put(&self, key: &[u8], value: Resolved) {
+        let Ok(key) = <[u8; 32]>::try_from(key) else { return };
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
         if map.len() >= CACHE_MAX {
             map.clear();
         }
@@ -290,6 +296,6 @@ impl CredentialCache {
     }
 
     pub fn clear(&self) {
-        self.map.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.map.write().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+mod ballots;
 mod cache;
 pub mod demo;
 pub mod elections;
@@ -267,7 +268,7 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
         r(g.clone(), "/api/v1/assemblies/{id}/polls", Public, get(plenary_api::polls)),
         r(p.clone(), "/api/v1/assemblies/{id}/polls", Roles(STAFF), post(plenary_api::open_poll)),
         r(g.clone(), "/api/v1/assemblies/{id}/polls/{poll}", Public, get(plenary_api::poll)),
-        r(p.clone(), "/api/v1/assemblies/{id}/polls/{poll}/vote", Roles(MEMBERS), post(plenary_api::vote)),
+        r(p.clone(), ballots::VOTE_ROUTE, Roles(MEMBERS), post(plenary_api::vote)),
         r(p.clone(), "/api/v1/assemblies/{id}/polls/{poll}/totals", Roles(STAFF), post(plenary_api::totals)),
         r(
             p.clone(),
@@ -337,7 +338,19 @@ pub fn route_specs() -> Vec<RouteSpec> {
     routes().into_iter().map(|(s, _)| s).collect()
 }
 
+/// The whole web service: API ballots on their fast path (`ballots`), every other
+/// request through `router`.
+pub fn service(app: App, config: WebConfig) -> ballots::Service {
+    let (router, web) = build(app, config);
+    ballots::Service { router, web }
+}
+
+/// Every route, behind the guard.
 pub fn router(app: App, config: WebConfig) -> Router {
+    build(app, config).0
+}
+
+fn build(app: App, config: WebConfig) -> (Router, Web) {
     let mut access: HashMap<&'static str, Vec<(Method, Access)>> = HashMap::new();
     let mut by_path: Vec<(&'static str, Handler)> = Vec::new();
     for (spec, handler) in routes() {
@@ -359,13 +372,26 @@ pub fn router(app: App, config: WebConfig) -> Router {
     for (path, handler) in by_path {
         router = router.route(path, handler);
     }
-    router.route_layer(middleware::from_fn_with_state(web.clone(), guard)).fallback(not_found).with_state(web)
+    let router = router
+        .route_layer(middleware::from_fn_with_state(web.clone(), guard))
+        .fallback(not_found)
+        .with_state(web.clone());
+    (router, web)
+}
+
+impl WebInner {
+    /// The access rule of a route pattern for a method; `None` (refuse) if it has none.
+    fn access_rule(&self, path: &str, method: &Method) -> Option<Access> {
+        self.access.get(path).and_then(|rules| rules.iter().find(|(m, _)| m == method)).map(|(_, a)| *a)
+    }
 }
 
 /// Serves until Ctrl-C.
 pub async fn serve(app: App, config: WebConfig, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     // A make-service shares one router among connections instead of one per connection.
-    axum::serve(listener, router(app, config).into_make_service()).with_graceful_shutdown(shutdown()).await
+    axum::serve(listener, axum::ServiceExt::into_make_service(service(app, config)))
+        .with_graceful_shutdown(shutdown())
+        .await
 }
 
 async fn shutdown() {
@@ -416,42 +442,16 @@ async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Ne
         return fail(Failure::not_found(lang.t("error.not_found")));
     };
     let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
-    let Some(access) =
-        web.access.get(path).and_then(|rules| rules.iter().find(|(m, _)| *m == method)).map(|(_, a)| *a)
-    else {
+    let Some(access) = web.access_rule(path, &method) else {
         // Fail closed: a route without an access rule is never served.
         return fail(Failure::forbidden());
     };
 
+    let Identity { account, role, by_token, session_csrf } = match identify(web, req.headers(), &fail).await {
+        Ok(who) => who,
+        Err(res) => return res,
+    };
     let headers = req.headers();
-    let now = auth::now_micros();
-    let mut account = None;
-    let mut by_token = false;
-    let mut session_csrf = None;
-    if let Some(bearer) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        match resolve(web, auth::token_hash(bearer.trim()), true, now).await {
-            Ok(Some((a, _))) => account = Some(a),
-            Ok(None) => return Failure::unauthorized().json().into_response(),
-            Err(e) => return fail(e),
-        }
-        by_token = true;
-    } else if let Some(token) = auth::cookie(headers, SESSION_COOKIE) {
-        match resolve(web, auth::token_hash(&token), false, now).await {
-            Ok(Some((a, csrf))) => {
-                session_csrf = csrf;
-                account = Some(a);
-            }
-            Ok(None) => {}
-            Err(e) => return fail(e),
-        }
-    }
-    let account = account.filter(|a| !a.disabled);
-    let role = account.as_ref().and_then(|a| Role::parse(&a.role)).unwrap_or(Role::Public);
-    let account = account.filter(|_| role != Role::Public);
 
     // The CSRF token: the session's, else the visitor's cookie, else a new one.
     let cookie_csrf = auth::cookie(headers, CSRF_COOKIE);
@@ -467,14 +467,7 @@ async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Ne
     let caller = Caller { account, role, lang, csrf: csrf.clone(), by_token };
 
     if !access.allows(role) {
-        return if role == Role::Public && !is_api {
-            let next_path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-            Redirect::to(&format!("/login?next={}", urlencode(next_path))).into_response()
-        } else if role == Role::Public {
-            Failure::unauthorized().json().into_response()
-        } else {
-            fail(Failure::forbidden().with_message(lang.t("error.forbidden")))
-        };
+        return refuse(role, is_api, lang, req.uri().path_and_query().map_or("/", |p| p.as_str()));
     }
 
     // A first login with a one-time password goes to the password form first.
@@ -529,6 +522,68 @@ async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Ne
     res
 }
 
+/// Who is calling, by the request's API token or session cookie.
+struct Identity {
+    account: Option<Arc<plenum_journal::Account>>,
+    role: Role,
+    by_token: bool,
+    /// The session's CSRF token (cookie sessions only).
+    session_csrf: Option<String>,
+}
+
+/// Resolves the caller from the `Authorization: Bearer` header, else the session
+/// cookie. A bearer token that resolves to nothing is refused outright; a stale
+/// cookie makes a visitor.
+async fn identify(
+    web: &Web,
+    headers: &axum::http::HeaderMap,
+    fail: &impl Fn(Failure) -> Response,
+) -> Result<Identity, Response> {
+    let now = auth::now_micros();
+    let mut account = None;
+    let mut by_token = false;
+    let mut session_csrf = None;
+    if let Some(bearer) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        match resolve(web, auth::token_hash(bearer.trim()), true, now).await {
+            Ok(Some((a, _))) => account = Some(a),
+            Ok(None) => return Err(Failure::unauthorized().json().into_response()),
+            Err(e) => return Err(fail(e)),
+        }
+        by_token = true;
+    } else if let Some(token) = auth::cookie(headers, SESSION_COOKIE) {
+        match resolve(web, auth::token_hash(&token), false, now).await {
+            Ok(Some((a, csrf))) => {
+                session_csrf = csrf;
+                account = Some(a);
+            }
+            Ok(None) => {}
+            Err(e) => return Err(fail(e)),
+        }
+    }
+    let account = account.filter(|a| !a.disabled);
+    let role = account.as_ref().and_then(|a| Role::parse(&a.role)).unwrap_or(Role::Public);
+    let account = account.filter(|_| role != Role::Public);
+    Ok(Identity { account, role, by_token, session_csrf })
+}
+
+/// The answer to a caller whom the route's access rule does not admit: a visitor's
+/// page goes to the login form, an anonymous API call is unauthorized, anyone else
+/// is forbidden.
+fn refuse(role: Role, is_api: bool, lang: Lang, path_and_query: &str) -> Response {
+    if role == Role::Public && !is_api {
+        Redirect::to(&format!("/login?next={}", urlencode(path_and_query))).into_response()
+    } else if role == Role::Public {
+        Failure::unauthorized().json().into_response()
+    } else {
+        let f = Failure::forbidden().with_message(lang.t("error.forbidden"));
+        if is_api { f.json().into_response() } else { PageError(f, lang).into_response() }
+    }
+}
+
 /// The account behind an API token (`bearer`) or a session cookie, through the
 /// credential cache.
 async fn resolve(web: &Web, hash: Vec<u8>, bearer: bool, now: i64) -> Result<auth::Resolved, Failure> {
@@ -548,7 +603,7 @@ async fn resolve(web: &Web, hash: Vec<u8>, bearer: bool, now: i64) -> Result<aut
         }
     };
     let resolved = journal.account(account_id).await?.map(|a| (Arc::new(a), csrf));
-    web.credentials.put(hash, resolved.clone());
+    web.credentials.put(&hash, resolved.clone());
     Ok(resolved)
 }
 

@@ -378,11 +378,22 @@ pub async fn vote(
     Path((id, n)): Path<(String, u32)>,
     Json(req): Json<VoteRequest>,
 ) -> ApiResult<Json<Receipt>> {
-    let id = assembly_id(&id)?;
-    let member = own_member(&c, &id).ok_or_else(plenary::not_a_member)?;
+    cast(&web, &c, &id, n, req).await
+}
+
+/// The vote handler's work, shared with the ballot fast path (`crate::ballots`).
+pub(crate) async fn cast(
+    web: &Web,
+    c: &Caller,
+    id: &str,
+    n: u32,
+    req: VoteRequest,
+) -> ApiResult<Json<Receipt>> {
+    let id = assembly_id(id)?;
+    let member = own_member(c, &id).ok_or_else(plenary::not_a_member)?;
     let choice = plenary::parse_choice(&req.choice)
         .ok_or_else(|| Failure::bad_request("choice is yes, no or abstain").field("choice"))?;
-    let key = command_key(&c, req.command_id.as_deref())?;
+    let key = command_key(c, req.command_id.as_deref())?;
     Ok(Json(web.app.vote(&id, &c.actor(), n, member, choice, key).await?.into()))
 }
 

@@ -50,8 +50,10 @@ impl Server {
         plenum_web::demo::seed_accounts(&app).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let router = plenum_web::router(app.clone(), WebConfig::default());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let service = plenum_web::service(app.clone(), WebConfig::default());
+        tokio::spawn(async move {
+            axum::serve(listener, axum::ServiceExt::into_make_service(service)).await.unwrap()
+        });
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Server { base: format!("http://{addr}"), app, http, _db: db }
     }
