@@ -4,7 +4,8 @@
 //!
 //! Every route is declared once in `routes()` with the roles that may use it; the
 //! guard middleware enforces that table (and CSRF) before any handler runs, so a
-//! route cannot exist without an access rule.
+//! route cannot exist without an access rule. API ballots take a fast path in front
+//! of the router (`ballots`) that applies the same table entry and the same checks.
 
 pub mod api;
 pub mod auth;
