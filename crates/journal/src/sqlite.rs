@@ -24,6 +24,19 @@ pub struct SqliteJournal {
     pub(crate) writer: Arc<Mutex<Connection>>,
     pub(crate) reader: Arc<Mutex<Connection>>,
     head: Arc<watch::Sender<u64>>,
+    /// Stream versions as this instance last wrote them.
+    versions: Arc<Mutex<KnownVersions>>,
+}
+
+/// The versions of the streams this instance wrote, valid while the journal's head
+/// is where its last commit left it. Another process writing to the same file moves
+/// the head (positions are gapless), and then the versions are read again. Saves a
+/// query per commit, which SQLite also plans afresh each time (its stream is a bound
+/// parameter).
+#[derive(Default)]
+struct KnownVersions {
+    head: u64,
+    streams: std::collections::HashMap<String, u64>,
 }
 
 fn connect(path: &str) -> Result<Connection, JournalError> {
@@ -71,12 +84,20 @@ fn head_of(c: &Connection) -> Result<(u64, [u8; 32]), JournalError> {
 
 /// Seals a batch onto the head of the journal and inserts it, inside the caller's
 /// transaction.
-fn insert_sealed(c: &Connection, batch: Vec<AppendRequest>) -> Result<Vec<RecordedEvent>, JournalError> {
+fn insert_sealed(
+    c: &Connection,
+    batch: Vec<AppendRequest>,
+    known: &KnownVersions,
+) -> Result<Vec<RecordedEvent>, JournalError> {
     let (head, prev) = head_of(c)?;
+    let known = (known.head == head).then_some(&known.streams);
     let recorded = {
         let mut version_q =
             c.prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")?;
-        seal(batch, head, prev, |s| Ok(version_q.query_row([s], |r| r.get::<_, i64>(0))? as u64))?
+        seal(batch, head, prev, |s| match known.and_then(|k| k.get(s)) {
+            Some(v) => Ok(*v),
+            None => Ok(version_q.query_row([s], |r| r.get::<_, i64>(0))? as u64),
+        })?
     };
     let mut insert = c.prepare_cached(
         "INSERT INTO events (position, stream, version, type, payload, actor, recorded_at, command_id, hash)
@@ -124,6 +145,7 @@ impl SqliteJournal {
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
             head: Arc::new(tx),
+            versions: Arc::default(),
         })
     }
 
@@ -143,6 +165,7 @@ impl Journal for SqliteJournal {
         if batch.iter().all(|r| r.events.is_empty()) {
             return Ok(Vec::new());
         }
+        let versions = Arc::clone(&self.versions);
         let recorded = Self::blocking(&self.writer, move |c| {
             // `BEGIN IMMEDIATE` and `COMMIT` as cached statements: a `Transaction`
             // would parse them again at every commit.
@@ -151,11 +174,29 @@ impl Journal for SqliteJournal {
                 // had succeeded.
                 c.execute_batch("ROLLBACK")?;
             }
+            // Taken under the writer connection's lock: no other append runs.
+            let mut known = versions.lock().unwrap_or_else(|p| p.into_inner());
             c.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
-            let written = insert_sealed(c, batch).and_then(|recorded| {
+            let written = insert_sealed(c, batch, &known).and_then(|recorded| {
                 c.prepare_cached("COMMIT")?.execute([])?;
                 Ok(recorded)
             });
+            if let Ok(recorded) = &written {
+                if let Some(last) = recorded.last() {
+                    if known.head != recorded[0].position - 1 {
+                        known.streams.clear();
+                    }
+                    known.head = last.position;
+                    for e in recorded {
+                        match known.streams.get_mut(&e.stream) {
+                            Some(v) => *v = e.version,
+                            None => {
+                                known.streams.insert(e.stream.clone(), e.version);
+                            }
+                        }
+                    }
+                }
+            }
             if written.is_err() && !c.is_autocommit() {
                 // Nothing of the batch stays: the caller is told it was not written.
                 c.execute_batch("ROLLBACK")?;

@@ -439,7 +439,20 @@ async fn optimistic_concurrency<H: Harness>() {
     let all = all_events(&j).await;
     assert_well_formed(&all);
     assert_clean(&j.verify().await.unwrap(), 5, all[4].hash);
-    drop(j);
+
+    // Another instance on the same database moves a stream on: this one sees it, though
+    // it wrote that stream last.
+    let other = h.open().await;
+    other.append(req("s", 3, evs("E", "o", 1))).await.unwrap();
+    assert_conflict(j.append(req("s", 3, evs("E", "x", 1))).await, "s", 3, 4);
+    let on = j.append(req("s", 4, evs("E", "s5", 1))).await.unwrap();
+    assert_eq!((on[0].position, on[0].version), (7, 5));
+    assert_conflict(other.append(req("s", 4, evs("E", "y", 1))).await, "s", 4, 5);
+    assert_conflict(j.append(req("u", 1, evs("E", "x", 1))).await, "u", 1, 2);
+    let all = all_events(&j).await;
+    assert_well_formed(&all);
+    assert_clean(&j.verify().await.unwrap(), 7, all[6].hash);
+    drop((j, other));
     h.cleanup().await;
 }
 
