@@ -39,6 +39,26 @@ struct KnownVersions {
     streams: std::collections::HashMap<String, u64>,
 }
 
+impl KnownVersions {
+    /// Takes in a committed batch. Versions kept from before it stay only if the batch
+    /// followed this instance's last commit directly.
+    fn committed(&mut self, recorded: &[RecordedEvent]) {
+        let (Some(first), Some(last)) = (recorded.first(), recorded.last()) else { return };
+        if self.head + 1 != first.position {
+            self.streams.clear();
+        }
+        self.head = last.position;
+        for e in recorded {
+            match self.streams.get_mut(&e.stream) {
+                Some(v) => *v = e.version,
+                None => {
+                    self.streams.insert(e.stream.clone(), e.version);
+                }
+            }
+        }
+    }
+}
+
 fn connect(path: &str) -> Result<Connection, JournalError> {
     let c = Connection::open(path)?;
     c.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -182,20 +202,7 @@ impl Journal for SqliteJournal {
                 Ok(recorded)
             });
             if let Ok(recorded) = &written {
-                if let Some(last) = recorded.last() {
-                    if known.head != recorded[0].position - 1 {
-                        known.streams.clear();
-                    }
-                    known.head = last.position;
-                    for e in recorded {
-                        match known.streams.get_mut(&e.stream) {
-                            Some(v) => *v = e.version,
-                            None => {
-                                known.streams.insert(e.stream.clone(), e.version);
-                            }
-                        }
-                    }
-                }
+                known.committed(recorded);
             }
             if written.is_err() && !c.is_autocommit() {
                 // Nothing of the batch stays: the caller is told it was not written.

@@ -118,7 +118,7 @@ pub async fn create_token(
     web.app
         .journal()
         .create_api_token(ApiToken {
-            token_hash: auth::token_hash(&token),
+            token_hash: auth::token_hash(&token).to_vec(),
             account_id: acc.id,
             label: req.label.chars().take(100).collect(),
             created_at: now,

@@ -165,8 +165,8 @@ pub fn random_password(len: usize) -> Result<String, getrandom::Error> {
 }
 
 /// What is stored for a cookie or API token: its SHA-256.
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 /// Hashes a password with argon2id. Chosen passwords get the OWASP parameters;
@@ -280,14 +280,12 @@ pub const CACHE_SECS: u64 = 5;
 const CACHE_MAX: usize = 100_000;
 
 impl CredentialCache {
-    pub fn get(&self, key: &[u8]) -> Option<Resolved> {
-        let key: &[u8; 32] = key.try_into().ok()?;
+    pub fn get(&self, key: &[u8; 32]) -> Option<Resolved> {
         let map = self.map.read().unwrap_or_else(|p| p.into_inner());
         map.get(key).filter(|(at, _)| at.elapsed().as_secs() < CACHE_SECS).map(|(_, r)| r.clone())
     }
 
-    pub fn put(&self, key: &[u8], value: Resolved) {
-        let Ok(key) = <[u8; 32]>::try_from(key) else { return };
+    pub fn put(&self, key: [u8; 32], value: Resolved) {
         let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
         if map.len() >= CACHE_MAX {
             map.clear();

@@ -49,7 +49,7 @@ impl tower_service::Service<Request> for Service {
         match ballot_target(&req) {
             Some((id, poll)) => {
                 let web = self.web.clone();
-                Box::pin(async move { Ok(counted_ballot(web, id, poll, req).await) })
+                Box::pin(async move { Ok(web.metrics.serving(ballot(&web, &id, poll, req)).await) })
             }
             None => Box::pin(tower_service::Service::call(&mut self.router, req)),
         }
@@ -77,13 +77,6 @@ fn ballot_target(req: &Request) -> Option<(String, u32)> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v == "application/json" || v.starts_with("application/json;"));
     (bearer && json).then(|| (id.to_owned(), poll))
-}
-
-async fn counted_ballot(web: Web, id: String, poll: u32, req: Request) -> Response {
-    web.metrics.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let res = ballot(&web, &id, poll, req).await;
-    web.metrics.counted(&res);
-    res
 }
 
 async fn ballot(web: &Web, id: &str, poll: u32, req: Request) -> Response {

@@ -426,10 +426,7 @@ const MAX_FORM: usize = 1 << 20;
 /// Counts the request for the metrics, and guards it. One middleware for both: each
 /// layer costs every request a boxed future and a copy of the route.
 async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
-    web.metrics.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let res = checked(&web, matched, req, next).await;
-    web.metrics.counted(&res);
-    res
+    web.metrics.serving(checked(&web, matched, req, next)).await
 }
 
 /// Resolves the caller, enforces the route's access rule and CSRF, then runs the
@@ -587,7 +584,7 @@ fn refuse(role: Role, is_api: bool, lang: Lang, path_and_query: &str) -> Respons
 
 /// The account behind an API token (`bearer`) or a session cookie, through the
 /// credential cache.
-async fn resolve(web: &Web, hash: Vec<u8>, bearer: bool, now: i64) -> Result<auth::Resolved, Failure> {
+async fn resolve(web: &Web, hash: [u8; 32], bearer: bool, now: i64) -> Result<auth::Resolved, Failure> {
     if let Some(hit) = web.credentials.get(&hash) {
         return Ok(hit);
     }
@@ -604,7 +601,7 @@ async fn resolve(web: &Web, hash: Vec<u8>, bearer: bool, now: i64) -> Result<aut
         }
     };
     let resolved = journal.account(account_id).await?.map(|a| (Arc::new(a), csrf));
-    web.credentials.put(&hash, resolved.clone());
+    web.credentials.put(hash, resolved.clone());
     Ok(resolved)
 }
 

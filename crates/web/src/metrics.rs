@@ -21,6 +21,14 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Counts a request on arrival and its response by status class.
+    pub async fn serving(&self, res: impl Future<Output = Response>) -> Response {
+        self.requests.fetch_add(1, Relaxed);
+        let res = res.await;
+        self.counted(&res);
+        res
+    }
+
     /// Counts a response by its status class (the request itself counts on arrival).
     pub fn counted(&self, res: &Response) {
         match res.status().as_u16() {

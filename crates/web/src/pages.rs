@@ -429,7 +429,7 @@ pub async fn set_new_password(
     c: &Caller,
     current: &str,
     new: &str,
-    keep_session: Option<Vec<u8>>,
+    keep_session: Option<[u8; 32]>,
 ) -> Result<Result<(), &'static str>, Failure> {
     let Some(acc) = &c.account else { return Err(Failure::unauthorized()) };
     if new.chars().count() < 10 {
@@ -495,7 +495,7 @@ async fn open_session(web: &Web, account_id: i64) -> Result<String, Failure> {
     web.app
         .journal()
         .create_session(SessionRecord {
-            token_hash: auth::token_hash(&token),
+            token_hash: auth::token_hash(&token).to_vec(),
             account_id,
             csrf_token: csrf,
             created_at: now,

@@ -210,6 +210,12 @@ impl Browser<'_> {
         self.send(rb, true).await
     }
 
+    /// A POST of a raw body with the given content type (no CSRF header).
+    async fn post_raw(&mut self, path: &str, content_type: &str, body: &str) -> Reply {
+        let rb = self.request(Method::POST, path).header("content-type", content_type).body(body.to_owned());
+        self.send(rb, true).await
+    }
+
     async fn post_json_no_csrf(&mut self, path: &str, body: &Value) -> Reply {
         let rb = self.request(Method::POST, path).json(body);
         self.send(rb, true).await

@@ -236,18 +236,10 @@ async fn check_in_and_vote(db: TestDb) {
     // router's answers: an unknown token, a malformed body, another content type.
     let r = s.api("no-such-token").post_json(&format!("{POLLS}/3/vote"), &json!({"choice": "yes"})).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
-    let broken = dep
-        .request(reqwest::Method::POST, &format!("{POLLS}/3/vote"))
-        .header("content-type", "application/json")
-        .body("{\"choice\":");
-    let r = dep.send(broken, true).await;
+    let r = dep.post_raw(&format!("{POLLS}/3/vote"), "application/json", "{\"choice\":").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("JSON"), "{}", r.body);
-    let text = dep
-        .request(reqwest::Method::POST, &format!("{POLLS}/3/vote"))
-        .header("content-type", "text/plain")
-        .body("{\"choice\":\"no\"}");
-    let r = dep.send(text, true).await;
+    let r = dep.post_raw(&format!("{POLLS}/3/vote"), "text/plain", "{\"choice\":\"no\"}").await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.body);
     let view = dep.get(&format!("{POLLS}/3")).await.json();
     assert_eq!((view["me"]["voted"].as_bool(), view["me"]["choice"].as_str()), (Some(true), Some("yes")));
