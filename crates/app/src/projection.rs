@@ -23,13 +23,51 @@ pub struct Receipt {
 /// Number of shards of `Receipts`.
 const SHARDS: usize = 256;
 
-type Shard = HashMap<String, Receipt, foldhash::fast::RandomState>;
+/// An idempotency key as the receipts hold it: the SHA-256 digest of the key. A
+/// receipts map holds every command ever recorded, so its entries are kept small
+/// and flat: a digest is 32 bytes in the table itself, where a key string was a
+/// pointer to memory elsewhere, a cache miss at every lookup and an allocation at
+/// every copy of a shard. Two keys share a digest only by a SHA-256 collision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyDigest([u8; 32]);
+
+impl KeyDigest {
+    pub fn of(key: &str) -> Self {
+        use sha2::Digest;
+        KeyDigest(sha2::Sha256::digest(key.as_bytes()).into())
+    }
+}
+
+/// A byte string in the snapshot (CBOR), not an array of 32 numbers.
+impl Serialize for KeyDigest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyDigest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Bytes32;
+        impl serde::de::Visitor<'_> for Bytes32 {
+            type Value = KeyDigest;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a 32-byte key digest")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<KeyDigest, E> {
+                v.try_into().map(KeyDigest).map_err(|_| E::invalid_length(v.len(), &self))
+            }
+        }
+        d.deserialize_bytes(Bytes32)
+    }
+}
+
+type Shard = HashMap<KeyDigest, Receipt, foldhash::fast::RandomState>;
 
 /// Receipts by idempotency key, in shards that are shared (copy on write): a copy of
 /// the projections (for a snapshot, or a writer starting) costs a reference count per
 /// shard, and a later insert copies only its shard, instead of the whole map being
-/// copied at once while the projector waits. The keys come from clients, so the hash
-/// is seeded at random.
+/// copied at once while the projector waits. The keys come from clients, so the
+/// table's hash is seeded at random even though the digests are uniform.
 #[derive(Debug, Clone)]
 pub struct Receipts {
     hasher: foldhash::fast::RandomState,
@@ -45,12 +83,16 @@ impl Default for Receipts {
 }
 
 impl Receipts {
-    fn shard(&self, key: &str) -> usize {
+    fn shard(&self, key: &KeyDigest) -> usize {
         // The high bits: the shard's own table uses the low ones.
         (self.hasher.hash_one(key) >> 56) as usize % SHARDS
     }
 
     pub fn get(&self, key: &str) -> Option<&Receipt> {
+        self.get_digest(&KeyDigest::of(key))
+    }
+
+    pub fn get_digest(&self, key: &KeyDigest) -> Option<&Receipt> {
         self.shards[self.shard(key)].get(key)
     }
 
@@ -58,7 +100,7 @@ impl Receipts {
         self.get(key).is_some()
     }
 
-    pub fn insert(&mut self, key: String, receipt: Receipt) {
+    pub fn insert(&mut self, key: KeyDigest, receipt: Receipt) {
         let i = self.shard(&key);
         Arc::make_mut(&mut self.shards[i]).insert(key, receipt);
     }
@@ -66,18 +108,15 @@ impl Receipts {
     /// Records an event of the command `key` at `position`, `version`: the first
     /// event of a command starts its receipt, later ones extend it.
     pub fn record(&mut self, key: &str, position: u64, version: u64) {
-        let i = self.shard(key);
-        let shard = Arc::make_mut(&mut self.shards[i]);
-        match shard.get_mut(key) {
-            Some(r) => {
+        let key = KeyDigest::of(key);
+        let i = self.shard(&key);
+        Arc::make_mut(&mut self.shards[i])
+            .entry(key)
+            .and_modify(|r| {
                 r.position = position;
                 r.last_version = version;
-            }
-            None => {
-                let r = Receipt { position, first_version: version, last_version: version, replayed: false };
-                shard.insert(key.to_owned(), r);
-            }
-        }
+            })
+            .or_insert(Receipt { position, first_version: version, last_version: version, replayed: false });
     }
 
     pub fn len(&self) -> usize {
@@ -88,7 +127,7 @@ impl Receipts {
         self.shards.iter().all(|s| s.is_empty())
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Receipt)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&KeyDigest, &Receipt)> {
         self.shards.iter().flat_map(|s| s.iter())
     }
 }
@@ -102,7 +141,7 @@ impl Serialize for Receipts {
 
 impl<'de> Deserialize<'de> for Receipts {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let all = HashMap::<String, Receipt>::deserialize(d)?;
+        let all = HashMap::<KeyDigest, Receipt>::deserialize(d)?;
         let mut r = Receipts::default();
         for (k, v) in all {
             r.insert(k, v);
@@ -180,8 +219,8 @@ impl Projections {
 }
 
 /// Format tag of snapshots; bump it when `Projections` changes shape, and old
-/// snapshots are ignored (the journal is replayed instead).
-pub const SNAPSHOT_FORMAT: u32 = 1;
+/// snapshots are ignored (the journal is replayed instead). 2: receipts by key digest.
+pub const SNAPSHOT_FORMAT: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct SnapshotData {
@@ -233,7 +272,7 @@ mod tests {
         );
         for i in 0..1000 {
             r.insert(
-                format!("key-{i}"),
+                KeyDigest::of(&format!("key-{i}")),
                 Receipt { position: i, first_version: i, last_version: i, replayed: false },
             );
         }
@@ -241,7 +280,7 @@ mod tests {
         // A copy is independent of what is recorded after it.
         let copy = r.clone();
         r.insert(
-            "later".into(),
+            KeyDigest::of("later"),
             Receipt { position: 5000, first_version: 1, last_version: 1, replayed: false },
         );
         r.record("key-7", 6000, 8);
@@ -257,15 +296,21 @@ mod tests {
         let mut r = Receipts::default();
         for i in 0..300 {
             r.insert(
-                format!("k{i}"),
+                KeyDigest::of(&format!("k{i}")),
                 Receipt { position: i, first_version: 1, last_version: 2, replayed: false },
             );
         }
         let mut bytes = Vec::new();
         ciborium::into_writer(&r, &mut bytes).unwrap();
-        let plain: HashMap<String, Receipt> = ciborium::from_reader(&bytes[..]).unwrap();
-        assert_eq!(plain.len(), 300);
-        assert_eq!(plain["k42"].position, 42);
+        // One map, keyed by 32-byte strings (not arrays of numbers).
+        let plain: ciborium::Value = ciborium::from_reader(&bytes[..]).unwrap();
+        let entries = plain.as_map().expect("a map");
+        assert_eq!(entries.len(), 300);
+        assert!(entries.iter().all(|(k, _)| k.as_bytes().is_some_and(|b| b.len() == 32)));
+        let k42 = ciborium::Value::Bytes(KeyDigest::of("k42").0.to_vec());
+        let (_, r42) = entries.iter().find(|(k, _)| *k == k42).expect("k42");
+        let r42: Receipt = r42.deserialized().unwrap();
+        assert_eq!(r42.position, 42);
         let back: Receipts = ciborium::from_reader(&bytes[..]).unwrap();
         assert_eq!(back.len(), 300);
         assert_eq!(back.get("k299").map(|x| x.position), Some(299));

@@ -8,7 +8,7 @@
 //! so that the next batch is ready the moment the commit returns. At most one batch
 //! is in flight, which keeps the journal order equal to the order of decision.
 
-use crate::projection::Receipt;
+use crate::projection::{KeyDigest, Receipt};
 use crate::{App, AppError, Handoff, Reply};
 use plenum_domain::{AssemblyId, Command, Event, decide};
 use plenum_journal::{AppendRequest, Journal, JournalError, NewEvent, RecordedEvent};
@@ -42,6 +42,8 @@ struct Pending {
     /// Kept to decide the command again if the batch before it fails.
     command: Command,
     command_id: Option<String>,
+    /// The digest of `command_id`, as the receipts hold it.
+    digest: Option<KeyDigest>,
     events: Vec<Event>,
 }
 
@@ -51,7 +53,7 @@ struct Batch {
     requests: Vec<AppendRequest>,
     pending: Vec<Pending>,
     /// Index in `pending` by idempotency key.
-    keys: HashMap<String, usize>,
+    keys: HashMap<KeyDigest, usize>,
 }
 
 type Commit = Pin<Box<dyn Future<Output = Result<Vec<RecordedEvent>, JournalError>> + Send>>;
@@ -131,9 +133,10 @@ impl Writer {
         command_id: Option<String>,
         replies: Vec<(Reply, bool)>,
     ) {
-        if let Some(key) = &command_id {
+        let digest = command_id.as_deref().map(KeyDigest::of);
+        if let Some(key) = &digest {
             // A retry of a command already recorded: its first receipt.
-            if let Some(r) = self.view.receipts.get(key) {
+            if let Some(r) = self.view.receipts.get_digest(key) {
                 let receipt = Receipt { replayed: true, ..*r };
                 for (reply, projected) in replies {
                     if projected {
@@ -187,10 +190,10 @@ impl Writer {
         for e in &events {
             state.apply(e);
         }
-        if let Some(key) = &command_id {
-            self.next.keys.insert(key.clone(), self.next.pending.len());
+        if let Some(key) = digest {
+            self.next.keys.insert(key, self.next.pending.len());
         }
-        self.next.pending.push(Pending { replies, actor, command, command_id, events });
+        self.next.pending.push(Pending { replies, actor, command, command_id, digest, events });
         self.next.requests.push(AppendRequest { stream: self.stream.clone(), expected_version, events: new });
     }
 
@@ -233,7 +236,7 @@ impl Writer {
                         last_version: last.version,
                         replayed: false,
                     };
-                    if let Some(key) = p.command_id {
+                    if let Some(key) = p.digest {
                         self.view.receipts.insert(key, receipt);
                     }
                     for (i, (reply, projected)) in p.replies.into_iter().enumerate() {
