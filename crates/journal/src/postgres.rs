@@ -163,29 +163,94 @@ impl PgJournal {
     }
 }
 
+/// The heads query's answer: the journal's head and its hash, and each stream's version.
+fn heads_of(rows: &[Row]) -> Result<(u64, [u8; 32], HashMap<String, u64>), JournalError> {
+    let (mut head, mut prev) = (0, GENESIS);
+    let mut versions = HashMap::new();
+    for r in rows {
+        if let Some(p) = r.try_get::<_, Option<i64>>(0)? {
+            head = p as u64;
+            let h: Vec<u8> = r.try_get(1)?;
+            prev = h.try_into().unwrap_or(GENESIS);
+        }
+        versions.insert(r.try_get(2)?, r.try_get::<_, i64>(3)? as u64);
+    }
+    Ok((head, prev, versions))
+}
+
+/// The writer connection while an append's transaction is open. Dropped before it
+/// is closed (the append's future dropped half-way), it rolls the transaction back
+/// before the connection serves anyone else: the lock on the connection is held
+/// until the `ROLLBACK` is answered.
+struct OpenTransaction(Option<tokio::sync::OwnedMutexGuard<Client>>);
+
+impl OpenTransaction {
+    fn client(&self) -> Result<&Client, JournalError> {
+        // Only `closed` and `roll_back` take it, and both end the transaction's use.
+        self.0.as_deref().ok_or_else(|| JournalError::Storage("the append's transaction is closed".into()))
+    }
+
+    /// The transaction ended (committed, or rolled back by PostgreSQL).
+    fn closed(&mut self) {
+        self.0 = None;
+    }
+
+    /// Rolls back after `error`, and returns it.
+    async fn roll_back(&mut self, error: JournalError) -> JournalError {
+        if let Some(c) = self.0.take() {
+            // A failed rollback leaves the transaction to die with its connection,
+            // which the next append would find broken: nothing half-written stays.
+            let _ = c.batch_execute("ROLLBACK").await;
+        }
+        error
+    }
+}
+
+impl Drop for OpenTransaction {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    let _ = c.batch_execute("ROLLBACK").await;
+                });
+            }
+        }
+    }
+}
+
 impl Journal for PgJournal {
     async fn append_batch(&self, batch: Vec<AppendRequest>) -> Result<Vec<RecordedEvent>, JournalError> {
         if batch.iter().all(|r| r.events.is_empty()) {
             return Ok(Vec::new());
         }
-        let mut client = self.writer.lock().await;
-        let tx = client.transaction().await?;
-        tx.execute(&self.append.lock, &[]).await?;
         let mut streams: Vec<&str> = batch.iter().map(|r| r.stream.as_str()).collect();
         streams.sort_unstable();
         streams.dedup();
-        let rows = tx.query(&self.append.heads, &[&streams]).await?;
-        let (mut head, mut prev) = (0, GENESIS);
-        let mut versions: HashMap<String, u64> = HashMap::new();
-        for r in &rows {
-            if let Some(p) = r.try_get::<_, Option<i64>>(0)? {
-                head = p as u64;
-                let h: Vec<u8> = r.try_get(1)?;
-                prev = h.try_into().unwrap_or(GENESIS);
-            }
-            versions.insert(r.try_get(2)?, r.try_get::<_, i64>(3)? as u64);
-        }
-        let recorded = seal(batch, head, prev, |s| Ok(versions.get(s).copied().unwrap_or(0)))?;
+        // Two round trips instead of five: `BEGIN`, the lock and the heads go out
+        // together, then the rows with the `COMMIT` (requests on one connection are
+        // answered in order, so they can be sent without waiting for each answer).
+        let mut tx = OpenTransaction(Some(Arc::clone(&self.writer).lock_owned().await));
+        let c = tx.client()?;
+        let (begin, (lock, heads)) = futures_util::future::join(
+            c.batch_execute("BEGIN"),
+            futures_util::future::join(
+                c.execute(&self.append.lock, &[]),
+                c.query(&self.append.heads, &[&streams]),
+            ),
+        )
+        .await;
+        let started = begin.and(lock).and(heads);
+        let rows = match started {
+            Ok(rows) => rows,
+            Err(e) => return Err(tx.roll_back(e.into()).await),
+        };
+        let sealed = heads_of(&rows).and_then(|(head, prev, versions)| {
+            seal(batch, head, prev, |s| Ok(versions.get(s).copied().unwrap_or(0))).map(|r| (head, r))
+        });
+        let (head, recorded) = match sealed {
+            Ok(x) => x,
+            Err(e) => return Err(tx.roll_back(e).await),
+        };
         let mut cols: (
             Vec<i64>,
             Vec<&str>,
@@ -209,25 +274,29 @@ impl Journal for PgJournal {
             cols.8.push(&e.hash);
         }
         let last = recorded.last().map_or(head, |e| e.position);
-        tx.execute(
-            &self.append.insert,
-            &[
-                &cols.0,
-                &cols.1,
-                &cols.2,
-                &cols.3,
-                &cols.4,
-                &cols.5,
-                &cols.6,
-                &cols.7,
-                &cols.8,
-                &CHANNEL,
-                &last.to_string(),
-            ],
+        let last_text = last.to_string();
+        let c = tx.client()?;
+        let (inserted, committed) = futures_util::future::join(
+            c.execute(
+                &self.append.insert,
+                &[
+                    &cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6, &cols.7, &cols.8,
+                    &CHANNEL, &last_text,
+                ],
+            ),
+            c.batch_execute("COMMIT"),
         )
-        .await?;
-        tx.commit().await?;
-        drop(client);
+        .await;
+        match (inserted, committed) {
+            // PostgreSQL answers the `COMMIT` of a transaction whose insert failed by
+            // rolling it back: nothing of the batch stays.
+            (Err(e), Ok(())) => {
+                tx.closed();
+                return Err(e.into());
+            }
+            (Err(e), Err(_)) | (Ok(_), Err(e)) => return Err(tx.roll_back(e.into()).await),
+            (Ok(_), Ok(())) => tx.closed(),
+        }
         raise(&self.head, last);
         Ok(recorded)
     }

@@ -165,6 +165,7 @@ both! {
     tamper_detection => sqlite_tamper_detection, postgres_tamper_detection;
     snapshots => sqlite_snapshots, postgres_snapshots;
     crash => sqlite_crash, postgres_crash;
+    abandoned_append => sqlite_abandoned_append, postgres_abandoned_append;
 }
 
 // ---------------------------------------------------------------------------
@@ -379,6 +380,36 @@ async fn append_and_read<H: Harness>() {
     assert_eq!(j.head().await.unwrap(), head);
     assert_eq!(all_events(&j).await[..11], all[..]);
     drop(j);
+    h.cleanup().await;
+}
+
+/// An append dropped half-way (its caller gone) leaves all of its batch or none, and
+/// the journal takes the next append as usual: on PostgreSQL the open transaction is
+/// rolled back before the connection serves anyone else.
+async fn abandoned_append<H: Harness>() {
+    let h = H::new().await;
+    let j = h.open().await;
+    j.append(req("s", 0, evs("E", "a", 2))).await.unwrap();
+    {
+        let mut abandoned = Box::pin(j.append_batch(vec![req("s", 2, evs("E", "dropped", 3))]));
+        // One poll sends its first requests; then it is dropped.
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(abandoned.as_mut().poll(&mut cx).is_pending(), "an append finished without waiting");
+    }
+    let next = match j.append(req("s", 2, evs("E", "b", 1))).await {
+        Ok(r) => r,
+        // The abandoned batch was committed after all (SQLite's commit runs on).
+        Err(JournalError::Conflict { actual: 5, .. }) => {
+            j.append(req("s", 5, evs("E", "b", 1))).await.unwrap()
+        }
+        Err(e) => panic!("the append after an abandoned one failed: {e}"),
+    };
+    let all = all_events(&j).await;
+    assert_well_formed(&all);
+    let dropped = all.iter().filter(|e| e.payload.contains("dropped")).count();
+    assert!(dropped == 0 || dropped == 3, "{dropped} of the abandoned batch's 3 events were written");
+    assert_eq!(all.len(), 3 + dropped);
+    assert_eq!(all.last(), next.last());
     h.cleanup().await;
 }
 
