@@ -96,13 +96,7 @@ async fn ballot(web: &Web, id: &str, poll: u32, req: Request) -> Response {
     let caller = Caller { account, role, lang, csrf: String::new(), by_token };
     let bytes = match axum::body::to_bytes(req.into_body(), MAX_BALLOT).await {
         Ok(b) => b,
-        Err(_) => {
-            return fail(Failure::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "the request is too large",
-            ));
-        }
+        Err(_) => return fail(Failure::too_large()),
     };
     // The same parsing, and the same answer to a malformed body, as the `Json`
     // extractor of the routed handler.

@@ -488,13 +488,7 @@ async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Ne
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, MAX_FORM).await {
             Ok(b) => b,
-            Err(_) => {
-                return fail(Failure::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    "the request is too large",
-                ));
-            }
+            Err(_) => return fail(Failure::too_large()),
         };
         let presented = parts
             .headers

@@ -239,6 +239,9 @@ async fn check_in_and_vote(db: TestDb) {
     let r = dep.post_raw(&format!("{POLLS}/3/vote"), "application/json", "{\"choice\":").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("JSON"), "{}", r.body);
+    let huge = format!("{{\"choice\":\"yes\",\"command_id\":\"{}\"}}", "x".repeat(20_000));
+    let r = dep.post_raw(&format!("{POLLS}/3/vote"), "application/json", &huge).await;
+    assert_eq!((r.status, r.json()["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large")));
     let r = dep.post_raw(&format!("{POLLS}/3/vote"), "text/plain", "{\"choice\":\"no\"}").await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.body);
     let view = dep.get(&format!("{POLLS}/3")).await.json();
