@@ -242,6 +242,11 @@ pub trait AuthStore: Send + Sync {
 
     fn delete_api_token(&self, token_hash: &[u8]) -> impl Future<Output = Result<(), AuthError>> + Send;
 
+    /// A counter that moves whenever an account, session or API token may have lost
+    /// access (see the migration `0005_auth_epoch.sql`): a cache of resolved
+    /// credentials that sees it move must forget what it holds.
+    fn auth_epoch(&self) -> impl Future<Output = Result<i64, AuthError>> + Send;
+
     /// Stores (or replaces) a secret under `name`, outside the journal.
     fn put_secret(&self, name: &str, value: &[u8]) -> impl Future<Output = Result<(), AuthError>> + Send;
 
@@ -328,6 +333,9 @@ impl AuthStore for AnyJournal {
     }
     async fn delete_api_token(&self, token_hash: &[u8]) -> Result<(), AuthError> {
         dispatch!(self, j => j.delete_api_token(token_hash).await)
+    }
+    async fn auth_epoch(&self) -> Result<i64, AuthError> {
+        dispatch!(self, j => j.auth_epoch().await)
     }
     async fn put_secret(&self, name: &str, value: &[u8]) -> Result<(), AuthError> {
         dispatch!(self, j => j.put_secret(name, value).await)

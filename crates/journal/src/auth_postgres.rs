@@ -207,6 +207,10 @@ impl AuthStore for PgJournal {
         Ok(())
     }
 
+    async fn auth_epoch(&self) -> Result<i64, AuthError> {
+        Ok(self.reader.query_one("SELECT epoch FROM auth_epoch WHERE id = 1", &[]).await?.try_get(0)?)
+    }
+
     async fn put_secret(&self, name: &str, value: &[u8]) -> Result<(), AuthError> {
         self.reader
             .execute(

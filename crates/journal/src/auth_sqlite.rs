@@ -251,6 +251,13 @@ impl AuthStore for SqliteJournal {
         Ok(())
     }
 
+    async fn auth_epoch(&self) -> Result<i64, AuthError> {
+        run(&self.reader, |c| {
+            Ok(c.prepare_cached("SELECT epoch FROM auth_epoch WHERE id = 1")?.query_row([], |r| r.get(0))?)
+        })
+        .await
+    }
+
     async fn put_secret(&self, name: &str, value: &[u8]) -> Result<(), AuthError> {
         let (name, value) = (name.to_owned(), value.to_vec());
         run(&self.writer, move |c| {

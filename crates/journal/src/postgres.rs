@@ -13,11 +13,12 @@ use tokio::sync::{Mutex, watch};
 use tokio_postgres::{AsyncMessage, Client, NoTls, Row, Statement};
 
 /// The migrations, in order. Each is idempotent, so all of them run at every connect.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     include_str!("../migrations/postgres/0001_journal.sql"),
     include_str!("../migrations/postgres/0002_auth.sql"),
     include_str!("../migrations/postgres/0003_secrets.sql"),
     include_str!("../migrations/postgres/0004_snapshot_chunks.sql"),
+    include_str!("../migrations/postgres/0005_auth_epoch.sql"),
 ];
 const CHANNEL: &str = "plenum_journal";
 const COLUMNS: &str = "position, stream, version, type, payload, actor, recorded_at, command_id, hash";

@@ -10,11 +10,12 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 /// The migrations, in order. Each is idempotent, so all of them run at every open.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     include_str!("../migrations/sqlite/0001_journal.sql"),
     include_str!("../migrations/sqlite/0002_auth.sql"),
     include_str!("../migrations/sqlite/0003_secrets.sql"),
     include_str!("../migrations/sqlite/0004_snapshot_chunks.sql"),
+    include_str!("../migrations/sqlite/0005_auth_epoch.sql"),
 ];
 /// `PRAGMA user_version` of the current schema.
 const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

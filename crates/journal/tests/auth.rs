@@ -22,6 +22,7 @@ plenum_testkit::both_backends!(
     debug_hides_secrets,
     the_journal_works_beside_the_accounts,
     secrets_are_kept_replaced_and_deleted,
+    the_auth_epoch_moves_when_access_may_be_lost,
 );
 
 const NOW: i64 = 1_750_000_000_000_000;
@@ -382,10 +383,17 @@ async fn sqlite_journal_of_schema_version_1_is_upgraded() {
     let j = SqliteJournal::open(&path).unwrap();
     {
         let c = rusqlite::Connection::open(&path).unwrap();
-        assert_eq!(user_version(&c), 4);
-        for table in
-            ["events", "snapshots", "snapshot_chunks", "accounts", "sessions", "api_tokens", "secrets"]
-        {
+        assert_eq!(user_version(&c), 5);
+        for table in [
+            "events",
+            "snapshots",
+            "snapshot_chunks",
+            "accounts",
+            "sessions",
+            "api_tokens",
+            "secrets",
+            "auth_epoch",
+        ] {
             assert!(has_table(&c, table), "{table} is missing");
         }
     }
@@ -412,9 +420,9 @@ async fn sqlite_journal_of_schema_version_1_is_upgraded() {
     drop(j);
 
     // A schema newer than this build is refused, and left as it is.
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 5).unwrap();
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 6).unwrap();
     assert!(SqliteJournal::open(&path).is_err());
-    assert_eq!(user_version(&rusqlite::Connection::open(&path).unwrap()), 5);
+    assert_eq!(user_version(&rusqlite::Connection::open(&path).unwrap()), 6);
 }
 
 async fn secrets_are_kept_replaced_and_deleted(db: TestDb) {
@@ -431,4 +439,51 @@ async fn secrets_are_kept_replaced_and_deleted(db: TestDb) {
     assert_eq!(j.secret("poll-key/a/2").await.unwrap().as_deref(), Some(&b"other"[..]));
     // Secrets never enter the journal.
     assert_eq!(j.head().await.unwrap(), 0);
+}
+
+/// What moves the epoch that credential caches watch, and what does not.
+async fn the_auth_epoch_moves_when_access_may_be_lost(db: TestDb) {
+    let j = open(&db).await;
+    let mut last = j.auth_epoch().await.unwrap();
+    // Each step: whether it may take access away, so the epoch must move.
+    let mut step = async |j: &AnyJournal, moves: bool, what: &str| {
+        let now = j.auth_epoch().await.unwrap();
+        if moves {
+            assert!(now > last, "{what} must move the epoch ({last} -> {now})");
+        } else {
+            assert_eq!(now, last, "{what} must not move the epoch");
+        }
+        last = now;
+    };
+    let alice = create(&j, "alice").await;
+    step(&j, false, "creating an account").await;
+    j.create_session(session(1, alice, NOW + HOUR)).await.unwrap();
+    j.create_session(session(2, alice, NOW + HOUR)).await.unwrap();
+    let token = ApiToken {
+        token_hash: hash(9),
+        account_id: alice,
+        label: "ci".to_owned(),
+        created_at: NOW,
+        expires_at: None,
+    };
+    j.create_api_token(token).await.unwrap();
+    step(&j, false, "creating sessions and a token").await;
+    j.record_failed_login(alice, Some(NOW + HOUR)).await.unwrap();
+    j.record_successful_login(alice).await.unwrap();
+    step(&j, false, "counting logins").await;
+    j.delete_session(&hash(1)).await.unwrap();
+    step(&j, true, "ending a session").await;
+    j.delete_session(&hash(1)).await.unwrap();
+    step(&j, false, "ending a session that is gone").await;
+    j.delete_api_token(&hash(9)).await.unwrap();
+    step(&j, true, "revoking a token").await;
+    j.set_password(alice, "$argon2id$new", false).await.unwrap();
+    step(&j, true, "changing a password").await;
+    j.set_disabled(alice, true).await.unwrap();
+    step(&j, true, "disabling an account").await;
+    assert_eq!(j.delete_sessions_of(alice).await.unwrap(), 1);
+    step(&j, true, "ending an account's sessions").await;
+    // Another connection to the same database sees the same counter.
+    let other = open(&db).await;
+    assert_eq!(other.auth_epoch().await.unwrap(), last);
 }

@@ -220,6 +220,137 @@ pub fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
+/// What a session cookie or API token resolved to: the account, and the session's
+/// CSRF token (none for API tokens).
+pub type Resolved = Option<(std::sync::Arc<Account>, Option<String>)>;
+
+/// Resolved credentials, kept so that a vote storm does not cost two database reads
+/// per ballot.
+///
+/// Logins, logouts and password changes in this process clear the cache at once.
+/// Changes made by another process (another server on the same database) are seen
+/// through the database's auth epoch (`AuthStore::auth_epoch`), a counter that every
+/// revocation moves: it is read at most once every `EPOCH_EVERY`, and the cache is
+/// emptied when it has moved. Entries are trusted only while the epoch was read
+/// within `EPOCH_TRUST`, so a revocation elsewhere takes effect within about a
+/// second; and never past the credential's own expiry, nor for longer than
+/// `ENTRY_SECS`. A credential that was not found is not kept: a flood of made-up
+/// tokens cannot push real ones out.
+///
+/// Keyed by the credential's SHA-256, read under a shared lock: every request reads
+/// it, from every worker thread at once.
+pub struct CredentialCache {
+    map: std::sync::RwLock<std::collections::HashMap<[u8; 32], Entry, foldhash::fast::RandomState>>,
+    /// Moves at every clear: a lookup that began before a clear does not store what
+    /// it found (it may predate the change that caused the clear).
+    generation: std::sync::atomic::AtomicU64,
+    /// When the epoch was last read successfully, in microseconds since `base` (0: never).
+    checked: std::sync::atomic::AtomicU64,
+    /// A read of the epoch is under way.
+    checking: std::sync::atomic::AtomicBool,
+    /// The epoch as last read.
+    epoch: std::sync::Mutex<Option<i64>>,
+    base: std::time::Instant,
+}
+
+struct Entry {
+    at: std::time::Instant,
+    /// The session's or token's expiry, microseconds since 1970 (`None`: never).
+    expires_at: Option<i64>,
+    value: Resolved,
+}
+
+/// How often the auth epoch is read, at most.
+pub const EPOCH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long after the last read of the epoch the cache is still trusted.
+pub const EPOCH_TRUST: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long a resolved credential is kept at most.
+pub const ENTRY_SECS: u64 = 60;
+/// Entries kept at most; past this the cache starts afresh.
+const CACHE_MAX: usize = 100_000;
+
+impl Default for CredentialCache {
+    fn default() -> Self {
+        CredentialCache {
+            map: Default::default(),
+            generation: Default::default(),
+            checked: Default::default(),
+            checking: Default::default(),
+            epoch: Default::default(),
+            base: std::time::Instant::now(),
+        }
+    }
+}
+
+impl CredentialCache {
+    fn since_base(&self) -> u64 {
+        u64::try_from(self.base.elapsed().as_micros()).unwrap_or(u64::MAX).max(1)
+    }
+
+    /// Microseconds since the epoch was last read, if it ever was.
+    fn epoch_age(&self) -> Option<u64> {
+        let checked = self.checked.load(std::sync::atomic::Ordering::Acquire);
+        (checked > 0).then(|| self.since_base().saturating_sub(checked))
+    }
+
+    /// The credential, if cached and still trusted at `now` (microseconds since 1970).
+    pub fn get(&self, key: &[u8; 32], now: i64) -> Option<Resolved> {
+        if self.epoch_age()? >= EPOCH_TRUST.as_micros() as u64 {
+            return None;
+        }
+        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
+        let e = map.get(key)?;
+        let fresh = e.at.elapsed().as_secs() < ENTRY_SECS && e.expires_at.is_none_or(|x| x > now);
+        fresh.then(|| e.value.clone())
+    }
+
+    /// The generation to hand to `put` for a lookup starting now.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Stores what a lookup that started at `generation` found, unless the cache was
+    /// cleared since.
+    pub fn put(&self, key: [u8; 32], value: Resolved, expires_at: Option<i64>, generation: u64) {
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        // Under the lock: `clear` moves the generation under it too.
+        if self.generation.load(std::sync::atomic::Ordering::Acquire) != generation {
+            return;
+        }
+        if map.len() >= CACHE_MAX {
+            map.clear();
+        }
+        map.insert(key, Entry { at: std::time::Instant::now(), expires_at, value });
+    }
+
+    pub fn clear(&self) {
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        map.clear();
+    }
+
+    /// Whether the epoch is due to be read; if so, the caller is the one to read it
+    /// and must then call `epoch_read`.
+    pub fn epoch_due(&self) -> bool {
+        let due = self.epoch_age().is_none_or(|age| age >= EPOCH_EVERY.as_micros() as u64);
+        due && !self.checking.swap(true, std::sync::atomic::Ordering::AcqRel)
+    }
+
+    /// The outcome of a read of the epoch: a new value empties the cache (so does
+    /// the first, as entries stored before it were never checked against any).
+    pub fn epoch_read(&self, read: Option<i64>) {
+        if let Some(epoch) = read {
+            let mut known = self.epoch.lock().unwrap_or_else(|p| p.into_inner());
+            if *known != Some(epoch) {
+                self.clear();
+                *known = Some(epoch);
+            }
+            self.checked.store(self.since_base(), std::sync::atomic::Ordering::Release);
+        }
+        self.checking.store(false, std::sync::atomic::Ordering::Release);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +364,70 @@ mod tests {
         let g = hash_password("x7Kp2mQ9aB3c", true).unwrap();
         assert!(verify_password("x7Kp2mQ9aB3c", &g));
         assert!(!verify_password("anything", dummy_hash()));
+    }
+
+    fn account(id: i64) -> std::sync::Arc<Account> {
+        std::sync::Arc::new(Account {
+            id,
+            username: format!("u{id}"),
+            display_name: String::new(),
+            role: "deputy".to_owned(),
+            assembly: None,
+            member: None,
+            password_hash: String::new(),
+            must_change_password: false,
+            failed_logins: 0,
+            locked_until: None,
+            disabled: false,
+            created_at: 0,
+        })
+    }
+
+    #[test]
+    fn cached_credentials_follow_the_auth_epoch() {
+        // A clock started ten seconds ago, so that an old read of the epoch can be set.
+        let base = std::time::Instant::now() - std::time::Duration::from_secs(10);
+        let c = CredentialCache { base, ..CredentialCache::default() };
+        let (k1, k2) = ([1u8; 32], [2u8; 32]);
+        let now = 1_000;
+        // Never checked against the epoch: nothing is trusted, and a read is due once.
+        assert!(c.epoch_due());
+        assert!(!c.epoch_due(), "one read at a time");
+        c.put(k1, Some((account(1), None)), None, c.generation());
+        assert!(c.get(&k1, now).is_none());
+        c.epoch_read(Some(7));
+        assert!(!c.epoch_due(), "just read");
+        assert!(c.get(&k1, now).is_none(), "the first epoch empties what came before it");
+
+        c.put(k1, Some((account(1), None)), None, c.generation());
+        assert_eq!(c.get(&k1, now).flatten().map(|(a, _)| a.id), Some(1));
+        // The same epoch again keeps the entries; a new one empties the cache.
+        c.epoch_read(Some(7));
+        assert!(c.get(&k1, now).is_some());
+        c.epoch_read(Some(8));
+        assert!(c.get(&k1, now).is_none());
+
+        // A lookup that began before a clear stores nothing.
+        let before = c.generation();
+        c.clear();
+        c.put(k2, Some((account(2), None)), None, before);
+        assert!(c.get(&k2, now).is_none());
+        c.put(k2, Some((account(2), None)), None, c.generation());
+        assert!(c.get(&k2, now).is_some());
+
+        // Never past the credential's own expiry.
+        c.put(k1, Some((account(1), Some("csrf".to_owned()))), Some(now + 1), c.generation());
+        assert!(c.get(&k1, now).is_some());
+        assert!(c.get(&k1, now + 1).is_none());
+
+        // A failed read leaves the last good one in force, and lets the next try.
+        assert!(!c.epoch_due());
+        c.checked.store(1, std::sync::atomic::Ordering::Release);
+        assert!(c.get(&k2, now).is_none(), "an epoch read long ago is not trusted");
+        assert!(c.epoch_due());
+        c.epoch_read(None);
+        assert!(c.get(&k2, now).is_none());
+        assert!(c.epoch_due(), "after a failed read, another is due");
     }
 
     #[test]
@@ -255,45 +450,5 @@ mod tests {
         assert_eq!(p.len(), 12);
         assert!(!p.contains('0') && !p.contains('l'));
         assert_ne!(random_token().unwrap(), random_token().unwrap());
-    }
-}
-
-/// What a session cookie or API token resolved to: the account, and the session's
-/// CSRF token (none for API tokens).
-pub type Resolved = Option<(std::sync::Arc<Account>, Option<String>)>;
-
-/// Resolved credentials, kept for a few seconds so that a vote storm does not cost
-/// two database reads per ballot. Logins, logouts and password changes in this
-/// process clear it; in another process they take effect within `CACHE_SECS`.
-/// Keyed by the credential's SHA-256, read under a shared lock: every request reads
-/// it, from every worker thread at once.
-#[derive(Default)]
-pub struct CredentialCache {
-    map: std::sync::RwLock<
-        std::collections::HashMap<[u8; 32], (std::time::Instant, Resolved), foldhash::fast::RandomState>,
-    >,
-}
-
-/// How long a resolved credential is trusted without asking the database.
-pub const CACHE_SECS: u64 = 5;
-/// Entries kept at most; past this the cache starts afresh.
-const CACHE_MAX: usize = 100_000;
-
-impl CredentialCache {
-    pub fn get(&self, key: &[u8; 32]) -> Option<Resolved> {
-        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
-        map.get(key).filter(|(at, _)| at.elapsed().as_secs() < CACHE_SECS).map(|(_, r)| r.clone())
-    }
-
-    pub fn put(&self, key: [u8; 32], value: Resolved) {
-        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= CACHE_MAX {
-            map.clear();
-        }
-        map.insert(key, (std::time::Instant::now(), value));
-    }
-
-    pub fn clear(&self) {
-        self.map.write().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }

@@ -579,23 +579,37 @@ fn refuse(role: Role, is_api: bool, lang: Lang, path_and_query: &str) -> Respons
 /// The account behind an API token (`bearer`) or a session cookie, through the
 /// credential cache.
 async fn resolve(web: &Web, hash: [u8; 32], bearer: bool, now: i64) -> Result<auth::Resolved, Failure> {
-    if let Some(hit) = web.credentials.get(&hash) {
+    if web.credentials.epoch_due() {
+        // Read in the background: this request goes on with what is trusted now.
+        let web = web.clone();
+        tokio::spawn(async move {
+            let read = web.app.journal().auth_epoch().await;
+            if let Err(e) = &read {
+                tracing::warn!("reading the auth epoch failed: {e}");
+            }
+            web.credentials.epoch_read(read.ok());
+        });
+    }
+    if let Some(hit) = web.credentials.get(&hash, now) {
         return Ok(hit);
     }
+    let generation = web.credentials.generation();
     let journal = web.app.journal();
-    let (account_id, csrf) = if bearer {
+    let (account_id, csrf, expires_at) = if bearer {
         match journal.api_token(&hash, now).await? {
-            Some(t) => (t.account_id, None),
+            Some(t) => (t.account_id, None, t.expires_at),
             None => return Ok(None),
         }
     } else {
         match journal.session(&hash, now).await? {
-            Some(s) => (s.account_id, Some(s.csrf_token)),
+            Some(s) => (s.account_id, Some(s.csrf_token), Some(s.expires_at)),
             None => return Ok(None),
         }
     };
     let resolved = journal.account(account_id).await?.map(|a| (Arc::new(a), csrf));
-    web.credentials.put(hash, resolved.clone());
+    if resolved.is_some() {
+        web.credentials.put(hash, resolved.clone(), expires_at, generation);
+    }
     Ok(resolved)
 }
 

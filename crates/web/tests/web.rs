@@ -38,16 +38,29 @@ struct Server {
     base: String,
     app: App,
     http: reqwest::Client,
-    _db: TestDb,
+    _db: Option<TestDb>,
 }
 
 impl Server {
     /// A fresh journal with the demo data and demo logins, served on a free port.
     async fn start(db: TestDb) -> Server {
-        let journal = AnyJournal::open(&DatabaseUrl::new(db.url.clone())).await.unwrap();
+        let mut s = Server::serve(&db.url, true).await;
+        s._db = Some(db);
+        s
+    }
+
+    /// A second server on the database of `self`, as another process would be.
+    async fn beside(&self, url: &str) -> Server {
+        Server::serve(url, false).await
+    }
+
+    async fn serve(url: &str, seed: bool) -> Server {
+        let journal = AnyJournal::open(&DatabaseUrl::new(url.to_owned())).await.unwrap();
         let (app, _) = App::start(journal).await.unwrap();
-        plenum_app::seed_demo(&app).await.unwrap();
-        plenum_web::demo::seed_accounts(&app).await.unwrap();
+        if seed {
+            plenum_app::seed_demo(&app).await.unwrap();
+            plenum_web::demo::seed_accounts(&app).await.unwrap();
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let service = plenum_web::service(app.clone(), WebConfig::default());
@@ -55,7 +68,7 @@ impl Server {
             axum::serve(listener, axum::ServiceExt::into_make_service(service)).await.unwrap()
         });
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Server { base: format!("http://{addr}"), app, http, _db: db }
+        Server { base: format!("http://{addr}"), app, http, _db: None }
     }
 
     fn url(&self, path: &str) -> String {
@@ -1292,4 +1305,58 @@ plenum_testkit::both_backends!(
     language,
     live_stream,
     health_and_metrics,
+    revocation_reaches_another_server,
 );
+
+/// A token revoked, a session ended or a password changed on one server stops working
+/// on another server of the same database within about a second (the auth epoch;
+/// `plenum_web::auth::CredentialCache`), although the other server had it cached.
+async fn revocation_reaches_another_server(db: TestDb) {
+    let url = db.url.clone();
+    let a = Server::start(db).await;
+    let b = a.beside(&url).await;
+    // How long the other server may go on accepting: one epoch period, the read
+    // itself, and room for a loaded machine.
+    let bound = plenum_web::auth::EPOCH_EVERY + Duration::from_secs(3);
+    async fn refused_within(b: &mut Browser<'_>, bound: Duration, what: &str) {
+        let from = std::time::Instant::now();
+        loop {
+            let r = b.get("/api/v1/me").await;
+            if r.status == StatusCode::UNAUTHORIZED {
+                return;
+            }
+            assert_eq!(r.status, StatusCode::OK, "{what}: {}", r.body);
+            assert!(from.elapsed() < bound, "{what}: still accepted after {:?}", from.elapsed());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    // A token: used on B (so B caches it), revoked on A.
+    let token = a.token("deputy", DEMO_PASSWORD).await;
+    let mut on_b = b.api(&token);
+    for _ in 0..3 {
+        assert_eq!(on_b.get("/api/v1/me").await.status, StatusCode::OK);
+    }
+    assert_eq!(
+        a.api(&token).post_json("/api/v1/tokens/revoke", &json!({})).await.status,
+        StatusCode::NO_CONTENT
+    );
+    refused_within(&mut on_b, bound, "a token revoked on the other server").await;
+
+    // A session cookie: used on B, logged out on A.
+    let mut on_a = a.logged_in("presidium").await;
+    let mut on_b = b.browser();
+    on_b.cookies = on_a.cookies.clone();
+    for _ in 0..3 {
+        assert_eq!(on_b.get("/api/v1/me").await.status, StatusCode::OK);
+    }
+    let r = on_a.post_form("/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    refused_within(&mut on_b, bound, "a session ended on the other server").await;
+
+    // What nobody revoked keeps working on both.
+    let other = a.token("secretariat", DEMO_PASSWORD).await;
+    assert_eq!(b.api(&other).get("/api/v1/me").await.status, StatusCode::OK);
+    tokio::time::sleep(plenum_web::auth::EPOCH_EVERY + Duration::from_millis(200)).await;
+    assert_eq!(b.api(&other).get("/api/v1/me").await.status, StatusCode::OK);
+}
