@@ -873,4 +873,109 @@ plenum_testkit::both_backends!(
     projector_shows_the_open_poll,
     opinions_and_csv,
     agenda_adopted_by_a_poll,
+    ballots_race_the_close_over_http,
 );
+
+// ---- 7. many phones at once ------------------------------------------------------------------
+
+/// Hundreds of deputies cast at once over HTTP (through the ballot fast path), each
+/// retries its ballot and tries a second one, while the chair closes the poll. Every
+/// acknowledged ballot is counted exactly once, a retry gets the first receipt, and
+/// nothing is counted after the close.
+async fn ballots_race_the_close_over_http(db: TestDb) {
+    const N: usize = 300;
+    let s = Server::start(db).await;
+    // One poll at a time: the demo's open poll first.
+    close(&s, 3).await;
+    let poll = open(&s, json!({"meeting": PLENARY, "subject": "item", "item": 3, "rule": "cn-people-congress", "mode": "named"})).await;
+    let members = present_not_voted(&s, poll, N).await;
+    assert_eq!(members.len(), N, "the demo plenary has {N} members present");
+    // Tokens minted directly: N logins through argon2 would only slow the test.
+    let names = add_logins(&s, "race", &members).await;
+    let mut tokens = Vec::with_capacity(N);
+    for name in &names {
+        let acc = s.app.journal().account_by_username(name).await.unwrap().unwrap();
+        let raw = format!("race-token-{}", acc.id);
+        let token = plenum_journal::ApiToken {
+            token_hash: plenum_web::auth::token_hash(&raw).to_vec(),
+            account_id: acc.id,
+            label: "race".into(),
+            created_at: 0,
+            expires_at: None,
+        };
+        s.app.journal().create_api_token(token).await.unwrap();
+        tokens.push(raw);
+    }
+    let vote = format!("{POLLS}/{poll}/vote");
+    let choices = ["yes", "no", "abstain"];
+    let cast = |i: usize| {
+        let (vote, token) = (vote.clone(), tokens[i].clone());
+        let s = &s;
+        async move {
+            let mut b = s.api(&token);
+            // Spread the ballots over the close.
+            tokio::time::sleep(Duration::from_millis((i % 100) as u64)).await;
+            let choice = choices[i % 3];
+            let key = format!("race-{i}");
+            let first = b.post_json(&vote, &json!({"choice": choice, "command_id": key})).await;
+            if first.status != StatusCode::OK {
+                // Refused only because the poll had closed.
+                assert_eq!(first.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", first.body);
+                assert_eq!(first.json()["rule"], "poll.closed", "{}", first.body);
+                return None;
+            }
+            let receipt = first.json();
+            assert_eq!(receipt["replayed"], false);
+            // The retry after a lost answer: the first receipt, even after the close.
+            let again = b.post_json(&vote, &json!({"choice": choice, "command_id": key})).await;
+            assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+            assert_eq!(
+                (again.json()["replayed"].as_bool(), &again.json()["position"]),
+                (Some(true), &receipt["position"])
+            );
+            // A second, different ballot: refused, whether or not the poll is still open.
+            let other = b
+                .post_json(&vote, &json!({"choice": choices[(i + 1) % 3], "command_id": format!("{key}-b")}))
+                .await;
+            assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", other.body);
+            let rule = other.json()["rule"].as_str().map(str::to_owned);
+            assert!(matches!(rule.as_deref(), Some("poll.already_voted" | "poll.closed")), "{}", other.body);
+            Some((choice, receipt["position"].as_u64().unwrap()))
+        }
+    };
+    // The chair's token beforehand, so that the close lands in the middle of the ballots.
+    let mut chair = s.api(&s.token("presidium", DEMO_PASSWORD).await);
+    let closer = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let r = chair.post_json(&format!("{POLLS}/{poll}/close"), &json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "close: {}", r.body);
+        r.json()
+    };
+    let (results, closed) = tokio::join!(futures_util::future::join_all((0..N).map(cast)), closer);
+
+    let acked: Vec<(&str, u64)> = results.into_iter().flatten().collect();
+    let r = &closed["result"];
+    let count = |c: &str| acked.iter().filter(|(x, _)| *x == c).count() as u64;
+    assert_eq!(
+        (r["yes"].as_u64(), r["no"].as_u64(), r["abstain"].as_u64()),
+        (Some(count("yes")), Some(count("no")), Some(count("abstain"))),
+        "the result counts exactly the acknowledged ballots ({} of {N})",
+        acked.len()
+    );
+    // Every acknowledged ballot stands in the journal before the close, once.
+    let events = s.app.journal().read_all(0, 1_000_000).await.unwrap();
+    let of_poll = |e: &&plenum_journal::RecordedEvent| {
+        serde_json::from_str::<Value>(&e.payload).unwrap()["poll"].as_u64() == Some(u64::from(poll))
+    };
+    let closed_at = events
+        .iter()
+        .filter(of_poll)
+        .find(|e| e.kind == "PollClosed")
+        .map(|e| e.position)
+        .expect("the close is in the journal");
+    let positions: std::collections::BTreeSet<u64> = acked.iter().map(|(_, p)| *p).collect();
+    assert_eq!(positions.len(), acked.len(), "one position per acknowledged ballot");
+    assert!(positions.iter().all(|p| *p < closed_at), "a ballot acknowledged after the close");
+    let cast_events = events.iter().filter(|e| e.kind == "VoteCast").filter(of_poll).count();
+    assert_eq!(cast_events, acked.len(), "no ballot recorded that was not acknowledged, none twice");
+}
