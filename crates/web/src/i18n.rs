@@ -224,6 +224,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("error.title", "出错了", "Something went wrong"),
     ("error.not_found", "页面不存在。", "There is no such page."),
     ("error.forbidden", "您没有访问此页面的权限。", "You may not open this page."),
+    (
+        "error.method_not_allowed",
+        "此地址不接受这种请求方式。",
+        "This address does not take this kind of request.",
+    ),
     ("error.csrf", "表单已过期，请返回后重新提交。", "The form has expired; go back and submit it again."),
     ("error.back", "返回首页", "Back to the home page"),
     ("common.save", "保存", "Save"),

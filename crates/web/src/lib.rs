@@ -385,6 +385,16 @@ impl WebInner {
     fn access_rule(&self, path: &str, method: &Method) -> Option<Access> {
         self.access.get(path).and_then(|rules| rules.iter().find(|(m, _)| m == method)).map(|(_, a)| *a)
     }
+
+    /// The methods a route pattern takes, for an `Allow` header; `None` if it takes none.
+    fn allowed_methods(&self, path: &str) -> Option<HeaderValue> {
+        let rules = self.access.get(path).filter(|r| !r.is_empty())?;
+        let mut methods: Vec<&str> = rules.iter().map(|(m, _)| m.as_str()).collect();
+        if methods.contains(&"GET") {
+            methods.push("HEAD");
+        }
+        HeaderValue::from_str(&methods.join(", ")).ok()
+    }
 }
 
 /// Serves until Ctrl-C.
@@ -441,8 +451,19 @@ async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Ne
     };
     let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };
     let Some(access) = web.access_rule(path, &method) else {
+        // A route that takes other methods: 405, naming them (RFC 9110, 15.5.6).
+        if let Some(allow) = web.allowed_methods(path) {
+            let f = Failure::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                lang.t("error.method_not_allowed"),
+            );
+            let mut res = fail(f);
+            res.headers_mut().insert(header::ALLOW, allow);
+            return res;
+        }
         // Fail closed: a route without an access rule is never served.
-        return fail(Failure::forbidden());
+        return fail(Failure::forbidden().with_message(lang.t("error.forbidden")));
     };
 
     let Identity { account, role, by_token, session_csrf } = match identify(web, req.headers(), &fail).await {

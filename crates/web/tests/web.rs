@@ -1068,8 +1068,27 @@ async fn language(db: TestDb) {
     assert!(r.body.contains("<html lang=\"zh-CN\">") && r.body.contains(Lang::Zh.t("login.title")));
     assert!(!r.body.contains("Log in"));
 
+    // A page address asked with a method it does not take: 405, naming the methods it
+    // takes, in the visitor's language.
+    let r = zh.get("/assemblies/taiyuan-rd-15/polls/3/vote").await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{}", r.body);
+    assert_eq!(r.headers["allow"], "POST");
+    assert!(r.body.contains(Lang::Zh.t("error.method_not_allowed")), "{}", r.body);
+    let r = zh.post_form("/login/no-such", &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = s.api("any").get("/api/v1/assemblies/taiyuan-rd-15/polls/3/vote").await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
+    );
+    let r = zh.post_form("/assemblies/taiyuan-rd-15/members", &[]).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{}", r.body);
+    assert_eq!(r.headers["allow"], "GET, HEAD");
+
     let mut en = s.browser();
     en.lang = Some("en-GB,en;q=0.9,zh;q=0.5");
+    let r = en.get("/assemblies/taiyuan-rd-15/polls/3/vote").await;
+    assert!(r.body.contains(Lang::En.t("error.method_not_allowed")), "{}", r.body);
     let r = en.get("/login").await;
     assert!(r.body.contains("<html lang=\"en\">"), "{}", r.body);
     assert!(r.body.contains("Log in") && r.body.contains("Password"));
