@@ -239,18 +239,36 @@ pub type Resolved = Option<(std::sync::Arc<Account>, Option<String>)>;
 ///
 /// Keyed by the credential's SHA-256, read under a shared lock: every request reads
 /// it, from every worker thread at once.
+#[derive(Default)]
 pub struct CredentialCache {
-    map: std::sync::RwLock<std::collections::HashMap<[u8; 32], Entry, foldhash::fast::RandomState>>,
-    /// Moves at every clear: a lookup that began before a clear does not store what
-    /// it found (it may predate the change that caused the clear).
-    generation: std::sync::atomic::AtomicU64,
-    /// When the epoch was last read successfully, in microseconds since `base` (0: never).
-    checked: std::sync::atomic::AtomicU64,
+    inner: std::sync::RwLock<Cached>,
     /// A read of the epoch is under way.
     checking: std::sync::atomic::AtomicBool,
-    /// The epoch as last read.
-    epoch: std::sync::Mutex<Option<i64>>,
-    base: std::time::Instant,
+}
+
+#[derive(Default)]
+struct Cached {
+    map: std::collections::HashMap<[u8; 32], Entry, foldhash::fast::RandomState>,
+    /// Moves at every clear: a lookup that began before a clear does not store what
+    /// it found (it may predate the change that caused the clear).
+    generation: u64,
+    /// The epoch as last read, and when.
+    epoch: Option<i64>,
+    checked: Option<std::time::Instant>,
+}
+
+impl Cached {
+    fn clear(&mut self) {
+        self.map.clear();
+        self.generation += 1;
+    }
+}
+
+/// What `CredentialCache::lookup` found.
+pub struct Lookup {
+    pub hit: Option<Resolved>,
+    /// This caller is the one to read the epoch now.
+    pub read_epoch: bool,
 }
 
 struct Entry {
@@ -269,83 +287,65 @@ pub const ENTRY_SECS: u64 = 60;
 /// Entries kept at most; past this the cache starts afresh.
 const CACHE_MAX: usize = 100_000;
 
-impl Default for CredentialCache {
-    fn default() -> Self {
-        CredentialCache {
-            map: Default::default(),
-            generation: Default::default(),
-            checked: Default::default(),
-            checking: Default::default(),
-            epoch: Default::default(),
-            base: std::time::Instant::now(),
-        }
-    }
-}
-
 impl CredentialCache {
-    fn since_base(&self) -> u64 {
-        u64::try_from(self.base.elapsed().as_micros()).unwrap_or(u64::MAX).max(1)
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Cached> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Microseconds since the epoch was last read, if it ever was.
-    fn epoch_age(&self) -> Option<u64> {
-        let checked = self.checked.load(std::sync::atomic::Ordering::Acquire);
-        (checked > 0).then(|| self.since_base().saturating_sub(checked))
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Cached> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The credential, if cached and still trusted at `now` (microseconds since 1970).
-    pub fn get(&self, key: &[u8; 32], now: i64) -> Option<Resolved> {
-        if self.epoch_age()? >= EPOCH_TRUST.as_micros() as u64 {
-            return None;
+    /// The credential, if cached and still trusted at `now` (microseconds since 1970),
+    /// and whether this caller is to read the epoch (then it must call `epoch_read`).
+    /// One shared lock for both: every request asks.
+    pub fn lookup(&self, key: &[u8; 32], now: i64) -> Lookup {
+        let c = self.read();
+        let age = c.checked.map(|t| t.elapsed());
+        let due = age.is_none_or(|a| a >= EPOCH_EVERY);
+        let read_epoch = due && !self.checking.swap(true, std::sync::atomic::Ordering::AcqRel);
+        if age.is_none_or(|a| a >= EPOCH_TRUST) {
+            return Lookup { hit: None, read_epoch };
         }
-        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
-        let e = map.get(key)?;
-        let fresh = e.at.elapsed().as_secs() < ENTRY_SECS && e.expires_at.is_none_or(|x| x > now);
-        fresh.then(|| e.value.clone())
+        let hit = c
+            .map
+            .get(key)
+            .filter(|e| e.at.elapsed().as_secs() < ENTRY_SECS && e.expires_at.is_none_or(|x| x > now));
+        Lookup { hit: hit.map(|e| e.value.clone()), read_epoch }
     }
 
     /// The generation to hand to `put` for a lookup starting now.
     pub fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::Acquire)
+        self.read().generation
     }
 
     /// Stores what a lookup that started at `generation` found, unless the cache was
     /// cleared since.
     pub fn put(&self, key: [u8; 32], value: Resolved, expires_at: Option<i64>, generation: u64) {
-        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-        // Under the lock: `clear` moves the generation under it too.
-        if self.generation.load(std::sync::atomic::Ordering::Acquire) != generation {
+        let mut c = self.write();
+        if c.generation != generation {
             return;
         }
-        if map.len() >= CACHE_MAX {
-            map.clear();
+        if c.map.len() >= CACHE_MAX {
+            c.map.clear();
         }
-        map.insert(key, Entry { at: std::time::Instant::now(), expires_at, value });
+        c.map.insert(key, Entry { at: std::time::Instant::now(), expires_at, value });
     }
 
     pub fn clear(&self) {
-        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        map.clear();
-    }
-
-    /// Whether the epoch is due to be read; if so, the caller is the one to read it
-    /// and must then call `epoch_read`.
-    pub fn epoch_due(&self) -> bool {
-        let due = self.epoch_age().is_none_or(|age| age >= EPOCH_EVERY.as_micros() as u64);
-        due && !self.checking.swap(true, std::sync::atomic::Ordering::AcqRel)
+        self.write().clear();
     }
 
     /// The outcome of a read of the epoch: a new value empties the cache (so does
     /// the first, as entries stored before it were never checked against any).
     pub fn epoch_read(&self, read: Option<i64>) {
         if let Some(epoch) = read {
-            let mut known = self.epoch.lock().unwrap_or_else(|p| p.into_inner());
-            if *known != Some(epoch) {
-                self.clear();
-                *known = Some(epoch);
+            let mut c = self.write();
+            if c.epoch != Some(epoch) {
+                c.clear();
+                c.epoch = Some(epoch);
             }
-            self.checked.store(self.since_base(), std::sync::atomic::Ordering::Release);
+            c.checked = Some(std::time::Instant::now());
         }
         self.checking.store(false, std::sync::atomic::Ordering::Release);
     }
@@ -385,49 +385,50 @@ mod tests {
 
     #[test]
     fn cached_credentials_follow_the_auth_epoch() {
-        // A clock started ten seconds ago, so that an old read of the epoch can be set.
-        let base = std::time::Instant::now() - std::time::Duration::from_secs(10);
-        let c = CredentialCache { base, ..CredentialCache::default() };
+        let c = CredentialCache::default();
         let (k1, k2) = ([1u8; 32], [2u8; 32]);
         let now = 1_000;
+        let get = |k: &[u8; 32], now: i64| c.lookup(k, now).hit;
         // Never checked against the epoch: nothing is trusted, and a read is due once.
-        assert!(c.epoch_due());
-        assert!(!c.epoch_due(), "one read at a time");
+        assert!(c.lookup(&k1, now).read_epoch);
+        assert!(!c.lookup(&k1, now).read_epoch, "one read at a time");
         c.put(k1, Some((account(1), None)), None, c.generation());
-        assert!(c.get(&k1, now).is_none());
+        assert!(get(&k1, now).is_none());
         c.epoch_read(Some(7));
-        assert!(!c.epoch_due(), "just read");
-        assert!(c.get(&k1, now).is_none(), "the first epoch empties what came before it");
+        assert!(!c.lookup(&k1, now).read_epoch, "just read");
+        assert!(get(&k1, now).is_none(), "the first epoch empties what came before it");
 
         c.put(k1, Some((account(1), None)), None, c.generation());
-        assert_eq!(c.get(&k1, now).flatten().map(|(a, _)| a.id), Some(1));
+        assert_eq!(get(&k1, now).flatten().map(|(a, _)| a.id), Some(1));
         // The same epoch again keeps the entries; a new one empties the cache.
         c.epoch_read(Some(7));
-        assert!(c.get(&k1, now).is_some());
+        assert!(get(&k1, now).is_some());
         c.epoch_read(Some(8));
-        assert!(c.get(&k1, now).is_none());
+        assert!(get(&k1, now).is_none());
 
         // A lookup that began before a clear stores nothing.
         let before = c.generation();
         c.clear();
         c.put(k2, Some((account(2), None)), None, before);
-        assert!(c.get(&k2, now).is_none());
+        assert!(get(&k2, now).is_none());
         c.put(k2, Some((account(2), None)), None, c.generation());
-        assert!(c.get(&k2, now).is_some());
+        assert!(get(&k2, now).is_some());
 
         // Never past the credential's own expiry.
         c.put(k1, Some((account(1), Some("csrf".to_owned()))), Some(now + 1), c.generation());
-        assert!(c.get(&k1, now).is_some());
-        assert!(c.get(&k1, now + 1).is_none());
+        assert!(get(&k1, now).is_some());
+        assert!(get(&k1, now + 1).is_none());
 
         // A failed read leaves the last good one in force, and lets the next try.
-        assert!(!c.epoch_due());
-        c.checked.store(1, std::sync::atomic::Ordering::Release);
-        assert!(c.get(&k2, now).is_none(), "an epoch read long ago is not trusted");
-        assert!(c.epoch_due());
+        assert!(!c.lookup(&k2, now).read_epoch);
+        c.write().checked = Some(std::time::Instant::now() - EPOCH_TRUST);
+        let stale = c.lookup(&k2, now);
+        assert!(stale.hit.is_none(), "an epoch read long ago is not trusted");
+        assert!(stale.read_epoch);
         c.epoch_read(None);
-        assert!(c.get(&k2, now).is_none());
-        assert!(c.epoch_due(), "after a failed read, another is due");
+        let again = c.lookup(&k2, now);
+        assert!(again.hit.is_none());
+        assert!(again.read_epoch, "after a failed read, another is due");
     }
 
     #[test]

@@ -600,7 +600,8 @@ fn refuse(role: Role, is_api: bool, lang: Lang, path_and_query: &str) -> Respons
 /// The account behind an API token (`bearer`) or a session cookie, through the
 /// credential cache.
 async fn resolve(web: &Web, hash: [u8; 32], bearer: bool, now: i64) -> Result<auth::Resolved, Failure> {
-    if web.credentials.epoch_due() {
+    let found = web.credentials.lookup(&hash, now);
+    if found.read_epoch {
         // Read in the background: this request goes on with what is trusted now.
         let web = web.clone();
         tokio::spawn(async move {
@@ -611,7 +612,7 @@ async fn resolve(web: &Web, hash: [u8; 32], bearer: bool, now: i64) -> Result<au
             web.credentials.epoch_read(read.ok());
         });
     }
-    if let Some(hit) = web.credentials.get(&hash, now) {
+    if let Some(hit) = found.hit {
         return Ok(hit);
     }
     let generation = web.credentials.generation();

@@ -38,20 +38,21 @@ struct Server {
     base: String,
     app: App,
     http: reqwest::Client,
-    _db: Option<TestDb>,
+    /// The database, held by the server that created it.
+    db: Option<TestDb>,
 }
 
 impl Server {
     /// A fresh journal with the demo data and demo logins, served on a free port.
     async fn start(db: TestDb) -> Server {
         let mut s = Server::serve(&db.url, true).await;
-        s._db = Some(db);
+        s.db = Some(db);
         s
     }
 
     /// A second server on the database of `self`, as another process would be.
-    async fn beside(&self, url: &str) -> Server {
-        Server::serve(url, false).await
+    async fn beside(&self) -> Server {
+        Server::serve(&self.db.as_ref().expect("a server that holds its database").url, false).await
     }
 
     async fn serve(url: &str, seed: bool) -> Server {
@@ -68,7 +69,7 @@ impl Server {
             axum::serve(listener, axum::ServiceExt::into_make_service(service)).await.unwrap()
         });
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Server { base: format!("http://{addr}"), app, http, _db: None }
+        Server { base: format!("http://{addr}"), app, http, db: None }
     }
 
     fn url(&self, path: &str) -> String {
@@ -1331,9 +1332,8 @@ plenum_testkit::both_backends!(
 /// on another server of the same database within about a second (the auth epoch;
 /// `plenum_web::auth::CredentialCache`), although the other server had it cached.
 async fn revocation_reaches_another_server(db: TestDb) {
-    let url = db.url.clone();
     let a = Server::start(db).await;
-    let b = a.beside(&url).await;
+    let b = a.beside().await;
     // How long the other server may go on accepting: one epoch period, the read
     // itself, and room for a loaded machine.
     let bound = plenum_web::auth::EPOCH_EVERY + Duration::from_secs(3);
