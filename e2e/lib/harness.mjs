@@ -127,12 +127,31 @@ export async function launchBrowser() {
 
 /**
  * A new browser context on the server, in Chinese unless told otherwise; JavaScript
- * errors on any of its pages are collected in `ctx.pageErrors`.
+ * errors on any of its pages, and parts of them that fail to load, are collected in
+ * `ctx.pageErrors`.
  */
 export async function newContext(browser, server, options = {}) {
   const ctx = await browser.newContext({ baseURL: server.url, locale: 'zh-CN', ...DESKTOP, ...options });
   ctx.pageErrors = [];
-  ctx.on('page', (p) => p.on('pageerror', (e) => ctx.pageErrors.push(`${p.url()}: ${e.message}`)));
+  ctx.on('page', (p) => {
+    p.on('pageerror', (e) => ctx.pageErrors.push(`${p.url()}: ${e.message}`));
+    // A page's own parts (stylesheet, script, icon) must load: a failed one is an
+    // error of the page. Documents and API calls may fail on purpose in a test.
+    p.on('response', (r) => {
+      const kind = r.request().resourceType();
+      if (r.status() >= 400 && !['document', 'fetch', 'xhr', 'eventsource'].includes(kind)) {
+        ctx.pageErrors.push(`${p.url()}: ${kind} ${r.url()} answered ${r.status()}`);
+      }
+    });
+    // What the browser fetches by itself for a page, such as its icon, shows only
+    // in the console.
+    p.on('console', (m) => {
+      const at = m.location().url;
+      if (m.type() === 'error' && m.text().startsWith('Failed to load resource') && at && at !== p.url()) {
+        ctx.pageErrors.push(`${p.url()}: ${at}: ${m.text()}`);
+      }
+    });
+  });
   return ctx;
 }
 

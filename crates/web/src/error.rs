@@ -138,7 +138,7 @@ impl IntoResponse for PageError {
         let back = lang.t("error.back");
         let body = format!(
             "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{title}</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main id=\"main\" class=\"narrow\">\
+             <title>{title}</title><link rel=\"stylesheet\" href=\"/static/app.css\"><link rel=\"icon\" href=\"/static/icon.svg\" type=\"image/svg+xml\"></head><body><main id=\"main\" class=\"narrow\">\
              <h1>{title}</h1><p role=\"alert\">{}</p><p><a href=\"/\">{back}</a></p></main></body></html>",
             lang.code(),
             html_escape(&f.body.message)

@@ -1081,6 +1081,7 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
     let (body, ty): (&'static str, &str) = match file.as_str() {
         "app.css" => (include_str!("../static/app.css"), "text/css; charset=utf-8"),
         "live.js" => (include_str!("../static/live.js"), "text/javascript; charset=utf-8"),
+        "icon.svg" => (include_str!("../static/icon.svg"), "image/svg+xml"),
         _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
     };
     ([(header::CONTENT_TYPE, ty), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()

@@ -1285,6 +1285,13 @@ async fn health_and_metrics(db: TestDb) {
     let head = s.app.journal().head().await.unwrap();
     assert_eq!(r.body.trim(), format!("ok head={head} projected={head}"));
 
+    // Every page names its icon, and the icon is served (a browser asks for one).
+    let home = public.get("/").await;
+    assert!(home.body.contains(r#"<link rel="icon" href="/static/icon.svg""#), "{}", home.body);
+    let icon = public.get("/static/icon.svg").await;
+    assert_eq!((icon.status, icon.content_type()), (StatusCode::OK, "image/svg+xml"));
+    assert!(icon.body.starts_with("<svg"), "{}", icon.body);
+
     let r = public.get("/metrics").await;
     assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/login?next=/metrics"));
     let mut dep = s.logged_in("deputy").await;
