@@ -665,6 +665,31 @@ impl Api {
         serde_json::from_slice(&body).with_context(|| format!("{what}: the answer is not JSON"))
     }
 
+    /// The server's write-path timers from `/metrics` (a staff login).
+    async fn write_path(&mut self) -> Result<WritePath> {
+        let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+        let (status, body) = self.conn().await?.call(get("/metrics", &headers)?).await?;
+        if !status.is_success() {
+            bail!("GET /metrics: {status}");
+        }
+        let text = String::from_utf8_lossy(&body);
+        let value = |name: &str| -> Result<f64> {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+                .ok_or_else(|| anyhow!("no {name} in /metrics"))
+        };
+        let timer = |name: &str| -> Result<(f64, f64)> {
+            Ok((value(&format!("{name}_count"))?, value(&format!("{name}_sum"))?))
+        };
+        Ok(WritePath {
+            committed: value("plenum_commands_committed_total")?,
+            queued: timer("plenum_command_queue_seconds")?,
+            commits: timer("plenum_commit_seconds")?,
+            projection: timer("plenum_projection_seconds")?,
+        })
+    }
+
     async fn post(&mut self, path: &str, body: &Value) -> Result<Value> {
         let req = post_json(path, self.token.as_deref(), body)?;
         self.send(req, &format!("POST {path}")).await
@@ -688,6 +713,31 @@ impl Api {
     async fn command(&mut self, assembly: &str, command: &Command, key: &str) -> Result<Value> {
         let body = json!({"command": serde_json::to_value(command)?, "command_id": key});
         self.post(&format!("/api/v1/assemblies/{assembly}/commands"), &body).await
+    }
+}
+
+/// The server's write-path timers (`/metrics`): commands committed, and the count and
+/// total seconds of each stage.
+#[derive(Clone, Copy)]
+struct WritePath {
+    committed: f64,
+    queued: (f64, f64),
+    commits: (f64, f64),
+    projection: (f64, f64),
+}
+
+impl WritePath {
+    /// What happened between two readings: commands per commit, and the mean time
+    /// in microseconds of each stage.
+    fn since(&self, before: &WritePath) -> (f64, f64, f64, f64) {
+        let mean = |now: (f64, f64), was: (f64, f64)| 1e6 * (now.1 - was.1) / (now.0 - was.0).max(1.0);
+        let commits = (self.commits.0 - before.commits.0).max(1.0);
+        (
+            (self.committed - before.committed) / commits,
+            mean(self.queued, before.queued),
+            mean(self.commits, before.commits),
+            mean(self.projection, before.projection),
+        )
     }
 }
 
@@ -1914,6 +1964,7 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
     }
     let perf = ctx.perf(&format!("peak-{backend}"), server.pid(), a.warmup + a.seconds)?;
     sleep_until(from.into()).await;
+    let path_before = staff.write_path().await?;
     let syncs = ctx.trace_syncs(server.pid(), a.seconds, db.dir.path())?;
     let load_before = loadavg();
     let wall_from = chrono::Utc::now().timestamp_micros();
@@ -1939,6 +1990,7 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
     let (server_cores, client_cores) = cpu.stop();
     let pg_cores = cpu.postgres();
     wait_perf(perf);
+    let (per_commit, queued_us, commit_us, projection_us) = staff.write_path().await?.since(&path_before);
     match joined {
         Ok(r) => r?,
         Err(_) => bail!("the peak clients did not finish in time"),
@@ -1974,6 +2026,13 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
         eprintln!("  first error: {e}");
     }
     eprintln!("  load average {load_before} -> {}", loadavg());
+    ctx.say(
+        format!(
+            "peak (b) [{backend}] inside the server (/metrics): {per_commit:.1} commands per commit; a command waits {queued_us:.0} us for the writer, a commit takes {commit_us:.0} us, and a committed batch shows on the read side with its answers sent {projection_us:.0} us after the commit"
+        ),
+        json!({"bench": "peak_write_path", "backend": backend, "commands_per_commit": per_commit,
+               "queue_us": queued_us, "commit_us": commit_us, "projection_us": projection_us}),
+    );
     report_syncs(ctx, &format!("peak (b) [{backend}]"), syncs, ok as usize)?;
     let wall_to = wall_from + (a.seconds * 1e6) as i64;
     let (recorded, commits) = ballot_commits(db, wall_from, wall_to).await?;

@@ -62,6 +62,8 @@ pub(crate) type Reply = oneshot::Sender<Result<Receipt, AppError>>;
 /// the events they encode (so the projector neither reads nor decodes them again),
 /// and the answers to send once the projection has reached each receipt.
 pub(crate) struct Handoff {
+    /// When the writer handed it over, for `WriteMetrics::projection`.
+    pub sent: std::time::Instant,
     pub events: Vec<(RecordedEvent, Event)>,
     pub replies: Vec<(Reply, Receipt)>,
 }
@@ -77,6 +79,44 @@ struct Inner {
     last_snapshot: Mutex<u64>,
     /// A snapshot is being written in the background.
     snapshotting: std::sync::atomic::AtomicBool,
+    metrics: WriteMetrics,
+}
+
+/// Time a command spends on the write path, summed over all commands since start,
+/// for `/metrics` and the benchmarks: where a command waits, without a profiler.
+#[derive(Default)]
+pub struct WriteMetrics {
+    /// Commands taken by a writer, and their time in its queue.
+    pub queued: Timer,
+    /// Commits (group commits), and their time from the batch sent to the journal
+    /// until the writer has the result.
+    pub commits: Timer,
+    /// Commands written by those commits.
+    pub committed: std::sync::atomic::AtomicU64,
+    /// Committed batches handed to the projector, and their time from the hand-off
+    /// until the read side shows them and their answers are sent.
+    pub projection: Timer,
+}
+
+/// A count and the total of the durations counted.
+#[derive(Default)]
+pub struct Timer {
+    count: std::sync::atomic::AtomicU64,
+    micros: std::sync::atomic::AtomicU64,
+}
+
+impl Timer {
+    pub(crate) fn add(&self, n: u64, total: std::time::Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.count.fetch_add(n, Relaxed);
+        self.micros.fetch_add(u64::try_from(total.as_micros()).unwrap_or(u64::MAX), Relaxed);
+    }
+
+    /// How many were counted, and their total duration in seconds.
+    pub fn read(&self) -> (u64, f64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.count.load(Relaxed), self.micros.load(Relaxed) as f64 / 1e6)
+    }
 }
 
 /// A handle to the running services; cheap to clone.
@@ -157,6 +197,7 @@ impl App {
                 writers: Mutex::new(HashMap::new()),
                 last_snapshot: Mutex::new(snapshot_position.unwrap_or(0)),
                 snapshotting: std::sync::atomic::AtomicBool::new(false),
+                metrics: WriteMetrics::default(),
             }),
         };
         if replayed >= SNAPSHOT_EVERY {
@@ -187,13 +228,15 @@ impl App {
         /// before the projector reads it from the journal itself.
         const HANDOFF_GRACE: std::time::Duration = std::time::Duration::from_millis(20);
         let mut head = self.inner.journal.subscribe();
-        // Handed-off events by the position of their first event.
-        let mut batches: BTreeMap<u64, Vec<(RecordedEvent, Event)>> = BTreeMap::new();
+        // Handed-off events by the position of their first event, with the time of
+        // their hand-off.
+        type Batch = (Vec<(RecordedEvent, Event)>, std::time::Instant);
+        let mut batches: BTreeMap<u64, Batch> = BTreeMap::new();
         // Answers by the position the projection must reach first.
         let mut waiting: BTreeMap<u64, Vec<(Reply, Receipt)>> = BTreeMap::new();
-        let take = |h: Handoff, batches: &mut BTreeMap<u64, _>, waiting: &mut BTreeMap<u64, Vec<_>>| {
+        let take = |h: Handoff, batches: &mut BTreeMap<u64, Batch>, waiting: &mut BTreeMap<u64, Vec<_>>| {
             if let Some((first, _)) = h.events.first() {
-                batches.insert(first.position, h.events);
+                batches.insert(first.position, (h.events, h.sent));
             }
             for (reply, receipt) in h.replies {
                 waiting.entry(receipt.position).or_default().push((reply, receipt));
@@ -205,15 +248,18 @@ impl App {
         loop {
             let mut position = read(&self.inner.projections).position;
             // Handed-off batches that continue the projection.
+            let mut applied = Vec::new();
             while let Some(entry) = batches.first_entry() {
                 if *entry.key() > position + 1 {
                     break;
                 }
-                let page = entry.remove().into_iter().filter(|(r, _)| r.position > position);
+                let (events, sent) = entry.remove();
+                let page = events.into_iter().filter(|(r, _)| r.position > position);
                 match self.apply_page(page.map(|(r, e)| (r, Some(e))).collect()) {
                     Ok(p) => position = p,
                     Err(()) => return,
                 }
+                applied.push(sent);
             }
             // The journal holds more than the hand-offs cover: read it, after a
             // moment's grace for a hand-off on its way.
@@ -251,6 +297,9 @@ impl App {
                 for (reply, receipt) in entry.remove() {
                     let _ = reply.send(Ok(receipt));
                 }
+            }
+            for sent in applied {
+                self.inner.metrics.projection.add(1, sent.elapsed());
             }
             let due = position.saturating_sub(*lock(&self.inner.last_snapshot)) >= SNAPSHOT_EVERY;
             // In the background: encoding a large state takes long, and answers wait
@@ -389,10 +438,22 @@ impl App {
     ) -> Result<Receipt, AppError> {
         let tx = self.writer(assembly);
         let (reply, rx) = oneshot::channel();
-        tx.send(writer::Job { actor: actor.to_owned(), command, command_id, reply, projected })
-            .await
-            .map_err(|_| AppError::Unavailable)?;
+        tx.send(writer::Job {
+            queued_at: std::time::Instant::now(),
+            actor: actor.to_owned(),
+            command,
+            command_id,
+            reply,
+            projected,
+        })
+        .await
+        .map_err(|_| AppError::Unavailable)?;
         rx.await.map_err(|_| AppError::Unavailable)?
+    }
+
+    /// Time spent on the write path so far.
+    pub fn write_metrics(&self) -> &WriteMetrics {
+        &self.inner.metrics
     }
 
     /// Hands committed events and their answers to the projector.

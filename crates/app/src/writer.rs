@@ -24,6 +24,8 @@ pub(crate) const QUEUE: usize = 8192;
 const MAX_BATCH: usize = 4096;
 
 pub(crate) struct Job {
+    /// When the command was sent to the writer.
+    pub queued_at: std::time::Instant,
     pub actor: String,
     pub command: Command,
     pub command_id: Option<String>,
@@ -63,8 +65,9 @@ struct Writer {
     assembly: AssemblyId,
     stream: String,
     view: crate::AssemblyView,
-    /// Being committed: the batch (without its requests) and the commit.
-    inflight: Option<(Batch, Commit)>,
+    /// Being committed: the batch (without its requests), the commit, and when it
+    /// was sent.
+    inflight: Option<(Batch, Commit, std::time::Instant)>,
     /// Being decided, to be committed next.
     next: Batch,
     /// Answers to retries of commands already recorded, sent once projected.
@@ -90,7 +93,7 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
         }
         if !w.replayed.is_empty() {
             let replies = std::mem::take(&mut w.replayed);
-            w.app.hand_off(Handoff { events: Vec::new(), replies });
+            w.app.hand_off(Handoff { sent: std::time::Instant::now(), events: Vec::new(), replies });
         }
         if !open && w.inflight.is_none() {
             return;
@@ -103,11 +106,16 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
             biased;
             result = async {
                 match w.inflight.as_mut() {
-                    Some((_, commit)) => commit.as_mut().await,
+                    Some((_, commit, _)) => commit.as_mut().await,
                     None => std::future::pending().await,
                 }
             }, if committing => {
-                let Some((batch, _)) = w.inflight.take() else { continue };
+                let Some((batch, _, started)) = w.inflight.take() else { continue };
+                let metrics = w.app.write_metrics();
+                metrics.commits.add(1, started.elapsed());
+                if result.is_ok() {
+                    metrics.committed.fetch_add(batch.pending.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                }
                 if !w.finish(batch, result).await {
                     return;
                 }
@@ -116,6 +124,9 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
                 if n == 0 {
                     open = false;
                 }
+                let now = std::time::Instant::now();
+                let waited = jobs.iter().map(|j| now.saturating_duration_since(j.queued_at)).sum();
+                w.app.write_metrics().queued.add(jobs.len() as u64, waited);
                 for job in jobs.drain(..) {
                     w.admit(job.actor, job.command, job.command_id, vec![(job.reply, job.projected)]);
                 }
@@ -148,7 +159,7 @@ impl Writer {
                 return;
             }
             // A retry of a command being committed, or decided for the next commit.
-            if let Some((batch, _)) = &mut self.inflight {
+            if let Some((batch, _, _)) = &mut self.inflight {
                 if let Some(&i) = batch.keys.get(key) {
                     batch.pending[i].replies.extend(replies);
                     return;
@@ -203,7 +214,7 @@ impl Writer {
         let requests = std::mem::take(&mut batch.requests);
         let journal = Arc::clone(&self.app.inner.journal);
         let commit: Commit = Box::pin(async move { journal.append_batch(requests).await });
-        self.inflight = Some((batch, commit));
+        self.inflight = Some((batch, commit, std::time::Instant::now()));
     }
 
     /// Answers the callers of a committed batch through the projector, or, if the
@@ -216,6 +227,7 @@ impl Writer {
                     self.view.last_position = last.position;
                 }
                 let mut handoff = Handoff {
+                    sent: std::time::Instant::now(),
                     events: Vec::with_capacity(recorded.len()),
                     replies: Vec::with_capacity(batch.pending.len()),
                 };

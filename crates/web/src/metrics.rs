@@ -91,5 +91,32 @@ pub async fn metrics(State(web): State<Web>) -> Response {
     );
     let assemblies = web.app.read_all(|p| p.assemblies.len() as u64);
     put("plenum_assemblies", "gauge", "Assemblies in the journal.", assemblies, "");
+    let w = web.app.write_metrics();
+    put(
+        "plenum_commands_committed_total",
+        "counter",
+        "Commands written by group commits.",
+        w.committed.load(Relaxed),
+        "",
+    );
+    for (name, help, timer) in [
+        ("plenum_command_queue_seconds", "Time a command waited for its assembly's writer.", &w.queued),
+        (
+            "plenum_commit_seconds",
+            "Time of a group commit, from the batch sent to the journal to its result.",
+            &w.commits,
+        ),
+        (
+            "plenum_projection_seconds",
+            "Time from a committed batch handed to the read side until it shows there and its answers are sent.",
+            &w.projection,
+        ),
+    ] {
+        let (count, seconds) = timer.read();
+        let _ = writeln!(
+            s,
+            "# HELP {name} {help}\n# TYPE {name} summary\n{name}_sum {seconds:.6}\n{name}_count {count}"
+        );
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s).into_response()
 }

@@ -1319,8 +1319,31 @@ async fn health_and_metrics(db: TestDb) {
     assert!(value("plenum_http_responses_total{class=\"3xx\"}") >= 2);
     assert_eq!(value("plenum_projection_position"), head);
     assert_eq!(value("plenum_assemblies"), 2);
+    // The write path's timers: the demo's seeding went through them.
+    let committed = value("plenum_commands_committed_total");
+    let commits = value("plenum_commit_seconds_count");
+    assert!(committed >= commits && commits > 0, "{committed} commands in {commits} commits");
+    assert!(value("plenum_command_queue_seconds_count") >= committed);
+    assert!(value("plenum_projection_seconds_count") > 0);
+    let sum = |name: &str| -> f64 {
+        r.body.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok()).unwrap()
+    };
+    assert!(sum("plenum_commit_seconds_sum") > 0.0);
     let later = sec.get("/metrics").await;
     assert!(later.body.contains(&format!("plenum_http_requests_total {}", requests + 1)), "{}", later.body);
+    let voted = t
+        .post_json(
+            "/api/v1/assemblies/taiyuan-rd-15/polls/3/vote",
+            &json!({"choice": "yes", "command_id": "metrics"}),
+        )
+        .await;
+    assert_eq!(voted.status, StatusCode::OK, "{}", voted.body);
+    let after = sec.get("/metrics").await;
+    let of = |body: &str, name: &str| -> u64 {
+        body.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok()).unwrap()
+    };
+    assert_eq!(of(&after.body, "plenum_commands_committed_total"), committed + 1);
+    assert_eq!(of(&after.body, "plenum_commit_seconds_count"), commits + 1);
 }
 
 plenum_testkit::both_backends!(
