@@ -99,10 +99,10 @@ async fn ballot(web: &Web, id: &str, poll: u32, req: Request) -> Response {
         Err(_) => return fail(Failure::too_large()),
     };
     // The same parsing, and the same answer to a malformed body, as the `Json`
-    // extractor of the routed handler.
+    // extractor of the routed handler and the guard's handling of its rejection.
     let body: VoteRequest = match Json::from_bytes(&bytes) {
         Ok(Json(b)) => b,
-        Err(rejection) => return rejection.into_response(),
+        Err(r) => return crate::error::rejection(r.status(), &r.body_text(), true, lang),
     };
     plenary_api::cast(web, &caller, id, poll, body).await.into_response()
 }

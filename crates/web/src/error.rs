@@ -164,6 +164,60 @@ pub fn html_escape(s: &str) -> String {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// An extractor's rejection (a path segment that is not a number, a body that is not
+/// the JSON or form expected, a wrong content type) comes from axum as plain English
+/// text. It is answered like every other failure: on the API as JSON with a code and
+/// axum's explanation, on a page in the visitor's language. Any other response passes
+/// unchanged.
+pub(crate) async fn rejection_as_failure(res: Response, is_api: bool, lang: Lang) -> Response {
+    let plain = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !plain {
+        return res;
+    }
+    let status = res.status();
+    // Rejections are short; anything longer is not one of them.
+    match axum::body::to_bytes(res.into_body(), 4096).await {
+        Ok(text) => rejection(status, String::from_utf8_lossy(&text).trim(), is_api, lang),
+        Err(_) => rejection(status, "", is_api, lang),
+    }
+}
+
+/// The failure for a rejection of `status` explained by `text` (see
+/// `rejection_as_failure`).
+pub(crate) fn rejection(status: StatusCode, text: &str, is_api: bool, lang: Lang) -> Response {
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => return Failure::too_large().respond(is_api, lang),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        _ => "bad_request",
+    };
+    let message =
+        if is_api && !text.is_empty() { text.to_owned() } else { lang.t("error.bad_request").to_owned() };
+    Failure::new(status, code, message).respond(is_api, lang)
+}
+
+/// Extractor rejections are client errors with these statuses.
+pub(crate) fn may_be_rejection(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_REQUEST
+            | StatusCode::UNPROCESSABLE_ENTITY
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::PAYLOAD_TOO_LARGE
+    )
+}
+
+impl Failure {
+    /// As JSON on the API, as a page elsewhere.
+    pub(crate) fn respond(self, is_api: bool, lang: Lang) -> Response {
+        if is_api { self.json().into_response() } else { PageError(self, lang).into_response() }
+    }
+}
+
 impl From<StatusCode> for Failure {
     fn from(s: StatusCode) -> Self {
         Failure::new(s, "http", s.canonical_reason().unwrap_or("error"))

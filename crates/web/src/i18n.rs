@@ -223,6 +223,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("accounts.none_created", "所有组成人员均已有账户。", "Every member has an account already."),
     ("error.title", "出错了", "Something went wrong"),
     ("error.not_found", "页面不存在。", "There is no such page."),
+    (
+        "error.bad_request",
+        "请求无效：网址或所提交的内容格式不正确。",
+        "The request is not valid: the address or what was sent is not in the expected form.",
+    ),
     ("error.forbidden", "您没有访问此页面的权限。", "You may not open this page."),
     (
         "error.method_not_allowed",

@@ -444,8 +444,7 @@ async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Reques
 async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
     let lang = request_lang(req.headers());
     let is_api = req.uri().path().starts_with("/api/");
-    let fail =
-        |f: Failure| if is_api { f.json().into_response() } else { PageError(f, lang).into_response() };
+    let fail = |f: Failure| f.respond(is_api, lang);
     let Some(path) = matched.as_ref().map(MatchedPath::as_str) else {
         return fail(Failure::not_found(lang.t("error.not_found")));
     };
@@ -526,6 +525,9 @@ async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Ne
 
     req.extensions_mut().insert(caller);
     let mut res = next.run(req).await;
+    if error::may_be_rejection(res.status()) {
+        res = error::rejection_as_failure(res, is_api, lang).await;
+    }
     if new_csrf {
         let c = auth::set_cookie(CSRF_COOKIE, &csrf, None, web.config.secure_cookies);
         if let Ok(v) = HeaderValue::from_str(&c) {

@@ -1086,8 +1086,47 @@ async fn language(db: TestDb) {
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{}", r.body);
     assert_eq!(r.headers["allow"], "GET, HEAD");
 
+    // An address whose parts are not what the route takes (a poll number that is not
+    // a number): a page in the visitor's language, not axum's English text.
+    let r = zh.get("/assemblies/taiyuan-rd-15/polls/abc").await;
+    assert_eq!((r.status, r.content_type()), (StatusCode::BAD_REQUEST, "text/html; charset=utf-8"));
+    assert!(r.body.contains(Lang::Zh.t("error.bad_request")), "{}", r.body);
+
+    // On the API, the same failures are JSON with a code, routed or on the ballot
+    // fast path.
+    let mut api = s.api(&s.token("deputy", DEMO_PASSWORD).await);
+    let r = api.get("/api/v1/assemblies/taiyuan-rd-15/polls/abc").await;
+    assert_eq!((r.status, r.json()["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
+    assert!(r.json()["message"].as_str().unwrap().contains("abc"), "{}", r.body);
+    let vote = "/api/v1/assemblies/taiyuan-rd-15/polls/3/vote";
+    let r = api.post_raw(vote, "application/json", r#"{"choice":"#).await;
+    assert_eq!((r.status, r.json()["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
+    let r = api.post_raw(vote, "application/json", r#"{"choice": 7}"#).await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
+    );
+    assert!(r.json()["message"].as_str().unwrap().contains("choice"), "{}", r.body);
+    // Not JSON at all: the router's `Json` extractor answers, through the guard.
+    let r = api.post_raw(vote, "text/plain", "yes").await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_media_type"))
+    );
+    // Access is checked before the body is read: a deputy may not open a poll at all.
+    let polls = "/api/v1/assemblies/taiyuan-rd-15/polls";
+    assert_eq!(api.post_raw(polls, "application/json", "[]").await.status, StatusCode::FORBIDDEN);
+    let mut staff = s.api(&s.token("secretariat", DEMO_PASSWORD).await);
+    let r = staff.post_raw(polls, "application/json", "[]").await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
+    );
+
     let mut en = s.browser();
     en.lang = Some("en-GB,en;q=0.9,zh;q=0.5");
+    let r = en.get("/assemblies/taiyuan-rd-15/polls/abc").await;
+    assert!(r.body.contains(Lang::En.t("error.bad_request")), "{}", r.body);
     let r = en.get("/assemblies/taiyuan-rd-15/polls/3/vote").await;
     assert!(r.body.contains(Lang::En.t("error.method_not_allowed")), "{}", r.body);
     let r = en.get("/login").await;
