@@ -197,7 +197,18 @@ pub(crate) fn rejection(status: StatusCode, text: &str, is_api: bool, lang: Lang
     };
     let message =
         if is_api && !text.is_empty() { text.to_owned() } else { lang.t("error.bad_request").to_owned() };
-    Failure::new(status, code, message).respond(is_api, lang)
+    let mut f = Failure::new(status, code, message);
+    // A JSON body of the wrong shape names where: "…target type: choice: invalid type…",
+    // or "…target type: missing field `choice` at…".
+    if let Some(rest) = text.strip_prefix("Failed to deserialize the JSON body into the target type: ") {
+        let missing =
+            rest.strip_prefix("missing field `").and_then(|r| r.split_once('`')).map(|(name, _)| name);
+        let at = rest.split_once(": ").map(|(path, _)| path).filter(|p| !p.contains(' '));
+        if let Some(field) = missing.or(at).filter(|p| !p.is_empty()) {
+            f = f.field(field);
+        }
+    }
+    f.respond(is_api, lang)
 }
 
 /// Extractor rejections are client errors with these statuses.

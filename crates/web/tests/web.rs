@@ -1106,7 +1106,14 @@ async fn language(db: TestDb) {
         (r.status, r.json()["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
     );
-    assert!(r.json()["message"].as_str().unwrap().contains("choice"), "{}", r.body);
+    assert_eq!(r.json()["field"], "choice", "{}", r.body);
+    let r = api.post_raw(vote, "application/json", r#"{"command_id": "k"}"#).await;
+    assert_eq!(
+        (r.status, &r.json()["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("choice")),
+        "{}",
+        r.body
+    );
     // Not JSON at all: the router's `Json` extractor answers, through the guard.
     let r = api.post_raw(vote, "text/plain", "yes").await;
     assert_eq!(
