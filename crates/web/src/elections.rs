@@ -19,7 +19,7 @@ use crate::i18n::Lang;
 use crate::pages::{self, Chrome};
 use crate::pages::{card, render};
 use crate::plenary::{FormData, command_key, not_a_member, own_member, parse_choice, snake};
-use crate::plenary::{assembly_id, download, fresh_key, load, lookup, noun, report_lang, see_other};
+use crate::plenary::{assembly_id, download, fresh_key, load, noun, report_lang, see_other};
 use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
@@ -887,23 +887,7 @@ pub async fn created_number(web: &Web, receipt: &plenum_app::Receipt) -> Option<
 /// A rule's refusal in the caller's language: the table's sentence (with the values
 /// given) and the statute, else the rule's own message.
 pub fn explain(f: Failure, lang: Lang, values: &[(&str, String)]) -> Failure {
-    let mut f = f;
-    if lang == Lang::Zh {
-        let key = f.body.rule.as_ref().map_or_else(|| f.body.code.to_owned(), Clone::clone);
-        let zh = lookup(&format!("election.err.{key}"), lang)
-            .or_else(|| lookup(&format!("plenary.err.{key}"), lang));
-        if let Some(zh) = zh {
-            let mut text = zh.to_owned();
-            for (k, v) in values {
-                text = text.replace(&format!("{{{k}}}"), v);
-            }
-            f.body.message = match &f.body.source {
-                Some(s) => format!("{text}（{s}）"),
-                None => text,
-            };
-        }
-    }
-    f
+    f.localize(lang, values)
 }
 
 /// The election, or 404.

@@ -30,6 +30,8 @@ pub struct ErrorBody {
 pub struct Failure {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// The message is in the reader's language already (see `localize`).
+    localized: bool,
 }
 
 impl Failure {
@@ -37,6 +39,7 @@ impl Failure {
         Self {
             status,
             body: ErrorBody { code, message: message.into(), field: None, rule: None, source: None },
+            localized: false,
         }
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
@@ -64,6 +67,37 @@ impl Failure {
     pub fn json(self) -> ApiError {
         ApiError(self)
     }
+
+    /// A rule's refusal in the reader's language: for Chinese, the table's sentence for
+    /// the rule (`election.err.{rule}`, else `plenary.err.{rule}`; for a failure without
+    /// a rule, its code) with `values` put in for its `{name}`s, and the statute after
+    /// it; else the rules' own English message. Done once: a page localizes what no
+    /// handler has.
+    pub fn localize(mut self, lang: Lang, values: &[(&str, String)]) -> Failure {
+        if self.localized || lang != Lang::Zh {
+            return self;
+        }
+        self.localized = true;
+        let key = self.body.rule.as_deref().unwrap_or(self.body.code);
+        let Some(zh) =
+            lang.find(&format!("election.err.{key}")).or_else(|| lang.find(&format!("plenary.err.{key}")))
+        else {
+            return self;
+        };
+        let mut text = zh.to_owned();
+        for (k, v) in values {
+            text = text.replace(&format!("{{{k}}}"), v);
+        }
+        if text.contains('{') {
+            // A value the sentence names was not given: the rules' own message has it.
+            return self;
+        }
+        self.body.message = match &self.body.source {
+            Some(s) => format!("{text}（{s}）"),
+            None => text,
+        };
+        self
+    }
 }
 
 impl From<RuleError> for Failure {
@@ -77,6 +111,7 @@ impl From<RuleError> for Failure {
                 rule: Some(e.rule.to_owned()),
                 source: e.source.map(str::to_owned),
             },
+            localized: false,
         }
     }
 }
@@ -134,6 +169,7 @@ pub struct PageError(pub Failure, pub Lang);
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let PageError(f, lang) = self;
+        let f = f.localize(lang, &[]);
         let title = lang.t("error.title");
         let back = lang.t("error.back");
         let body = format!(

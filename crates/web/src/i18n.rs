@@ -62,6 +62,11 @@ impl Lang {
         }
     }
 
+    /// The string for a key built at run time (a rule's code); `None` if the table lacks it.
+    pub fn find(self, key: &str) -> Option<&'static str> {
+        TABLE_INDEX.get(key).map(|&(zh, en)| if self == Lang::Zh { zh } else { en })
+    }
+
     /// Picks between a Chinese and an English value held in data (names, titles).
     pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
@@ -557,6 +562,135 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "The congress decides at its plenary (and preparatory) meetings, not in delegation meetings.",
     ),
     ("plenary.err.poll.unknown", "没有这项表决。", "There is no such poll."),
+    (
+        "plenary.err.agenda.by_vote",
+        "预备会议通过议程须经表决：请就议程发起表决。",
+        "The preparatory meeting adopts the agenda by vote: open a poll on the agenda.",
+    ),
+    ("plenary.err.agenda.empty", "议程中没有议程项目。", "The agenda has no items."),
+    (
+        "plenary.err.agenda.one_at_a_time",
+        "另一项议程项目仍在进行中。",
+        "Another agenda item is still in progress.",
+    ),
+    (
+        "plenary.err.agenda.transition",
+        "该议程项目不能转到所选状态。",
+        "The agenda item cannot move to the state chosen.",
+    ),
+    ("plenary.err.assembly.exists", "该机构已经存在。", "The assembly already exists."),
+    (
+        "plenary.err.assembly.population_required",
+        "人民代表大会须填写人口数：代表名额据此确定。",
+        "A People's Congress needs its population: the deputy quota depends on it.",
+    ),
+    ("plenary.err.assembly.unknown", "该机构尚未设立。", "The assembly has not been founded."),
+    (
+        "plenary.err.deputies.quota",
+        "登记后代表人数将超过依人口数确定的代表名额。",
+        "Registering them would exceed the deputy quota set by the population.",
+    ),
+    ("plenary.err.group.exists", "该代表团（界别）已经存在。", "The delegation or sector already exists."),
+    (
+        "plenary.err.group.kind",
+        "人民代表大会按代表团编组代表，政协按界别编组委员。",
+        "A People's Congress seats deputies in delegations, a CPPCC committee seats members in sectors.",
+    ),
+    ("plenary.err.group.unknown", "没有这个代表团（界别）。", "There is no such delegation or sector."),
+    ("plenary.err.meeting.exists", "该会议已经存在。", "The meeting already exists."),
+    (
+        "plenary.err.meeting.group_required",
+        "代表团会议须指定所属代表团。",
+        "A delegation meeting needs its delegation.",
+    ),
+    (
+        "plenary.err.meeting.group_unexpected",
+        "只有代表团会议属于代表团。",
+        "Only delegation meetings belong to a delegation.",
+    ),
+    (
+        "plenary.err.meeting.state",
+        "会议当前所处的状态不允许此项操作。",
+        "The meeting is not in a state that allows this.",
+    ),
+    ("plenary.err.member.exists", "该编号已被使用。", "The id is already taken."),
+    (
+        "plenary.err.member.history_order",
+        "变动的生效时间早于最近一次记录的变动。",
+        "The change takes effect before the last recorded change.",
+    ),
+    ("plenary.err.member.same_status", "该人员已处于此状态。", "The member already has this status."),
+    ("plenary.err.members.empty", "没有要登记的人员。", "There are no members to register."),
+    (
+        "plenary.err.plenary.after_preparatory",
+        "全体会议由主席团主持：须先由预备会议选举主席团并通过议程。",
+        "A plenary is presided over by the presidium: the preparatory meeting must first elect it and adopt the agenda.",
+    ),
+    (
+        "plenary.err.poll.closes_before_opening",
+        "结束时间须晚于开始时间。",
+        "The closing time must be after the opening.",
+    ),
+    ("plenary.err.poll.count", "计票结果与投票数不符。", "The count does not match the ballots cast."),
+    ("plenary.err.poll.decryption_invalid", "解密结果未通过验证。", "The decryption does not check out."),
+    (
+        "plenary.err.poll.decryption_required",
+        "无记名表决结束时须对票数总和解密。",
+        "A secret poll closes with the decryption of its sum.",
+    ),
+    ("plenary.err.poll.key_required", "无记名表决须有加密公钥。", "A secret poll needs its public key."),
+    ("plenary.err.poll.key_unexpected", "只有无记名表决的选票才加密。", "Only secret polls are encrypted."),
+    (
+        "plenary.err.post.chair_taken",
+        "该机构已有主持人，请先免去现任。",
+        "The body has a chair: vacate the post first.",
+    ),
+    (
+        "plenary.err.post.elected_by_preparatory_meeting",
+        "主席团和秘书长由预备会议选举产生。",
+        "The presidium and the secretary-general are elected by the preparatory meeting.",
+    ),
+    ("plenary.err.post.held", "该人员已担任此职务。", "The member already holds this post."),
+    ("plenary.err.post.not_held", "该人员未担任此职务。", "The member does not hold this post."),
+    (
+        "plenary.err.preparatory_meeting.once",
+        "每次会议只举行一次预备会议。",
+        "Each session holds one preparatory meeting.",
+    ),
+    (
+        "plenary.err.presidium.duplicate",
+        "主席团名单中有重复的人员。",
+        "A member is listed twice in the presidium.",
+    ),
+    (
+        "plenary.err.presidium.elected",
+        "本次会议的主席团已经选出。",
+        "The presidium of the session has already been elected.",
+    ),
+    ("plenary.err.presidium.empty", "主席团须有成员。", "The presidium needs members."),
+    ("plenary.err.profile.no_change", "没有需要修改的内容。", "Nothing to change."),
+    (
+        "plenary.err.profile.phone",
+        "电话号码只能包含数字、“+”、“-”和空格，最多 20 个字符。",
+        "A phone number holds digits, '+', '-' and spaces, at most 20.",
+    ),
+    (
+        "plenary.err.secretary_general.elected",
+        "本次会议的秘书长已经选出。",
+        "The secretary-general of the session has already been elected.",
+    ),
+    (
+        "plenary.err.session.agenda_open",
+        "尚有议程项目未完成或未延期，不能闭会。",
+        "An agenda item is neither done nor deferred.",
+    ),
+    ("plenary.err.session.closed", "该次会议已经闭会。", "The session is closed."),
+    ("plenary.err.session.exists", "该次会议已经存在。", "The session already exists."),
+    ("plenary.err.session.unknown", "没有这次会议。", "There is no such session."),
+    ("plenary.err.term.exists", "该届已经开始。", "The term has already begun."),
+    ("plenary.err.term.number", "届次从 1 开始。", "Term numbers start at 1."),
+    ("plenary.err.term.order", "届次须按先后顺序开始。", "Terms begin in order."),
+    ("plenary.err.term.unknown", "该届尚未开始。", "The term has not begun."),
     ("plenary.err.quorum", "出席人数未达到法定人数，不能进行表决。", "No quorum: no vote can be taken."),
     ("plenary.err.attendance.already", "该人员已经签到。", "Already checked in."),
     ("plenary.err.attendance.nothing", "所列人员均已签到。", "Everyone listed is already checked in."),
@@ -1163,6 +1297,56 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "另一项表决或选举投票尚未结束。",
         "Another poll or election round is still open.",
     ),
+    (
+        "election.err.election.block_vote",
+        "等额/差额投票须规定每张选票可选人数的下限与上限，上限至少为 1。",
+        "A block vote marks between a minimum and a maximum of names, the maximum at least 1.",
+    ),
+    ("election.err.election.command", "这不是选举操作。", "Not an election command."),
+    ("election.err.election.count", "计票结果与投票数不符。", "The count does not match the ballots cast."),
+    (
+        "election.err.election.decryption_invalid",
+        "解密结果未通过验证。",
+        "The decryption does not check out.",
+    ),
+    (
+        "election.err.election.decryption_required",
+        "电子投票轮次须对票数总和解密后计票。",
+        "An electronic round is counted with the decryption of its sums.",
+    ),
+    (
+        "election.err.election.decryption_unexpected",
+        "纸质选票轮次按录入的选票计票。",
+        "Paper rounds are counted from the entries.",
+    ),
+    ("election.err.election.entered_twice", "同一张选票录入了两次。", "A ballot is entered twice."),
+    (
+        "election.err.election.issued_unexpected",
+        "电子投票轮次不发放纸质选票。",
+        "Electronic rounds issue no paper ballots.",
+    ),
+    (
+        "election.err.election.key_required",
+        "电子无记名投票轮次须有加密公钥。",
+        "An electronic secret round needs its public key.",
+    ),
+    ("election.err.election.key_unexpected", "纸质选票不加密。", "Paper ballots are not encrypted."),
+    (
+        "election.err.election.lot_needed",
+        "候选人票数相同，须先抽签决定顺序再计票。",
+        "Tied candidates: draw lots, then count with the order drawn.",
+    ),
+    (
+        "election.err.election.marks_out_of_bounds",
+        "选票所选人数超出规定范围。",
+        "The ballot marks more or fewer names than allowed.",
+    ),
+    ("election.err.election.no_entries", "没有要录入的选票。", "There are no ballots to enter."),
+    (
+        "election.err.election.returned_unexpected",
+        "电子投票轮次自行统计选票。",
+        "An electronic round counts its own ballots.",
+    ),
     ("election.err.ballot.malformed", "选票格式有误。", "The ballot is malformed."),
 ];
 
@@ -1185,6 +1369,31 @@ mod tests {
             assert!(seen.insert(k), "duplicate key {k}");
             assert!(!zh.is_empty() && !en.is_empty(), "{k} lacks a language");
         }
+    }
+
+    /// Every rule the domain can refuse with has a sentence in the table, so that a
+    /// Chinese page never shows a refusal in English (`Failure::localize`).
+    #[test]
+    fn every_rule_has_a_chinese_sentence() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../domain/src");
+        let mut rules = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for call in ["RuleError::model(", "RuleError::statute("] {
+                for (i, _) in text.match_indices(call) {
+                    let rest = text[i + call.len()..].trim_start();
+                    let Some(rest) = rest.strip_prefix('"') else { continue };
+                    rules.insert(rest[..rest.find('"').unwrap()].to_owned());
+                }
+            }
+        }
+        assert!(rules.len() > 100, "found only {} rules: the scan is broken", rules.len());
+        let missing: Vec<_> = rules
+            .iter()
+            .filter(|r| Lang::Zh.find(&format!("plenary.err.{r}")).is_none())
+            .filter(|r| Lang::Zh.find(&format!("election.err.{r}")).is_none())
+            .collect();
+        assert!(missing.is_empty(), "rules without a Chinese sentence: {missing:?}");
     }
 
     /// Every key a template or handler asks for is in the table.

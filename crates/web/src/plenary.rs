@@ -5,7 +5,7 @@
 use crate::Web;
 use crate::auth::{CHAIR, Caller, Role, STAFF};
 use crate::error::{Failure, PageError};
-use crate::i18n::{Lang, TABLE};
+use crate::i18n::Lang;
 use crate::pages::{self, Chrome};
 use crate::pages::{cached, card, render};
 use askama::Template;
@@ -41,11 +41,6 @@ const SEARCH_LIMIT: usize = 40;
 /// A value's serde name, e.g. `show_of_hands`.
 pub(crate) fn snake<T: Serialize>(v: &T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-/// A translation looked up by a key built at run time (rule codes); `None` if absent.
-pub(crate) fn lookup(key: &str, lang: Lang) -> Option<&'static str> {
-    TABLE.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| if lang == Lang::Zh { *zh } else { *en })
 }
 
 /// Beijing time, as the hall reads it.
@@ -1087,24 +1082,9 @@ impl FormData {
 
 type PageResult = Result<Response, PageError>;
 
-/// A failure as a page; the rules' messages in Chinese where the table has them.
+/// A failure as a page (which puts the rules' messages in the reader's language).
 fn page_error(f: impl Into<Failure>, lang: Lang) -> PageError {
-    let mut f: Failure = f.into();
-    if lang == Lang::Zh {
-        let key = f
-            .body
-            .rule
-            .as_ref()
-            .map(|r| format!("plenary.err.{r}"))
-            .unwrap_or_else(|| format!("plenary.err.{}", f.body.code));
-        if let Some(zh) = lookup(&key, lang) {
-            f.body.message = match &f.body.source {
-                Some(s) => format!("{zh}（{s}）"),
-                None => zh.to_owned(),
-            };
-        }
-    }
-    PageError(f, lang)
+    PageError(f.into(), lang)
 }
 
 pub(crate) fn not_found(lang: Lang) -> PageError {

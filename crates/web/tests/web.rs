@@ -1130,6 +1130,13 @@ async fn language(db: TestDb) {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
     );
 
+    // A rule's refusal on a page that does not translate it itself (an agenda item
+    // moved back to pending) is in Chinese too.
+    let mut chair = s.logged_in("secretariat").await;
+    let r = chair.post_form("/assemblies/taiyuan-rd-15/sessions/15-1/agenda/1", &[("to", "pending")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(Lang::Zh.t("plenary.err.agenda.transition")), "{}", r.body);
+
     let mut en = s.browser();
     en.lang = Some("en-GB,en;q=0.9,zh;q=0.5");
     let r = en.get("/assemblies/taiyuan-rd-15/polls/abc").await;
