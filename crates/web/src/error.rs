@@ -70,7 +70,8 @@ impl Failure {
 
     /// A rule's refusal in the reader's language: for Chinese, the table's sentence for
     /// the rule (`election.err.{rule}`, else `plenary.err.{rule}`; for a failure without
-    /// a rule, its code) with `values` put in for its `{name}`s, and the statute after
+    /// a rule, its code: the table has sentences only for specific codes, never for a
+    /// generic one such as `forbidden`, whose message the caller chose) with `values` put in for its `{name}`s, and the statute after
     /// it; else the rules' own English message. Done once: a page localizes what no
     /// handler has.
     pub fn localize(mut self, lang: Lang, values: &[(&str, String)]) -> Failure {

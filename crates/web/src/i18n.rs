@@ -374,7 +374,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "列出的是缺席人员；要为其他人员登记请假，请先按姓名查询。",
         "The absent are listed; search by name to record leave for someone else.",
     ),
-    ("plenary.err.forbidden", "您只能为自己办理此事。", "Members act only for themselves."),
+    ("plenary.err.member.self_only", "您只能为自己办理此事。", "Members act only for themselves."),
     ("plenary.record_leave", "登记请假", "Record a leave of absence"),
     ("plenary.go_vote", "去表决", "Vote now"),
     ("plenary.polls.title", "表决", "Polls"),
@@ -1394,6 +1394,15 @@ mod tests {
             .filter(|r| Lang::Zh.find(&format!("election.err.{r}")).is_none())
             .collect();
         assert!(missing.is_empty(), "rules without a Chinese sentence: {missing:?}");
+        // A generic failure keeps the message its caller chose: the table has no
+        // sentence for a generic code, which would replace them all.
+        for code in
+            ["forbidden", "bad_request", "not_found", "unauthorized", "internal", "invalid_body", "csrf"]
+        {
+            for prefix in ["plenary.err.", "election.err."] {
+                assert!(Lang::Zh.find(&format!("{prefix}{code}")).is_none(), "{prefix}{code} is generic");
+            }
+        }
     }
 
     /// Every key a template or handler asks for is in the table.

@@ -594,8 +594,7 @@ fn refuse(role: Role, is_api: bool, lang: Lang, path_and_query: &str) -> Respons
     } else if role == Role::Public {
         Failure::unauthorized().json().into_response()
     } else {
-        let f = Failure::forbidden().with_message(lang.t("error.forbidden"));
-        if is_api { f.json().into_response() } else { PageError(f, lang).into_response() }
+        Failure::forbidden().with_message(lang.t("error.forbidden")).respond(is_api, lang)
     }
 }
 
@@ -661,6 +660,12 @@ pub(crate) fn urlencode(s: &str) -> String {
 impl Failure {
     pub fn with_message(mut self, m: impl Into<String>) -> Self {
         self.body.message = m.into();
+        self
+    }
+
+    /// Names the rule refused, for the caller and for `localize`.
+    pub fn with_rule(mut self, rule: &str) -> Self {
+        self.body.rule = Some(rule.to_owned());
         self
     }
 }

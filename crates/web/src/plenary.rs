@@ -86,7 +86,10 @@ pub(crate) fn resolve_member(
             } else if own.as_ref() == Some(&m) {
                 Ok((m, false))
             } else {
-                Err(Failure::forbidden().with_message("members act only for themselves").field("member"))
+                Err(Failure::forbidden()
+                    .with_message("members act only for themselves")
+                    .with_rule("member.self_only")
+                    .field("member"))
             }
         }
         None => match own {

@@ -1130,6 +1130,18 @@ async fn language(db: TestDb) {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
     );
 
+    // A page the role may not open keeps its own message, not a rule's sentence.
+    let mut deputy = s.logged_in("deputy").await;
+    let r = deputy.get("/accounts").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains(Lang::Zh.t("error.forbidden")), "{}", r.body);
+    // A refusal with its own rule reads as that rule: a deputy checking in another.
+    let r = deputy
+        .post_form("/assemblies/taiyuan-rd-15/meetings/rd15-1-plenary-2/check-in", &[("member", "d-0002")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains(Lang::Zh.t("plenary.err.member.self_only")), "{}", r.body);
+
     // A rule's refusal on a page that does not translate it itself (an agenda item
     // moved back to pending) is in Chinese too.
     let mut chair = s.logged_in("secretariat").await;
