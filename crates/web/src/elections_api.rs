@@ -11,7 +11,7 @@ use crate::api::{Receipt, assembly_id, load};
 use crate::auth::Caller;
 use crate::elections::{
     self, CandidateInput, CreateInput, ElectionSummary, ElectionView, candidate_drafts, create_command,
-    created_number, explain, paper_entry, parse_mode, parse_people,
+    created_number, paper_entry, parse_mode, parse_people,
 };
 use crate::error::{ApiError, ApiResult, ErrorBody, Failure};
 use crate::i18n::Lang;
@@ -44,7 +44,7 @@ fn serving(c: &Caller, id: &AssemblyId) -> Result<(), ApiError> {
 
 async fn run(web: &Web, c: &Caller, id: &AssemblyId, cmd: Command, key: Option<&str>) -> ApiResult<Receipt> {
     let key = command_key(c, key)?;
-    let r = web.app.execute(id, &c.actor(), cmd, key).await.map_err(|e| explain(e.into(), EN, &[]))?;
+    let r = web.app.execute(id, &c.actor(), cmd, key).await?;
     Ok(r.into())
 }
 
@@ -151,7 +151,7 @@ pub async fn create(
     };
     let cmd = create_command(&input, EN)?;
     let key = command_key(&c, req.command_id.as_deref())?;
-    let receipt = web.app.execute(&id, &c.actor(), cmd, key).await.map_err(|e| explain(e.into(), EN, &[]))?;
+    let receipt = web.app.execute(&id, &c.actor(), cmd, key).await?;
     let election =
         created_number(&web, &receipt).await.ok_or_else(|| Failure::internal("the election vanished"))?;
     Ok(Json(CreatedElection { election, receipt: receipt.into() }))
@@ -310,8 +310,7 @@ pub async fn open_round(
     let mode = parse_mode(&req.mode)
         .ok_or_else(|| Failure::bad_request("mode is paper or electronic").field("mode"))?;
     let request = RoundRequest { election: n, meeting, mode, ballots_issued: req.ballots_issued };
-    let (round, receipt) =
-        web.app.open_round(&id, &c.actor(), request).await.map_err(|e| explain(e.into(), EN, &[]))?;
+    let (round, receipt) = web.app.open_round(&id, &c.actor(), request).await?;
     Ok(Json(OpenedRound { round, receipt: receipt.into() }))
 }
 
@@ -410,10 +409,8 @@ pub async fn paper(
         })
         .collect();
     let numbers: Vec<u32> = entries.iter().map(|e| e.ballot_no).collect();
-    let values: Vec<(&str, String)> = numbers.first().map(|n| vec![("n", n.to_string())]).unwrap_or_default();
     let cmd = Command::EnterPaperBallots { election: n, round, teller: c.actor(), entries };
-    let receipt =
-        web.app.execute(&id, &c.actor(), cmd, None).await.map_err(|e| explain(e.into(), EN, &values))?;
+    let receipt = web.app.execute(&id, &c.actor(), cmd, None).await?;
     let ballots = web
         .app
         .read(&id, |a| {
@@ -501,6 +498,6 @@ pub async fn count(
         })
         .unwrap_or(false);
     let returned = if paper { returned } else { None };
-    web.app.count_round(&id, &c.actor(), n, returned).await.map_err(|e| explain(e.into(), EN, &[]))?;
+    web.app.count_round(&id, &c.actor(), n, returned).await?;
     Ok(Json(view(&web, &c, &id, n)?))
 }

@@ -30,8 +30,6 @@ pub struct ErrorBody {
 pub struct Failure {
     pub status: StatusCode,
     pub body: ErrorBody,
-    /// The message is in the reader's language already (see `localize`).
-    localized: bool,
 }
 
 impl Failure {
@@ -39,11 +37,19 @@ impl Failure {
         Self {
             status,
             body: ErrorBody { code, message: message.into(), field: None, rule: None, source: None },
-            localized: false,
         }
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
         self.body.field = Some(field.into());
+        self
+    }
+    pub fn with_message(mut self, m: impl Into<String>) -> Self {
+        self.body.message = m.into();
+        self
+    }
+    /// Names the rule refused, for the caller and for `localize`.
+    pub fn with_rule(mut self, rule: &str) -> Self {
+        self.body.rule = Some(rule.to_owned());
         self
     }
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -68,17 +74,23 @@ impl Failure {
         ApiError(self)
     }
 
+    /// As JSON on the API, as a page elsewhere.
+    pub(crate) fn respond(self, is_api: bool, lang: Lang) -> Response {
+        if is_api { self.json().into_response() } else { PageError(self, lang).into_response() }
+    }
+
     /// A rule's refusal in the reader's language: for Chinese, the table's sentence for
     /// the rule (`election.err.{rule}`, else `plenary.err.{rule}`; for a failure without
     /// a rule, its code: the table has sentences only for specific codes, never for a
-    /// generic one such as `forbidden`, whose message the caller chose) with `values` put in for its `{name}`s, and the statute after
-    /// it; else the rules' own English message. Done once: a page localizes what no
-    /// handler has.
+    /// generic one such as `forbidden`, whose message the caller chose) with `values`
+    /// put in for its `{name}`s, and the statute after it; else the rules' own English
+    /// message. Idempotent, so the error page applies it to whatever a handler has not:
+    /// a sentence already filled in stays (without the values its `{name}`s stay open,
+    /// and the message is left as it is).
     pub fn localize(mut self, lang: Lang, values: &[(&str, String)]) -> Failure {
-        if self.localized || lang != Lang::Zh {
+        if lang != Lang::Zh {
             return self;
         }
-        self.localized = true;
         let key = self.body.rule.as_deref().unwrap_or(self.body.code);
         let Some(zh) =
             lang.find(&format!("election.err.{key}")).or_else(|| lang.find(&format!("plenary.err.{key}")))
@@ -112,7 +124,6 @@ impl From<RuleError> for Failure {
                 rule: Some(e.rule.to_owned()),
                 source: e.source.map(str::to_owned),
             },
-            localized: false,
         }
     }
 }
@@ -257,13 +268,6 @@ pub(crate) fn may_be_rejection(status: StatusCode) -> bool {
             | StatusCode::UNSUPPORTED_MEDIA_TYPE
             | StatusCode::PAYLOAD_TOO_LARGE
     )
-}
-
-impl Failure {
-    /// As JSON on the API, as a page elsewhere.
-    pub(crate) fn respond(self, is_api: bool, lang: Lang) -> Response {
-        if is_api { self.json().into_response() } else { PageError(self, lang).into_response() }
-    }
 }
 
 impl From<StatusCode> for Failure {

@@ -656,16 +656,3 @@ pub(crate) fn urlencode(s: &str) -> String {
     }
     out
 }
-
-impl Failure {
-    pub fn with_message(mut self, m: impl Into<String>) -> Self {
-        self.body.message = m.into();
-        self
-    }
-
-    /// Names the rule refused, for the caller and for `localize`.
-    pub fn with_rule(mut self, rule: &str) -> Self {
-        self.body.rule = Some(rule.to_owned());
-        self
-    }
-}
