@@ -205,6 +205,8 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
         r(g.clone(), "/healthz", Public, get(metrics::health)),
         r(g.clone(), "/metrics", Roles(STAFF), get(metrics::metrics)),
         r(g.clone(), "/static/{file}", Public, get(pages::static_file)),
+        // Asked for by browsers on pages that name no icon (plain text, PDF).
+        r(g.clone(), "/favicon.ico", Public, get(pages::favicon)),
         // API.
         r(g.clone(), "/api/openapi.json", Public, get(api::openapi)),
         r(p.clone(), "/api/v1/tokens", Public, post(api::create_token)),

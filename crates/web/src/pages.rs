@@ -1077,6 +1077,11 @@ pub async fn bulk_accounts(
 
 // ---- static files ---------------------------------------------------------------------
 
+/// The icon, where a browser looks for one by itself.
+pub async fn favicon() -> Response {
+    static_file(Path("icon.svg".to_owned())).await
+}
+
 pub async fn static_file(Path(file): Path<String>) -> Response {
     let (body, ty): (&'static str, &str) = match file.as_str() {
         "app.css" => (include_str!("../static/app.css"), "text/css; charset=utf-8"),

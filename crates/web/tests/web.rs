@@ -316,6 +316,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/healthz", ALL),
     ("GET", "/metrics", STAFF),
     ("GET", "/static/{file}", ALL),
+    ("GET", "/favicon.ico", ALL),
     ("GET", "/api/openapi.json", ALL),
     ("POST", "/api/v1/tokens", ALL),
     ("POST", "/api/v1/tokens/revoke", USERS),
@@ -1356,6 +1357,9 @@ async fn health_and_metrics(db: TestDb) {
     let icon = public.get("/static/icon.svg").await;
     assert_eq!((icon.status, icon.content_type()), (StatusCode::OK, "image/svg+xml"));
     assert!(icon.body.starts_with("<svg"), "{}", icon.body);
+    // Where a browser looks for it by itself, on a page that names none (/metrics).
+    let fallback = public.get("/favicon.ico").await;
+    assert_eq!((fallback.status, fallback.body), (StatusCode::OK, icon.body));
 
     let r = public.get("/metrics").await;
     assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/login?next=/metrics"));
