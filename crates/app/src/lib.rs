@@ -61,10 +61,15 @@ pub(crate) type Reply = oneshot::Sender<Result<Receipt, AppError>>;
 /// What a writer hands the projector after a commit: the events as recorded, with
 /// the events they encode (so the projector neither reads nor decodes them again),
 /// and the answers to send once the projection has reached each receipt.
+/// An event as its writer decided it, and the digest of its command's key: what
+/// the projector would otherwise decode and hash again.
+pub(crate) type Decoded = (Event, Option<projection::KeyDigest>);
+
 pub(crate) struct Handoff {
     /// When the writer handed it over, for `WriteMetrics::projection`.
     pub sent: std::time::Instant,
-    pub events: Vec<(RecordedEvent, Event)>,
+    /// Each event, decoded, with the digest of its command's key.
+    pub events: Vec<(RecordedEvent, Decoded)>,
     pub replies: Vec<(Reply, Receipt)>,
 }
 
@@ -230,7 +235,7 @@ impl App {
         let mut head = self.inner.journal.subscribe();
         // Handed-off events by the position of their first event, with the time of
         // their hand-off.
-        type Batch = (Vec<(RecordedEvent, Event)>, std::time::Instant);
+        type Batch = (Vec<(RecordedEvent, Decoded)>, std::time::Instant);
         let mut batches: BTreeMap<u64, Batch> = BTreeMap::new();
         // Answers by the position the projection must reach first.
         let mut waiting: BTreeMap<u64, Vec<(Reply, Receipt)>> = BTreeMap::new();
@@ -350,7 +355,7 @@ impl App {
 
     /// Applies events in position order, publishes the new position and sends the
     /// events to the live stream. `Err` when the projection cannot go on.
-    fn apply_page(&self, page: Vec<(RecordedEvent, Option<Event>)>) -> Result<u64, ()> {
+    fn apply_page(&self, page: Vec<(RecordedEvent, Option<Decoded>)>) -> Result<u64, ()> {
         let mut committed = Vec::with_capacity(page.len());
         let position = {
             let mut p = write(&self.inner.projections);

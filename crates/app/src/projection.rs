@@ -108,7 +108,11 @@ impl Receipts {
     /// Records an event of the command `key` at `position`, `version`: the first
     /// event of a command starts its receipt, later ones extend it.
     pub fn record(&mut self, key: &str, position: u64, version: u64) {
-        let key = KeyDigest::of(key);
+        self.record_digest(KeyDigest::of(key), position, version);
+    }
+
+    /// `record` with the key's digest already taken.
+    pub fn record_digest(&mut self, key: KeyDigest, position: u64, version: u64) {
         let i = self.shard(&key);
         Arc::make_mut(&mut self.shards[i])
             .entry(key)
@@ -185,11 +189,12 @@ impl Projections {
     }
 
     /// Like `apply`, with the event already decoded from `rec` (by the writer that
-    /// recorded it), which saves decoding its payload again.
+    /// recorded it), which saves decoding its payload again, and the digest of its
+    /// command's key, which saves hashing the key again.
     pub fn apply_decoded(
         &mut self,
         rec: &RecordedEvent,
-        decoded: Option<Event>,
+        decoded: Option<(Event, Option<KeyDigest>)>,
     ) -> Result<Option<(AssemblyId, Event)>, ProjectionError> {
         if rec.position <= self.position {
             return Ok(None);
@@ -202,16 +207,25 @@ impl Projections {
             stream: rec.stream.clone(),
             reason,
         };
-        let id = AssemblyId::parse(rec.stream.clone()).map_err(|e| decode_err(e.to_string()))?;
-        let event = match decoded {
-            Some(e) => e,
-            None => Event::from_payload(&rec.kind, &rec.payload).map_err(|e| decode_err(e.to_string()))?,
+        let (event, digest) = match decoded {
+            Some((e, d)) => (e, d),
+            None => {
+                (Event::from_payload(&rec.kind, &rec.payload).map_err(|e| decode_err(e.to_string()))?, None)
+            }
+        };
+        // An assembly seen before is found by its name; only a new one is parsed.
+        let id = match self.assemblies.get_key_value(rec.stream.as_str()) {
+            Some((id, _)) => id.clone(),
+            None => AssemblyId::parse(rec.stream.clone()).map_err(|e| decode_err(e.to_string()))?,
         };
         let view = self.assemblies.entry(id.clone()).or_default();
         Arc::make_mut(&mut view.state).apply(&event);
         view.last_position = rec.position;
         if let Some(key) = &rec.command_id {
-            view.receipts.record(key, rec.position, rec.version);
+            match digest {
+                Some(d) => view.receipts.record_digest(d, rec.position, rec.version),
+                None => view.receipts.record(key, rec.position, rec.version),
+            }
         }
         self.position = rec.position;
         Ok(Some((id, event)))

@@ -235,7 +235,10 @@ impl Writer {
                 for p in batch.pending {
                     let n = p.events.len();
                     let from = handoff.events.len();
-                    handoff.events.extend(recorded.by_ref().take(n).zip(p.events));
+                    let digest = p.digest;
+                    handoff
+                        .events
+                        .extend(recorded.by_ref().take(n).zip(p.events.into_iter().map(|e| (e, digest))));
                     let (Some((first, _)), Some((last, _))) = (
                         handoff.events.get(from),
                         handoff.events.last().filter(|_| handoff.events.len() > from),

@@ -50,6 +50,12 @@ macro_rules! string_id {
                 id.0
             }
         }
+        /// Maps keyed by the id are searched by `&str` without building an id.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)

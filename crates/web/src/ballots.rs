@@ -98,11 +98,16 @@ async fn ballot(web: &Web, id: &str, poll: u32, req: Request) -> Response {
         Ok(b) => b,
         Err(_) => return fail(Failure::too_large()),
     };
-    // The same parsing, and the same answer to a malformed body, as the `Json`
-    // extractor of the routed handler and the guard's handling of its rejection.
-    let body: VoteRequest = match Json::from_bytes(&bytes) {
-        Ok(Json(b)) => b,
-        Err(r) => return crate::error::rejection(r.status(), &r.body_text(), true, lang),
+    // A well-formed body is read directly. The `Json` extractor of the routed
+    // handler accepts the same bodies (it parses with serde_json too) but tracks
+    // the path into the body as it goes, for its error message; so a malformed body
+    // goes through it, for the same answer as the guard gives to its rejection.
+    let body: VoteRequest = match serde_json::from_slice(&bytes) {
+        Ok(b) => b,
+        Err(_) => match Json::from_bytes(&bytes) {
+            Ok(Json(b)) => b,
+            Err(r) => return crate::error::rejection(r.status(), &r.body_text(), true, lang),
+        },
     };
     plenary_api::cast(web, &caller, id, poll, body).await.into_response()
 }
