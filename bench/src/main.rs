@@ -13,11 +13,12 @@
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
+use plenum_app::polls::PollRequest;
 use plenum_app::projection::{Projections, decode_snapshot, encode_snapshot};
 use plenum_app::{App, SNAPSHOT_EVERY, SNAPSHOT_NAME, StartupReport};
 use plenum_domain::{
-    Assembly, AssemblyId, BodyKind, Command, Event, Gender, GroupId, GroupKind, Level, MemberDraft, MemberId,
-    MemberStatus, ProfileChanges, decide,
+    Assembly, AssemblyId, BodyKind, Choice, Command, Event, Gender, GroupId, GroupKind, Level, MemberDraft,
+    MemberId, MemberStatus, ProfileChanges, decide,
 };
 use plenum_journal::{
     AnyJournal, AppendRequest, DatabaseUrl, Journal, NewEvent, PAGE, Snapshot, SqliteJournal,
@@ -44,6 +45,9 @@ enum Bench {
     Append(AppendArgs),
     /// Start-up time of the app on a large SQLite journal, with and without a snapshot.
     Startup(StartupArgs),
+    /// The write path of a ballot alone, in this process: ballots per second and CPU
+    /// per ballot through the app (writer, journal, projector), without HTTP.
+    Ballots(BallotsArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -96,6 +100,34 @@ struct AppendArgs {
 }
 
 #[derive(clap::Args)]
+struct BallotsArgs {
+    #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
+    backend: Backend,
+    /// Concurrent voters' tasks.
+    #[arg(long, default_value_t = 256)]
+    concurrency: usize,
+    /// Members of the assembly, each voting once per poll.
+    #[arg(long, default_value_t = 3000)]
+    voters: usize,
+    /// Measured seconds per run.
+    #[arg(long, default_value_t = 5.0)]
+    seconds: f64,
+    /// Unmeasured seconds before each run.
+    #[arg(long, default_value_t = 1.0)]
+    warmup: f64,
+    /// Runs; the summary gives medians.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// The PostgreSQL server; each run gets a fresh schema, dropped at the end.
+    #[arg(
+        long,
+        env = "PLENUM_BENCH_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    postgres_url: String,
+}
+
+#[derive(clap::Args)]
 struct StartupArgs {
     /// Events in the journal.
     #[arg(long, default_value_t = 1_000_000)]
@@ -126,6 +158,7 @@ fn main() -> Result<()> {
     match cli.bench {
         Bench::Append(args) => append(&out, &args),
         Bench::Startup(args) => startup(&out, &args),
+        Bench::Ballots(args) => ballots(&out, &args),
     }
 }
 
@@ -1025,6 +1058,189 @@ fn startup(out: &Out, args: &StartupArgs) -> Result<()> {
                "load_snapshot_ms": ms(b.load_snapshot), "decode_snapshot_ms": ms(b.decode_snapshot),
                "clone_ms": ms(b.clone), "encode_snapshot_ms": ms(b.encode_snapshot),
                "snapshot_bytes": b.snapshot_bytes, "drop_projections_ms": ms(b.drop_projections)}),
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------
+// ballots
+// ---------------------------------------------------------------------------------
+
+/// The poll being voted on and how far its voters have got.
+struct Round {
+    poll: u32,
+    next: usize,
+    done: usize,
+}
+
+fn lock(r: &std::sync::Mutex<Round>) -> Result<std::sync::MutexGuard<'_, Round>> {
+    r.lock().map_err(|_| anyhow!("round lock"))
+}
+
+struct BallotsResult {
+    ballots: u64,
+    seconds: f64,
+    cpu_secs: f64,
+    commits: u64,
+    committed: u64,
+    polls: usize,
+}
+
+/// The peak HTTP benchmark's assembly (`voters` members, all checked in at the
+/// plenary); then `concurrency` tasks cast their named ballots through `App::vote`
+/// (which answers once the ballot is durable and projected), each with its own
+/// idempotency key, and a new poll is opened on the same item whenever every member
+/// has voted. The CPU
+/// measured is this whole process's: the voters' tasks cost little next to the write
+/// path, and they are the same for every binary compared.
+async fn run_ballots(url: String, args: &BallotsArgs) -> Result<BallotsResult> {
+    let journal = AnyJournal::open(&DatabaseUrl::new(url)).await?;
+    let (app, _) = App::start(journal).await?;
+    let assembly = AssemblyId::parse("nat-bench")?;
+    let meeting = plenum_domain::MeetingId::parse("plenary-1")?;
+    for (i, c) in plenum_bench::national(args.voters, 35, meeting.as_str())?.into_iter().enumerate() {
+        app.execute(&assembly, "bench", c, Some(format!("setup-{i}"))).await?;
+    }
+    let voters: Vec<MemberId> =
+        (1..=args.voters).map(|i| MemberId::parse(format!("n-{i:04}"))).collect::<Result<_, _>>()?;
+    let check_in = Command::CheckInMany { meeting: meeting.clone(), members: voters.clone() };
+    app.execute(&assembly, "bench", check_in, None).await?;
+    let request = PollRequest {
+        meeting,
+        subject: plenum_domain::PollSubject::Item(1),
+        title: "基准表决".into(),
+        title_en: "Benchmark vote".into(),
+        rule: plenum_domain::ResolutionRule::preset("roberts-rules")
+            .ok_or_else(|| anyhow::anyhow!("no roberts-rules preset"))?,
+        mode: plenum_domain::VoteMode::Named,
+        disclosure: plenum_domain::Disclosure::Counts,
+        duration: None,
+    };
+    let (first, _) = app.open_poll(&assembly, "bench", request.clone()).await?;
+    let voters: Arc<Vec<(MemberId, String)>> =
+        Arc::new(voters.into_iter().map(|m| (m.clone(), format!("account:{m}"))).collect());
+    let round = Arc::new(std::sync::Mutex::new(Round { poll: first, next: 0, done: 0 }));
+    let turn = Arc::new(tokio::sync::Notify::new());
+    let polls = Arc::new(std::sync::atomic::AtomicUsize::new(1));
+    let start = Instant::now();
+    let from = start + Duration::from_secs_f64(args.warmup);
+    let until = from + Duration::from_secs_f64(args.seconds);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..args.concurrency {
+        let (app, assembly, voters, round, turn, polls, request) = (
+            app.clone(),
+            assembly.clone(),
+            Arc::clone(&voters),
+            Arc::clone(&round),
+            Arc::clone(&turn),
+            Arc::clone(&polls),
+            request.clone(),
+        );
+        tasks.spawn(async move {
+            let mut counted = 0u64;
+            while Instant::now() < until {
+                let notified = turn.notified();
+                let claim = {
+                    let mut r = lock(&round)?;
+                    (r.next < voters.len()).then(|| {
+                        r.next += 1;
+                        (r.poll, r.next - 1)
+                    })
+                };
+                let Some((poll, i)) = claim else {
+                    tokio::select! {
+                        _ = notified => {}
+                        _ = tokio::time::sleep_until(until.into()) => {}
+                    }
+                    continue;
+                };
+                let (member, actor) = &voters[i];
+                let choice = [Choice::Yes, Choice::Yes, Choice::No, Choice::Abstain][i % 4];
+                let key = format!("{actor}|bench-{poll}-{i}");
+                let receipt = app.vote(&assembly, actor, poll, member.clone(), choice, Some(key)).await?;
+                if receipt.replayed {
+                    anyhow::bail!("a first ballot was answered as a replay");
+                }
+                let done = Instant::now();
+                if done >= from && done <= until {
+                    counted += 1;
+                }
+                let last = {
+                    let mut r = lock(&round)?;
+                    r.done += 1;
+                    r.done == voters.len() && r.poll == poll
+                };
+                if last {
+                    app.close_poll(&assembly, "bench", poll).await?;
+                    let (next, _) = app.open_poll(&assembly, "bench", request.clone()).await?;
+                    *lock(&round)? = Round { poll: next, next: 0, done: 0 };
+                    polls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    turn.notify_waiters();
+                }
+            }
+            anyhow::Ok(counted)
+        });
+    }
+    tokio::time::sleep_until(from.into()).await;
+    let cpu_from = plenum_bench::cpu_secs(std::process::id());
+    let metrics = app.write_metrics();
+    let (commits_from, _) = metrics.commits.read();
+    let committed_from = metrics.committed.load(std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep_until(until.into()).await;
+    let cpu = plenum_bench::cpu_secs(std::process::id()) - cpu_from;
+    let (commits, _) = metrics.commits.read();
+    let committed = metrics.committed.load(std::sync::atomic::Ordering::Relaxed);
+    let mut ballots = 0;
+    while let Some(r) = tasks.join_next().await {
+        ballots += r??;
+    }
+    Ok(BallotsResult {
+        ballots,
+        seconds: args.seconds,
+        cpu_secs: cpu,
+        commits: commits - commits_from,
+        committed: committed - committed_from,
+        polls: polls.load(std::sync::atomic::Ordering::Relaxed),
+    })
+}
+
+fn ballots(out: &Out, args: &BallotsArgs) -> Result<()> {
+    let backend = args.backend.name();
+    let (mut rates, mut cpus) = (Vec::new(), Vec::new());
+    for round in 1..=args.rounds {
+        let db = create_db(args.backend, &args.postgres_url)?;
+        let url = db.url.clone();
+        let r = isolated(Duration::from_secs_f64(args.warmup + args.seconds + 300.0), run_ballots(url, args));
+        drop_db(db, &args.postgres_url)?;
+        let r = r?;
+        let rate = r.ballots as f64 / r.seconds;
+        let cpu_us = r.cpu_secs * 1e6 / r.ballots.max(1) as f64;
+        let per_commit = r.committed as f64 / r.commits.max(1) as f64;
+        out.emit(
+            format!(
+                "ballots [{backend}] round {round}: {} ballots/s with {} voters' tasks, {cpu_us:.1} us of CPU per ballot ({:.2} cores), {per_commit:.1} commands per commit, {} polls",
+                thousands(rate),
+                args.concurrency,
+                r.cpu_secs / r.seconds,
+                r.polls
+            ),
+            json!({"bench": "ballots", "backend": backend, "round": round, "concurrency": args.concurrency,
+                   "ballots_per_s": rate, "cpu_us_per_ballot": cpu_us, "cores": r.cpu_secs / r.seconds,
+                   "commands_per_commit": per_commit, "polls": r.polls}),
+        );
+        rates.push(rate);
+        cpus.push(cpu_us);
+    }
+    out.emit(
+        format!(
+            "ballots [{backend}]: median {} ballots/s, {:.1} us of CPU per ballot (min {:.1}) over {} rounds",
+            thousands(median(&rates)),
+            median(&cpus),
+            min(&cpus),
+            args.rounds
+        ),
+        json!({"bench": "ballots", "backend": backend, "summary": true, "ballots_per_s": median(&rates),
+               "cpu_us_per_ballot": median(&cpus), "cpu_us_per_ballot_min": min(&cpus)}),
     );
     Ok(())
 }

@@ -27,10 +27,8 @@ use hyper::client::conn::http1;
 use hyper::header;
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use plenum_domain::{
-    BodyKind, Command, Gender, GroupId, GroupKind, ItemKind, Level, MeetingId, MeetingKind, MemberDraft,
-    MemberId, ProfileChanges, SessionKey,
-};
+use plenum_bench::cpu_secs;
+use plenum_domain::{Command, MemberId, ProfileChanges};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -382,20 +380,6 @@ fn proc_kb(pid: u32, field: &str) -> u64 {
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
-}
-
-/// CPU seconds (user + system) a process has used, from /proc/PID/stat (USER_HZ = 100).
-fn cpu_secs(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            let rest = s.rsplit_once(')')?.1;
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            let user: f64 = f.get(11)?.parse().ok()?;
-            let system: f64 = f.get(12)?.parse().ok()?;
-            Some((user + system) / 100.0)
-        })
-        .unwrap_or(0.0)
 }
 
 /// CPU seconds used by all processes named `postgres` (the database server's).
@@ -1237,72 +1221,7 @@ async fn national(addr: SocketAddr, voters: usize, groups: usize) -> Result<Elec
     let started = Instant::now();
     let mut staff = Api::new(addr);
     staff.login("secretariat", "plenum-demo").await?;
-    let on = chrono::NaiveDate::from_ymd_opt(2025, 3, 5).ok_or_else(|| anyhow!("date"))?;
-    let session = SessionKey::new(1, 1);
-    let meeting = MeetingId::parse(PLENARY)?;
-    let groups = groups.clamp(1, voters.max(1));
-    let group = |i: usize| GroupId::parse(format!("g-{:02}", i % groups + 1));
-    let mut commands = vec![
-        Command::FoundAssembly {
-            name: "基准全国代表大会".into(),
-            name_en: "Benchmark national assembly".into(),
-            kind: BodyKind::Other,
-            level: Level::None,
-            population: None,
-            rules: None,
-        },
-        Command::BeginTerm { term: 1, starts_on: on },
-    ];
-    for g in 0..groups {
-        commands.push(Command::FormGroup {
-            group: group(g)?,
-            kind: GroupKind::Delegation,
-            name: format!("第{}代表团", g + 1),
-            name_en: format!("Delegation {}", g + 1),
-        });
-    }
-    let drafts = (0..voters)
-        .map(|i| {
-            Ok(MemberDraft {
-                id: MemberId::parse(format!("n-{:04}", i + 1))?,
-                term: 1,
-                name: format!("代表{}", i + 1),
-                pinyin: format!("daibiao {}", i + 1),
-                gender: if i % 2 == 0 { Gender::Female } else { Gender::Male },
-                birth_year: Some(1960 + (i % 40) as u16),
-                group: group(i)?,
-                ethnicity: "汉族".into(),
-                occupation: "代表".into(),
-                registered_on: on,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    commands.extend([
-        Command::RegisterMembers { members: drafts },
-        Command::ConveneSession {
-            session,
-            title: "第一次会议".into(),
-            title_en: "First session".into(),
-            opens_on: on,
-        },
-        Command::ScheduleMeeting {
-            meeting: meeting.clone(),
-            session,
-            kind: MeetingKind::Plenary,
-            group: None,
-            title: "第一次全体会议".into(),
-            title_en: "First plenary".into(),
-            starts_at: chrono::Utc::now(),
-        },
-        Command::ProposeAgendaItem {
-            session,
-            title: "关于基准测试的决议".into(),
-            title_en: "Resolution on the benchmark".into(),
-            kind: ItemKind::Resolution,
-        },
-        Command::OpenMeeting { meeting: meeting.clone() },
-        Command::AdoptAgenda { meeting: meeting.clone() },
-    ]);
+    let commands = plenum_bench::national(voters, groups, PLENARY)?;
     for (i, c) in commands.iter().enumerate() {
         staff.command(NAT, c, &format!("setup-{i}")).await?;
     }
