@@ -90,6 +90,13 @@ struct AppendArgs {
     /// several rounds say more than one.
     #[arg(long, default_value_t = 1)]
     rounds: usize,
+    #[command(flatten)]
+    postgres: PostgresArg,
+}
+
+/// The PostgreSQL server of `--backend postgres`.
+#[derive(clap::Args)]
+struct PostgresArg {
     /// The PostgreSQL server; each measurement gets a fresh schema, dropped at the end.
     #[arg(
         long,
@@ -118,13 +125,8 @@ struct BallotsArgs {
     /// Runs; the summary gives medians.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
-    /// The PostgreSQL server; each run gets a fresh schema, dropped at the end.
-    #[arg(
-        long,
-        env = "PLENUM_BENCH_POSTGRES_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/test"
-    )]
-    postgres_url: String,
+    #[command(flatten)]
+    postgres: PostgresArg,
 }
 
 #[derive(clap::Args)]
@@ -547,7 +549,7 @@ fn append(out: &Out, args: &AppendArgs) -> Result<()> {
     out.note(format!(
         "append on {backend}{}: {} members, writers {:?}, {} round(s), {} s warm-up + {} s measured each",
         if args.backend == Backend::Postgres {
-            format!(" ({})", DatabaseUrl::new(args.postgres_url.as_str()))
+            format!(" ({})", DatabaseUrl::new(args.postgres.postgres_url.as_str()))
         } else {
             String::new()
         },
@@ -589,10 +591,10 @@ fn append(out: &Out, args: &AppendArgs) -> Result<()> {
             plain.push(baseline_run(round)?);
         }
         for &writers in &args.writers {
-            let db = create_db(args.backend, &args.postgres_url)?;
+            let db = create_db(args.backend, &args.postgres.postgres_url)?;
             let limit = Duration::from_secs_f64(args.warmup + args.seconds + 120.0);
             let r = isolated(limit, run_append(db.url.clone(), writers, args));
-            drop_db(db, &args.postgres_url)?;
+            drop_db(db, &args.postgres.postgres_url)?;
             let r = r?;
             let batch = if r.transactions > 0 { r.events as f64 / r.transactions as f64 } else { 0.0 };
             out.emit(
@@ -1208,10 +1210,10 @@ fn ballots(out: &Out, args: &BallotsArgs) -> Result<()> {
     let backend = args.backend.name();
     let (mut rates, mut cpus) = (Vec::new(), Vec::new());
     for round in 1..=args.rounds {
-        let db = create_db(args.backend, &args.postgres_url)?;
+        let db = create_db(args.backend, &args.postgres.postgres_url)?;
         let url = db.url.clone();
         let r = isolated(Duration::from_secs_f64(args.warmup + args.seconds + 300.0), run_ballots(url, args));
-        drop_db(db, &args.postgres_url)?;
+        drop_db(db, &args.postgres.postgres_url)?;
         let r = r?;
         let rate = r.ballots as f64 / r.seconds;
         let cpu_us = r.cpu_secs * 1e6 / r.ballots.max(1) as f64;
