@@ -58,13 +58,13 @@ pub struct Committed {
 /// The answer to one command.
 pub(crate) type Reply = oneshot::Sender<Result<Receipt, AppError>>;
 
-/// What a writer hands the projector after a commit: the events as recorded, with
-/// the events they encode (so the projector neither reads nor decodes them again),
-/// and the answers to send once the projection has reached each receipt.
 /// An event as its writer decided it, and the digest of its command's key: what
 /// the projector would otherwise decode and hash again.
 pub(crate) type Decoded = (Event, Option<projection::KeyDigest>);
 
+/// What a writer hands the projector after a commit: the events as recorded, with
+/// the events they encode (so the projector neither reads nor decodes them again),
+/// and the answers to send once the projection has reached each receipt.
 pub(crate) struct Handoff {
     /// When the writer handed it over, for `WriteMetrics::projection`.
     pub sent: std::time::Instant,
