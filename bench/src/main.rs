@@ -1092,7 +1092,7 @@ struct BallotsResult {
 /// plenary); then `concurrency` tasks cast their named ballots through `App::vote`
 /// (which answers once the ballot is durable and projected), each with its own
 /// idempotency key, and a new poll is opened on the same item whenever every member
-/// has voted. The CPU
+/// has voted. At the end, the acknowledged ballots are checked against the polls'. The CPU
 /// measured is this whole process's: the voters' tasks cost little next to the write
 /// path, and they are the same for every binary compared.
 async fn run_ballots(url: String, args: &BallotsArgs) -> Result<BallotsResult> {
@@ -1139,7 +1139,8 @@ async fn run_ballots(url: String, args: &BallotsArgs) -> Result<BallotsResult> {
             request.clone(),
         );
         tasks.spawn(async move {
-            let mut counted = 0u64;
+            // Acknowledged in the measured window, and in all.
+            let (mut counted, mut acked) = (0u64, 0u64);
             while Instant::now() < until {
                 let notified = turn.notified();
                 let claim = {
@@ -1164,6 +1165,7 @@ async fn run_ballots(url: String, args: &BallotsArgs) -> Result<BallotsResult> {
                     anyhow::bail!("a first ballot was answered as a replay");
                 }
                 let done = Instant::now();
+                acked += 1;
                 if done >= from && done <= until {
                     counted += 1;
                 }
@@ -1180,7 +1182,7 @@ async fn run_ballots(url: String, args: &BallotsArgs) -> Result<BallotsResult> {
                     turn.notify_waiters();
                 }
             }
-            anyhow::Ok(counted)
+            anyhow::Ok((counted, acked))
         });
     }
     tokio::time::sleep_until(from.into()).await;
@@ -1192,9 +1194,18 @@ async fn run_ballots(url: String, args: &BallotsArgs) -> Result<BallotsResult> {
     let cpu = plenum_bench::cpu_secs(std::process::id()) - cpu_from;
     let (commits, _) = metrics.commits.read();
     let committed = metrics.committed.load(std::sync::atomic::Ordering::Relaxed);
-    let mut ballots = 0;
+    let (mut ballots, mut acked) = (0, 0);
     while let Some(r) = tasks.join_next().await {
-        ballots += r??;
+        let (counted, all) = r??;
+        ballots += counted;
+        acked += all;
+    }
+    // Every acknowledged ballot is in the polls, once.
+    let recorded = app
+        .read(&assembly, |a| a.polls.range(first..).map(|(_, p)| p.ballots.len() as u64).sum::<u64>())
+        .unwrap_or(0);
+    if recorded != acked {
+        anyhow::bail!("{acked} ballots acknowledged, but {recorded} recorded in the polls");
     }
     Ok(BallotsResult {
         ballots,
