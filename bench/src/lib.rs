@@ -93,3 +93,59 @@ pub fn national(voters: usize, groups: usize, plenary: &str) -> anyhow::Result<V
     ]);
     Ok(commands)
 }
+
+/// Voters taking turns through a run of polls: each voter of the open poll is
+/// claimed once; the caller of the last ballot closes the poll, opens the next and
+/// starts it; voters who found nothing to claim wait for that.
+pub struct Rotation {
+    state: std::sync::Mutex<RotationState>,
+    /// Woken when a new poll starts.
+    pub turn: tokio::sync::Notify,
+    voters: usize,
+}
+
+struct RotationState {
+    poll: u32,
+    /// Voters claimed in the poll.
+    next: usize,
+    /// Their ballots answered.
+    done: usize,
+}
+
+impl Rotation {
+    pub fn new(poll: u32, voters: usize) -> Self {
+        Rotation {
+            state: std::sync::Mutex::new(RotationState { poll, next: 0, done: 0 }),
+            turn: tokio::sync::Notify::new(),
+            voters,
+        }
+    }
+
+    fn lock(&self) -> anyhow::Result<std::sync::MutexGuard<'_, RotationState>> {
+        self.state.lock().map_err(|_| anyhow::anyhow!("rotation lock"))
+    }
+
+    /// The poll and the index of the next voter to cast, if any is left.
+    pub fn claim(&self) -> anyhow::Result<Option<(u32, usize)>> {
+        let mut st = self.lock()?;
+        Ok((st.next < self.voters).then(|| {
+            st.next += 1;
+            (st.poll, st.next - 1)
+        }))
+    }
+
+    /// Counts an answered ballot of `poll`; true for the poll's last, whose caller
+    /// is to rotate.
+    pub fn answered(&self, poll: u32) -> anyhow::Result<bool> {
+        let mut st = self.lock()?;
+        st.done += 1;
+        Ok(st.done == self.voters && st.poll == poll)
+    }
+
+    /// Starts `poll` and wakes the voters waiting for it.
+    pub fn start(&self, poll: u32) -> anyhow::Result<()> {
+        *self.lock()? = RotationState { poll, next: 0, done: 0 };
+        self.turn.notify_waiters();
+        Ok(())
+    }
+}

@@ -1068,17 +1068,6 @@ fn startup(out: &Out, args: &StartupArgs) -> Result<()> {
 // ballots
 // ---------------------------------------------------------------------------------
 
-/// The poll being voted on and how far its voters have got.
-struct Round {
-    poll: u32,
-    next: usize,
-    done: usize,
-}
-
-fn lock(r: &std::sync::Mutex<Round>) -> Result<std::sync::MutexGuard<'_, Round>> {
-    r.lock().map_err(|_| anyhow!("round lock"))
-}
-
 struct BallotsResult {
     ballots: u64,
     seconds: f64,
@@ -1121,20 +1110,18 @@ async fn run_ballots(url: String, args: &BallotsArgs) -> Result<BallotsResult> {
     let (first, _) = app.open_poll(&assembly, "bench", request.clone()).await?;
     let voters: Arc<Vec<(MemberId, String)>> =
         Arc::new(voters.into_iter().map(|m| (m.clone(), format!("account:{m}"))).collect());
-    let round = Arc::new(std::sync::Mutex::new(Round { poll: first, next: 0, done: 0 }));
-    let turn = Arc::new(tokio::sync::Notify::new());
+    let rotation = Arc::new(plenum_bench::Rotation::new(first, voters.len()));
     let polls = Arc::new(std::sync::atomic::AtomicUsize::new(1));
     let start = Instant::now();
     let from = start + Duration::from_secs_f64(args.warmup);
     let until = from + Duration::from_secs_f64(args.seconds);
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..args.concurrency {
-        let (app, assembly, voters, round, turn, polls, request) = (
+        let (app, assembly, voters, rotation, polls, request) = (
             app.clone(),
             assembly.clone(),
             Arc::clone(&voters),
-            Arc::clone(&round),
-            Arc::clone(&turn),
+            Arc::clone(&rotation),
             Arc::clone(&polls),
             request.clone(),
         );
@@ -1142,15 +1129,8 @@ async fn run_ballots(url: String, args: &BallotsArgs) -> Result<BallotsResult> {
             // Acknowledged in the measured window, and in all.
             let (mut counted, mut acked) = (0u64, 0u64);
             while Instant::now() < until {
-                let notified = turn.notified();
-                let claim = {
-                    let mut r = lock(&round)?;
-                    (r.next < voters.len()).then(|| {
-                        r.next += 1;
-                        (r.poll, r.next - 1)
-                    })
-                };
-                let Some((poll, i)) = claim else {
+                let notified = rotation.turn.notified();
+                let Some((poll, i)) = rotation.claim()? else {
                     tokio::select! {
                         _ = notified => {}
                         _ = tokio::time::sleep_until(until.into()) => {}
@@ -1169,17 +1149,11 @@ async fn run_ballots(url: String, args: &BallotsArgs) -> Result<BallotsResult> {
                 if done >= from && done <= until {
                     counted += 1;
                 }
-                let last = {
-                    let mut r = lock(&round)?;
-                    r.done += 1;
-                    r.done == voters.len() && r.poll == poll
-                };
-                if last {
+                if rotation.answered(poll)? {
                     app.close_poll(&assembly, "bench", poll).await?;
                     let (next, _) = app.open_poll(&assembly, "bench", request.clone()).await?;
-                    *lock(&round)? = Round { poll: next, next: 0, done: 0 };
                     polls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    turn.notify_waiters();
+                    rotation.start(next)?;
                 }
             }
             anyhow::Ok((counted, acked))

@@ -27,7 +27,7 @@ use hyper::client::conn::http1;
 use hyper::header;
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use plenum_bench::cpu_secs;
+use plenum_bench::{Rotation, cpu_secs};
 use plenum_domain::{Command, MemberId, ProfileChanges};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 use tokio::time::{sleep, sleep_until, timeout};
 
 #[derive(Parser)]
@@ -1637,26 +1637,6 @@ async fn wrk(addr: SocketAddr, concurrency: usize, seconds: f64) -> Result<Optio
     Ok(rps.map(|r| (r, p99)))
 }
 
-/// Which ballots the clients of the peak run may cast: the open poll, and the next
-/// voter without a ballot in it.
-struct Rotation {
-    state: Mutex<RotState>,
-    notify: Notify,
-    voters: usize,
-}
-
-struct RotState {
-    poll: u32,
-    next: usize,
-    done: usize,
-}
-
-impl Rotation {
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, RotState>> {
-        self.state.lock().map_err(|_| anyhow!("rotation lock"))
-    }
-}
-
 struct PeakWorker {
     hist: Histogram<u64>,
     ok: u64,
@@ -1784,11 +1764,7 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
     let first = open_poll(&mut staff, "roberts-rules").await?;
     let n = voters.len();
     let voters = Arc::new(voters);
-    let rot = Arc::new(Rotation {
-        state: Mutex::new(RotState { poll: first, next: 0, done: 0 }),
-        notify: Notify::new(),
-        voters: n,
-    });
+    let rot = Arc::new(Rotation::new(first, n));
     let mut conns = Vec::with_capacity(a.concurrency);
     for _ in 0..a.concurrency {
         conns.push(Conn::open(addr).await?);
@@ -1813,15 +1789,8 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
                 if Instant::now() >= end {
                     break;
                 }
-                let notified = rot.notify.notified();
-                let claim = {
-                    let mut st = rot.lock()?;
-                    (st.next < rot.voters).then(|| {
-                        st.next += 1;
-                        (st.poll, st.next - 1)
-                    })
-                };
-                let Some((poll, i)) = claim else {
+                let notified = rot.turn.notified();
+                let Some((poll, i)) = rot.claim()? else {
                     tokio::select! {
                         _ = notified => {}
                         _ = sleep_until(end.into()) => {}
@@ -1849,12 +1818,7 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
                         }
                     }
                 }
-                let rotate = {
-                    let mut st = rot.lock()?;
-                    st.done += 1;
-                    st.done == rot.voters && st.poll == poll
-                };
-                if rotate {
+                if rot.answered(poll)? {
                     // The last ballot of the poll: close it and open the next.
                     let t = Instant::now();
                     let path = format!("/api/v1/assemblies/{NAT}/polls/{poll}/close");
@@ -1870,11 +1834,7 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
                     }
                     let v: Value = serde_json::from_slice(&b)?;
                     let next = v["poll"].as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| anyhow!("{v}"))?;
-                    {
-                        let mut st = rot.lock()?;
-                        *st = RotState { poll: next, next: 0, done: 0 };
-                    }
-                    rot.notify.notify_waiters();
+                    rot.start(next)?;
                     w.rotations.push((t, t.elapsed()));
                 }
             }

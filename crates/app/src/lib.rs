@@ -21,6 +21,7 @@ pub use projection::{AssemblyView, Projections, Receipt};
 
 use plenum_domain::{Assembly, AssemblyId, Command, Event, RuleError};
 use plenum_journal::{AnyJournal, Journal, JournalError, PAGE, RecordedEvent, Snapshot};
+use projection::Decoded;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -57,10 +58,6 @@ pub struct Committed {
 
 /// The answer to one command.
 pub(crate) type Reply = oneshot::Sender<Result<Receipt, AppError>>;
-
-/// An event as its writer decided it, and the digest of its command's key: what
-/// the projector would otherwise decode and hash again.
-pub(crate) type Decoded = (Event, Option<projection::KeyDigest>);
 
 /// What a writer hands the projector after a commit: the events as recorded, with
 /// the events they encode (so the projector neither reads nor decodes them again),

@@ -20,6 +20,10 @@ pub struct Receipt {
     pub replayed: bool,
 }
 
+/// An event as its writer decided it, and the digest of its command's key: what
+/// the projector would otherwise decode and hash again.
+pub type Decoded = (Event, Option<KeyDigest>);
+
 /// Number of shards of `Receipts`.
 const SHARDS: usize = 256;
 
@@ -194,7 +198,7 @@ impl Projections {
     pub fn apply_decoded(
         &mut self,
         rec: &RecordedEvent,
-        decoded: Option<(Event, Option<KeyDigest>)>,
+        decoded: Option<Decoded>,
     ) -> Result<Option<(AssemblyId, Event)>, ProjectionError> {
         if rec.position <= self.position {
             return Ok(None);
