@@ -474,7 +474,26 @@ impl App {
         }
         let (tx, rx) = mpsc::channel(writer::QUEUE);
         writers.insert(assembly.clone(), tx.clone());
-        tokio::spawn(writer::run(self.clone(), assembly.clone(), rx));
+        // Each writer runs on a thread of its own, where it waits for its commits itself
+        // (docs/architecture.md, "The writer's thread").
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                tracing::warn!("writer for {assembly} runs on the shared runtime: {e}");
+                tokio::spawn(writer::run(self.clone(), assembly.clone(), rx));
+                return tx;
+            }
+        };
+        let (app, id) = (self.clone(), assembly.clone());
+        let spawned = std::thread::Builder::new().name("plenum-writer".into()).spawn(move || {
+            plenum_journal::allow_blocking_appends();
+            runtime.block_on(writer::run(app, id, rx));
+        });
+        if let Err(e) = spawned {
+            // Its queue is closed with it: the callers get `Unavailable`, and the next
+            // command tries to start a writer again.
+            tracing::error!("writer for {assembly} could not start: {e}");
+        }
         tx
     }
 

@@ -19,6 +19,21 @@ mod url;
 pub use auth::{Account, ApiToken, AuthError, AuthStore, NewAccount, SessionRecord};
 pub use chain::{GENESIS, event_hash};
 pub use postgres::PgJournal;
+
+thread_local! {
+    /// Whether the embedded journal runs this thread's appends on the thread itself
+    /// rather than on tokio's blocking pool (see `allow_blocking_appends`).
+    static MAY_BLOCK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Lets the embedded journal run the appends made from this thread on it, blocking it
+/// until they are durable. For a thread whose only work is appending (an assembly's
+/// writer), never for a runtime worker that serves others: handing a commit to the
+/// blocking pool and back costs more than the commit itself when the machine is busy.
+pub fn allow_blocking_appends() {
+    MAY_BLOCK.with(|b| b.set(true));
+}
+
 pub use sqlite::SqliteJournal;
 pub use url::DatabaseUrl;
 

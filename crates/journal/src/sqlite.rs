@@ -187,7 +187,7 @@ impl Journal for SqliteJournal {
             return Ok(Vec::new());
         }
         let versions = Arc::clone(&self.versions);
-        let recorded = Self::blocking(&self.writer, move |c| {
+        let work = move |c: &mut Connection| {
             // `BEGIN IMMEDIATE` and `COMMIT` as cached statements: a `Transaction`
             // would parse them again at every commit.
             if !c.is_autocommit() {
@@ -210,8 +210,13 @@ impl Journal for SqliteJournal {
                 c.execute_batch("ROLLBACK")?;
             }
             written
-        })
-        .await?;
+        };
+        // On a writer's own thread the commit runs right here (`allow_blocking_appends`).
+        let recorded = if crate::MAY_BLOCK.with(std::cell::Cell::get) {
+            work(&mut lock(&self.writer))?
+        } else {
+            Self::blocking(&self.writer, work).await?
+        };
         if let Some(last) = recorded.last() {
             // Concurrent appends may get here out of commit order: never move back.
             let position = last.position;
