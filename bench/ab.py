@@ -42,12 +42,15 @@ def env_pairs(items):
 def run(bench, server, extra_env, args):
     env = dict(os.environ)
     if server:
-        env["PLENUM_BIN"] = server
+        # The benchmark starts the server from a directory of its own.
+        env["PLENUM_BIN"] = os.path.abspath(server)
     env.update(extra_env)
     cmd = [bench, "--json", "peak", "--no-wrk", *args]
     done = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if done.returncode != 0:
-        sys.exit(f"ab.py: {' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+        # The messages, without the frames of a backtrace.
+        said = [line for line in done.stderr.splitlines() if line and not line.startswith(" ")]
+        sys.exit(f"ab.py: {' '.join(cmd)} failed ({done.returncode}):\n" + "\n".join(said[-20:]))
     for line in done.stdout.splitlines():
         try:
             record = json.loads(line)
