@@ -19,6 +19,8 @@ mod url;
 pub use auth::{Account, ApiToken, AuthError, AuthStore, NewAccount, SessionRecord};
 pub use chain::{GENESIS, event_hash};
 pub use postgres::PgJournal;
+pub use sqlite::SqliteJournal;
+pub use url::DatabaseUrl;
 
 thread_local! {
     /// Whether the embedded journal runs this thread's appends on the thread itself
@@ -33,9 +35,6 @@ thread_local! {
 pub fn allow_blocking_appends() {
     MAY_BLOCK.with(|b| b.set(true));
 }
-
-pub use sqlite::SqliteJournal;
-pub use url::DatabaseUrl;
 
 use serde::Serialize;
 use std::future::Future;
