@@ -475,7 +475,9 @@ impl App {
         let (tx, rx) = mpsc::channel(writer::QUEUE);
         writers.insert(assembly.clone(), tx.clone());
         // Each writer runs on a thread of its own, where it waits for its commits itself
-        // (docs/architecture.md, "The writer's thread").
+        // (docs/architecture.md, "The writer's thread"). Unless it stops on an error, the
+        // thread lives as long as the process: the writer holds the `App`, whose map
+        // holds its queue.
         let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(rt) => rt,
             Err(e) => {

@@ -1,12 +1,14 @@
-//! One writer task per assembly: it serialises the assembly's commands, checks each
-//! against the state it keeps (ahead of the read side by what it has committed or is
-//! committing), and commits every command waiting in its queue in one transaction
-//! (group commit).
+//! One writer per assembly, on a thread of its own (`App::writer`): it serialises the
+//! assembly's commands, checks each against the state it keeps (ahead of the read side
+//! by what it has committed or is committing), and commits every command waiting in its
+//! queue in one transaction (group commit).
 //!
-//! The writer is pipelined: while one batch is being committed (most of that time is
-//! the storage's flush to disk), it takes the commands that arrive and checks them,
-//! so that the next batch is ready the moment the commit returns. At most one batch
-//! is in flight, which keeps the journal order equal to the order of decision.
+//! The writer is pipelined where its commit is a future that waits (PostgreSQL): while
+//! one batch is being committed, it takes the commands that arrive and checks them, so
+//! that the next batch is ready the moment the commit returns. The embedded journal
+//! commits on the writer's thread itself (`allow_blocking_appends`), and the commands
+//! that arrive meanwhile wait in the queue for the next batch. At most one batch is in
+//! flight, which keeps the journal order equal to the order of decision.
 
 use crate::projection::{KeyDigest, Receipt};
 use crate::{App, AppError, Handoff, Reply};

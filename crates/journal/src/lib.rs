@@ -22,6 +22,10 @@ pub use postgres::PgJournal;
 pub use sqlite::SqliteJournal;
 pub use url::DatabaseUrl;
 
+use serde::Serialize;
+use std::future::Future;
+use tokio::sync::watch;
+
 thread_local! {
     /// Whether the embedded journal runs this thread's appends on the thread itself
     /// rather than on tokio's blocking pool (see `allow_blocking_appends`).
@@ -35,10 +39,6 @@ thread_local! {
 pub fn allow_blocking_appends() {
     MAY_BLOCK.with(|b| b.set(true));
 }
-
-use serde::Serialize;
-use std::future::Future;
-use tokio::sync::watch;
 
 /// An event to be appended. `payload` is JSON text and is stored (and hashed) as is.
 #[derive(Debug, Clone, PartialEq, Eq)]
