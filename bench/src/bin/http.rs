@@ -30,6 +30,7 @@ use hyper_util::rt::TokioIo;
 use plenum_bench::{Rotation, cpu_secs};
 use plenum_domain::{Command, MemberId, ProfileChanges};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -423,6 +424,98 @@ impl CpuMeter {
             (cpu_secs(self.server) - self.server_cpu) / wall,
             (cpu_secs(std::process::id()) - self.own_cpu) / wall,
         )
+    }
+}
+
+/// Where the server's threads spent a phase, by thread name, from the kernel's own
+/// accounting in /proc/PID/task/TID/schedstat (time on a CPU, time runnable but waiting
+/// for one, and times switched in), and how idle the whole machine was (/proc/stat).
+/// A scheduler trace would tell more, but on some VMs it misses switches
+/// (BENCHMARKS.md, tenth round); these counters do not depend on tracing.
+struct SchedMeter {
+    server: u32,
+    at: Instant,
+    threads: HashMap<u32, (String, [u64; 3])>,
+    machine: Option<(u64, u64)>,
+}
+
+/// One thread name's share of a phase.
+struct ThreadSched {
+    name: String,
+    threads: usize,
+    /// Milliseconds per second of the phase: on a CPU, and runnable but waiting.
+    run_ms_per_s: f64,
+    wait_ms_per_s: f64,
+    switches_per_s: f64,
+}
+
+fn thread_schedstats(pid: u32) -> HashMap<u32, (String, [u64; 3])> {
+    let mut out = HashMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
+    for task in tasks.flatten() {
+        let Some(tid) = task.file_name().to_str().and_then(|t| t.parse::<u32>().ok()) else { continue };
+        let dir = task.path();
+        let (Ok(name), Ok(stat)) =
+            (std::fs::read_to_string(dir.join("comm")), std::fs::read_to_string(dir.join("schedstat")))
+        else {
+            continue;
+        };
+        let v: Vec<u64> = stat.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+        if let [run, wait, switches] = v[..] {
+            out.insert(tid, (name.trim().to_owned(), [run, wait, switches]));
+        }
+    }
+    out
+}
+
+/// (idle + I/O wait, all) jiffies of the whole machine.
+fn machine_idle() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu: Vec<u64> =
+        stat.lines().next()?.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
+    let idle = cpu.get(3)? + cpu.get(4)?;
+    Some((idle, cpu.iter().take(8).sum()))
+}
+
+impl SchedMeter {
+    fn start(server: u32) -> Self {
+        SchedMeter { server, at: Instant::now(), threads: thread_schedstats(server), machine: machine_idle() }
+    }
+
+    /// Per thread name, busiest first; and the machine's idle share (idle and I/O wait).
+    fn stop(&self) -> (Vec<ThreadSched>, Option<f64>) {
+        let wall = self.at.elapsed().as_secs_f64().max(1e-9);
+        let mut by_name: HashMap<String, (usize, [u64; 3])> = HashMap::new();
+        for (tid, (name, now)) in thread_schedstats(self.server) {
+            // A thread started during the phase counts from zero.
+            let before = self.threads.get(&tid).map_or([0; 3], |(_, b)| *b);
+            let e = by_name.entry(name).or_default();
+            // Threads that ran in the phase: tokio's blocking pool shares the workers'
+            // name, and its idle threads would swell the count.
+            if now[0] > before[0] {
+                e.0 += 1;
+            }
+            for i in 0..3 {
+                e.1[i] += now[i].saturating_sub(before[i]);
+            }
+        }
+        let mut out: Vec<ThreadSched> = by_name
+            .into_iter()
+            .map(|(name, (threads, [run, wait, switches]))| ThreadSched {
+                name,
+                threads,
+                run_ms_per_s: run as f64 / 1e6 / wall,
+                wait_ms_per_s: wait as f64 / 1e6 / wall,
+                switches_per_s: switches as f64 / wall,
+            })
+            .filter(|t| t.run_ms_per_s >= 1.0)
+            .collect();
+        out.sort_by(|a, b| b.run_ms_per_s.total_cmp(&a.run_ms_per_s));
+        let idle = match (self.machine, machine_idle()) {
+            (Some((i0, t0)), Some((i1, t1))) if t1 > t0 => Some((i1 - i0) as f64 / (t1 - t0) as f64),
+            _ => None,
+        };
+        (out, idle)
     }
 }
 
@@ -1848,6 +1941,7 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
     let load_before = loadavg();
     let wall_from = chrono::Utc::now().timestamp_micros();
     let cpu = CpuMeter::start(server.pid());
+    let sched = SchedMeter::start(server.pid());
     let mut hist = histogram()?;
     let (mut ok, mut ok_total, mut failed, mut first_error, mut rotations) =
         (0u64, 0u64, 0u64, None, Vec::new());
@@ -1867,6 +1961,7 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
     })
     .await;
     let (server_cores, client_cores) = cpu.stop();
+    let (threads, idle) = sched.stop();
     let pg_cores = cpu.postgres();
     wait_perf(perf);
     let (per_commit, queued_us, commit_us, projection_us) = staff.write_path().await?.since(&path_before);
@@ -1911,6 +2006,26 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
         ),
         json!({"bench": "peak_write_path", "backend": backend, "commands_per_commit": per_commit,
                "queue_us": queued_us, "commit_us": commit_us, "projection_us": projection_us}),
+    );
+    let per_thread: Vec<String> = threads
+        .iter()
+        .map(|t| {
+            format!(
+                "{} ({} that ran) on a CPU {:.0} ms, waiting for one {:.0} ms, {:.0} switches",
+                t.name, t.threads, t.run_ms_per_s, t.wait_ms_per_s, t.switches_per_s
+            )
+        })
+        .collect();
+    let idle_text = idle.map_or_else(|| "unknown".to_owned(), |i| format!("{:.0} %", i * 100.0));
+    ctx.say(
+        format!(
+            "peak (b) [{backend}] server threads per second (schedstat): {}; the machine idle or waiting on I/O {idle_text}",
+            per_thread.join("; ")
+        ),
+        json!({"bench": "peak_threads", "backend": backend, "machine_idle": idle,
+               "threads": threads.iter().map(|t| json!({"name": t.name, "threads": t.threads,
+                   "run_ms_per_s": t.run_ms_per_s, "wait_ms_per_s": t.wait_ms_per_s,
+                   "switches_per_s": t.switches_per_s})).collect::<Vec<_>>()}),
     );
     report_syncs(ctx, &format!("peak (b) [{backend}]"), syncs, ok as usize)?;
     let wall_to = wall_from + (a.seconds * 1e6) as i64;
