@@ -59,9 +59,10 @@ pub struct Committed {
 /// The answer to one command.
 pub(crate) type Reply = oneshot::Sender<Result<Receipt, AppError>>;
 
-/// What a writer hands the projector after a commit: the events as recorded, with
-/// the events they encode (so the projector neither reads nor decodes them again),
-/// and the answers to send once the projection has reached each receipt.
+/// What a writer has after a commit, to project and answer (`App::project_committed`),
+/// or to hand the projector: the events as recorded, with the events they encode (so
+/// that nobody reads or decodes them again), and the answers to send once the
+/// projection has reached each receipt.
 pub(crate) struct Handoff {
     /// When the writer handed it over, for `WriteMetrics::projection`.
     pub sent: std::time::Instant,
@@ -81,6 +82,9 @@ struct Inner {
     last_snapshot: Mutex<u64>,
     /// A snapshot is being written in the background.
     snapshotting: std::sync::atomic::AtomicBool,
+    /// The projector holds hand-offs or answers that wait for the projection to move
+    /// on: a writer that moves it on itself (`project_committed`) must wake it.
+    projector_waits: std::sync::atomic::AtomicBool,
     metrics: WriteMetrics,
 }
 
@@ -199,6 +203,7 @@ impl App {
                 writers: Mutex::new(HashMap::new()),
                 last_snapshot: Mutex::new(snapshot_position.unwrap_or(0)),
                 snapshotting: std::sync::atomic::AtomicBool::new(false),
+                projector_waits: std::sync::atomic::AtomicBool::new(false),
                 metrics: WriteMetrics::default(),
             }),
         };
@@ -318,6 +323,24 @@ impl App {
             if look || batches.first_key_value().is_some_and(|(k, _)| *k <= position + 1) {
                 continue;
             }
+            // Say whether anything here waits for the projection, and look at it once
+            // more, under the projections' lock: a writer that moves the projection on
+            // holds that lock while it reads the flag, so either this look sees its
+            // events or the writer sees the flag and wakes the projector.
+            let waits = !batches.is_empty() || !waiting.is_empty();
+            let now = {
+                let p = read(&self.inner.projections);
+                self.inner.projector_waits.store(waits, std::sync::atomic::Ordering::SeqCst);
+                p.position
+            };
+            if waits {
+                let ready = |first: Option<u64>, reach: u64| first.is_some_and(|k| k <= reach);
+                if ready(batches.first_key_value().map(|(k, _)| *k), now + 1)
+                    || ready(waiting.first_key_value().map(|(k, _)| *k), now)
+                {
+                    continue;
+                }
+            }
             // Wait for a hand-off, a commit announced by the journal, or a second
             // (another process's commits to a SQLite file announce nothing here).
             let wait = match grace_from {
@@ -353,33 +376,87 @@ impl App {
     /// Applies events in position order, publishes the new position and sends the
     /// events to the live stream. `Err` when the projection cannot go on.
     fn apply_page(&self, page: Vec<(RecordedEvent, Option<Decoded>)>) -> Result<u64, ()> {
+        let mut p = write(&self.inner.projections);
+        let committed = Self::apply_locked(&mut p, page)?;
+        let position = p.position;
+        drop(p);
+        Ok(self.publish(position, committed))
+    }
+
+    /// Applies a batch that its writer has just committed, on the writer's thread, and
+    /// sends its answers, when the batch continues the projection: the rule while one
+    /// assembly is being written to. Handing it to the projector instead costs a
+    /// wake-up and a wait behind the requests on the runtime's workers, about as long
+    /// as the commit itself. A batch that does not continue the projection (another
+    /// assembly's commit before it is not projected yet) goes to the projector.
+    pub(crate) fn project_committed(&self, h: Handoff) {
+        let Some(after) = h.events.first().map(|(r, _)| r.position - 1) else {
+            return self.hand_off(h);
+        };
+        let mut p = write(&self.inner.projections);
+        if p.position != after {
+            drop(p);
+            return self.hand_off(h);
+        }
+        let Ok(committed) =
+            Self::apply_locked(&mut p, h.events.into_iter().map(|(r, e)| (r, Some(e))).collect())
+        else {
+            // The callers see `Unavailable`; the projector stops at the same event.
+            return;
+        };
+        let position = p.position;
+        // Read under the lock (see the projector's wait).
+        let projector_waits = self.inner.projector_waits.load(std::sync::atomic::Ordering::SeqCst);
+        drop(p);
+        self.publish(position, committed);
+        for (reply, receipt) in h.replies {
+            let _ = reply.send(Ok(receipt));
+        }
+        self.inner.metrics.projection.add(1, h.sent.elapsed());
+        if projector_waits {
+            // An empty hand-off: the projector looks again.
+            self.hand_off(Handoff {
+                sent: std::time::Instant::now(),
+                events: Vec::new(),
+                replies: Vec::new(),
+            });
+        }
+    }
+
+    /// Applies a page to the projections (locked by the caller), returning the events
+    /// for the live stream. `Err` when the projection cannot go on.
+    fn apply_locked(
+        p: &mut Projections,
+        page: Vec<(RecordedEvent, Option<Decoded>)>,
+    ) -> Result<Vec<Arc<Committed>>, ()> {
         let mut committed = Vec::with_capacity(page.len());
-        let position = {
-            let mut p = write(&self.inner.projections);
-            for (rec, decoded) in page {
-                match p.apply_decoded(&rec, decoded) {
-                    Ok(Some((assembly, event))) => committed.push(Arc::new(Committed {
-                        position: rec.position,
-                        assembly,
-                        version: rec.version,
-                        kind: rec.kind,
-                        event,
-                    })),
-                    Ok(None) => {}
-                    Err(e) => {
-                        tracing::error!("projection stopped: {e}");
-                        return Err(());
-                    }
+        for (rec, decoded) in page {
+            match p.apply_decoded(&rec, decoded) {
+                Ok(Some((assembly, event))) => committed.push(Arc::new(Committed {
+                    position: rec.position,
+                    assembly,
+                    version: rec.version,
+                    kind: rec.kind,
+                    event,
+                })),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!("projection stopped: {e}");
+                    return Err(());
                 }
             }
-            p.position
-        };
+        }
+        Ok(committed)
+    }
+
+    /// Publishes the projected position and sends applied events to the live stream.
+    fn publish(&self, position: u64, committed: Vec<Arc<Committed>>) -> u64 {
         self.inner.projected.send_replace(position);
         for c in committed {
             // No receiver is fine: nobody is watching live.
             let _ = self.inner.live.send(c);
         }
-        Ok(position)
+        position
     }
 
     /// Writes a snapshot of the projections as they are now.
@@ -561,4 +638,90 @@ pub async fn seed_demo(app: &App) -> Result<bool, AppError> {
         )?;
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plenum_domain::{BodyKind, Level};
+    use plenum_journal::{AppendRequest, NewEvent};
+
+    fn found(name: &str) -> Command {
+        Command::FoundAssembly {
+            name: name.to_owned(),
+            name_en: name.to_owned(),
+            kind: BodyKind::Other,
+            level: Level::None,
+            population: None,
+            rules: None,
+        }
+    }
+
+    /// Commits `command` for `id` straight to the journal, as its writer would, and
+    /// returns what the writer then has: the hand-off and its caller's answer.
+    async fn commit(
+        app: &App,
+        id: &AssemblyId,
+        command: Command,
+    ) -> (Handoff, oneshot::Receiver<Result<Receipt, AppError>>) {
+        let state = app.assembly(id).unwrap();
+        let events = plenum_domain::decide(&state, &command).unwrap();
+        let new = events
+            .iter()
+            .map(|e| {
+                let (kind, payload) = e.to_payload().unwrap();
+                NewEvent { kind: kind.to_owned(), payload, actor: "test".into(), command_id: None }
+            })
+            .collect();
+        let request =
+            AppendRequest { stream: id.as_str().to_owned(), expected_version: state.version, events: new };
+        let recorded = app.journal().append(request).await.unwrap();
+        let (first, last) = (recorded.first().unwrap(), recorded.last().unwrap());
+        let receipt = Receipt {
+            position: last.position,
+            first_version: first.version,
+            last_version: last.version,
+            replayed: false,
+        };
+        let (reply, answer) = oneshot::channel();
+        let events = recorded.into_iter().zip(events.into_iter().map(|e| (e, None))).collect();
+        (Handoff { sent: std::time::Instant::now(), events, replies: vec![(reply, receipt)] }, answer)
+    }
+
+    /// Two writers' commits projected in the wrong order: the later one is not applied
+    /// ahead of the earlier (the read side stays a prefix of the journal), and both are
+    /// applied and answered once the earlier one is.
+    #[tokio::test]
+    async fn a_batch_ahead_of_the_projection_waits_for_the_one_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let journal =
+            AnyJournal::Sqlite(plenum_journal::SqliteJournal::open(path.to_str().unwrap()).unwrap());
+        let (app, _) = App::start(journal).await.unwrap();
+        let (a, b) = (AssemblyId::parse("first").unwrap(), AssemblyId::parse("second").unwrap());
+        app.execute(&a, "test", found("first"), None).await.unwrap();
+        app.execute(&b, "test", found("second"), None).await.unwrap();
+        let start = app.position();
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let term = Command::BeginTerm { term: 1, starts_on: date };
+        let (earlier, earlier_answer) = commit(&app, &a, term.clone()).await;
+        let (later, later_answer) = commit(&app, &b, term).await;
+        let (a_at, b_at) = (app.assembly(&a).unwrap().version, app.assembly(&b).unwrap().version);
+
+        app.project_committed(later);
+        // Whatever is projected now is a prefix: the later commit only with the earlier.
+        let (a_now, b_now) =
+            app.read_all(|p| (p.assemblies[&a].state.version, p.assemblies[&b].state.version));
+        assert!(b_now == b_at || a_now > a_at, "the later commit was projected before the earlier one");
+
+        app.project_committed(earlier);
+        let wait = std::time::Duration::from_secs(10);
+        let first = tokio::time::timeout(wait, earlier_answer).await.unwrap().unwrap().unwrap();
+        let second = tokio::time::timeout(wait, later_answer).await.unwrap().unwrap().unwrap();
+        assert!(first.position < second.position);
+        assert_eq!(app.position(), second.position);
+        assert!(app.position() > start);
+        assert!(app.assembly(&a).unwrap().version > a_at);
+        assert!(app.assembly(&b).unwrap().version > b_at);
+    }
 }

@@ -219,9 +219,10 @@ impl Writer {
         self.inflight = Some((batch, commit, std::time::Instant::now()));
     }
 
-    /// Answers the callers of a committed batch through the projector, or, if the
-    /// commit failed, with the error; then decides again what was decided after it.
-    /// `false` when the writer cannot go on.
+    /// Projects a committed batch and answers its callers (`App::project_committed`:
+    /// here, or through the projector when the batch does not continue the projection),
+    /// or, if the commit failed, answers them with the error and decides again what
+    /// was decided after it. `false` when the writer cannot go on.
     async fn finish(&mut self, batch: Batch, result: Result<Vec<RecordedEvent>, JournalError>) -> bool {
         match result {
             Ok(recorded) => {
@@ -265,7 +266,7 @@ impl Writer {
                         }
                     }
                 }
-                self.app.hand_off(handoff);
+                self.app.project_committed(handoff);
                 true
             }
             Err(e) => {

@@ -25,6 +25,11 @@ fn date() -> NaiveDate {
 
 /// A university senate of `n` members: another kind of assembly on the same engine.
 async fn senate(app: &App, n: usize) {
+    senate_at(app, &aid(), n).await;
+}
+
+/// `senate`, as the assembly `id`.
+async fn senate_at(app: &App, id: &AssemblyId, n: usize) {
     let cmds = vec![
         Command::FoundAssembly {
             name: "大学评议会".into(),
@@ -59,7 +64,7 @@ async fn senate(app: &App, n: usize) {
         },
     ];
     for c in cmds {
-        app.execute(&aid(), "secretariat", c, None).await.unwrap();
+        app.execute(id, "secretariat", c, None).await.unwrap();
     }
 }
 
@@ -118,6 +123,56 @@ async fn concurrent_commands_are_group_committed(db: TestDb) {
     let stamps: BTreeSet<i64> = events.iter().map(|e| e.recorded_at).collect();
     assert!(stamps.len() < events.len(), "{} transactions for {} events", stamps.len(), events.len());
     assert!(app.journal().verify().await.unwrap().first_bad.is_none());
+}
+
+/// The writers of several assemblies commit in turn, each batch at the journal's head:
+/// whichever of them projects its own batch, and whichever hands it to the projector,
+/// every command is answered once, and only once the read side shows it and everything
+/// before it.
+async fn commands_to_several_assemblies_at_once_read_their_own_writes(db: TestDb) {
+    let app = open(&db).await;
+    let ids: Vec<AssemblyId> =
+        ["council", "senate-b", "senate-c"].into_iter().map(|s| AssemblyId::parse(s).unwrap()).collect();
+    for id in &ids {
+        senate_at(&app, id, 20).await;
+    }
+    let before = app.journal().head().await.unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for t in 0..600u64 {
+        let (app, id) = (app.clone(), ids[(t % 3) as usize].clone());
+        let member = (t / 3 % 20 + 1) as usize;
+        tasks.spawn(async move {
+            let r = app.execute(&id, "clerk", phone(member, t), Some(format!("x-{t}"))).await.unwrap();
+            // Answered once projected: the read side has reached the command.
+            let (position, version) = (app.position(), app.read(&id, |a| a.version).unwrap());
+            (r, position, version)
+        });
+    }
+    let mut positions = BTreeSet::new();
+    while let Some(done) = tasks.join_next().await {
+        let (r, position, version) = done.unwrap();
+        assert!(!r.replayed);
+        assert!(position >= r.position, "answered at {} while the read side was at {position}", r.position);
+        assert!(
+            version >= r.last_version,
+            "assembly at version {version}, the command at {}",
+            r.last_version
+        );
+        positions.insert(r.position);
+    }
+    assert_eq!(positions.len(), 600);
+    let head = app.journal().head().await.unwrap();
+    assert_eq!(head, before + 600);
+    // The read side is the journal's prefix: every assembly at its stream's version.
+    assert_eq!(app.position(), head);
+    for id in &ids {
+        let stream = app.journal().read_stream(id.as_str(), 0).await.unwrap();
+        assert_eq!(app.read(id, |a| a.version), stream.last().map(|e| e.version));
+    }
+    // Retries after the fact get the first receipts.
+    let again = app.execute(&ids[1], "clerk", phone(1, 1), Some("x-1".into())).await.unwrap();
+    assert!(again.replayed);
+    assert!(positions.contains(&again.position));
 }
 
 async fn a_retried_command_returns_its_first_receipt(db: TestDb) {
@@ -919,6 +974,7 @@ plenum_testkit::both_backends!(
     a_refused_commit_writes_nothing_and_later_commands_are_decided_again,
     commands_are_checked_and_recorded,
     concurrent_commands_are_group_committed,
+    commands_to_several_assemblies_at_once_read_their_own_writes,
     a_retried_command_returns_its_first_receipt,
     start_up_rebuilds_from_snapshot_and_journal,
     the_live_stream_carries_committed_events_in_order,
