@@ -320,13 +320,13 @@ impl App {
                     app.inner.snapshotting.store(false, std::sync::atomic::Ordering::Release);
                 });
             }
-            if look || batches.first_key_value().is_some_and(|(k, _)| *k <= position + 1) {
+            if look {
                 continue;
             }
-            // Say whether anything here waits for the projection, and look at it once
-            // more, under the projections' lock: a writer that moves the projection on
-            // holds that lock while it reads the flag, so either this look sees its
-            // events or the writer sees the flag and wakes the projector.
+            // Say whether anything here waits for the projection, and see whether it
+            // can go on now, under the projections' lock: a writer that moves the
+            // projection on holds that lock while it reads the flag, so either this look
+            // sees its events or the writer sees the flag and wakes the projector.
             let waits = !batches.is_empty() || !waiting.is_empty();
             let now = {
                 let p = read(&self.inner.projections);
