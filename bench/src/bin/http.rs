@@ -1775,12 +1775,18 @@ async fn peak(ctx: &Ctx, a: &PeakArgs) -> Result<()> {
                    "failed": r.failed, "latency": lat_json(&r.hist), "server_cores": sc, "bench_cores": cc}),
         );
     }
+    // The issue states the ceiling as `wrk` measures it: where `wrk` is installed, the
+    // verdict is taken against the higher of its figure and the hyper client's.
+    let mut wrk_rps = None;
     if !a.no_wrk {
         match wrk(trivial.addr, a.concurrency, a.seconds).await? {
-            Some((rps, p99)) => ctx.say(
-                format!("peak (a) trivial axum GET /, {} connections (wrk -t2): {rps:.0} req/s, p99 {p99}", a.concurrency),
-                json!({"bench": "peak_trivial", "client": "wrk", "concurrency": a.concurrency, "rps": rps, "p99": p99}),
-            ),
+            Some((rps, p99)) => {
+                wrk_rps = Some(rps);
+                ctx.say(
+                    format!("peak (a) trivial axum GET /, {} connections (wrk -t2): {rps:.0} req/s, p99 {p99}", a.concurrency),
+                    json!({"bench": "peak_trivial", "client": "wrk", "concurrency": a.concurrency, "rps": rps, "p99": p99}),
+                )
+            }
             None => eprintln!("wrk is not installed: skipped"),
         }
     }
@@ -1813,16 +1819,20 @@ async fn peak(ctx: &Ctx, a: &PeakArgs) -> Result<()> {
     // Server CPU per request: independent of how much of the machine others take.
     let us_trivial = 1e6 * (sc / before.max(1e-9)).min(sc2 / after.max(1e-9));
     let us_ballot = 1e6 * ballot_cores / ballots.max(1e-9);
+    let ratio_wrk = wrk_rps.map(|w| ballots / w.max(1e-9));
+    let strictest = ratio_wrk.map_or(ratio, |w| w.min(ratio));
     ctx.say(
         format!(
-            "peak [{}]: {ballots:.0} durable ballots/s = {:.0} % of the ceiling ({before:.0} req/s before, {after:.0} after; {:.0} % of the lower): {} 50 %; server CPU {us_ballot:.0} us per ballot against {us_trivial:.1} us per trivial request",
+            "peak [{}]: {ballots:.0} durable ballots/s = {:.0} % of the ceiling ({before:.0} req/s before, {after:.0} after; {:.0} % of the lower{}): {} 50 %; server CPU {us_ballot:.0} us per ballot against {us_trivial:.1} us per trivial request",
             a.backend.name(),
             ratio * 100.0,
             100.0 * ballots / before.min(after).max(1e-9),
-            if ratio >= 0.5 { "meets" } else { "MISSES" },
+            ratio_wrk.map(|w| format!("; {:.0} % of wrk's", w * 100.0)).unwrap_or_default(),
+            if strictest >= 0.5 { "meets" } else { "MISSES" },
         ),
         json!({"bench": "peak_ratio", "backend": a.backend.name(), "ballots_per_s": ballots, "ceiling_before": before,
-               "ceiling_after": after, "ratio_to_higher": ratio, "ratio_to_lower": ballots / before.min(after).max(1e-9),
+               "ceiling_after": after, "ceiling_wrk": wrk_rps, "ratio_to_higher": ratio,
+               "ratio_to_lower": ballots / before.min(after).max(1e-9), "ratio_to_wrk": ratio_wrk,
                "server_us_per_ballot": us_ballot, "server_us_per_trivial": us_trivial}),
     );
     Ok(())
