@@ -1819,6 +1819,7 @@ async fn peak(ctx: &Ctx, a: &PeakArgs) -> Result<()> {
     // Server CPU per request: independent of how much of the machine others take.
     let us_trivial = 1e6 * (sc / before.max(1e-9)).min(sc2 / after.max(1e-9));
     let us_ballot = 1e6 * ballot_cores / ballots.max(1e-9);
+    let ratio_lower = ballots / before.min(after).max(1e-9);
     let ratio_wrk = wrk_rps.map(|w| ballots / w.max(1e-9));
     let strictest = ratio_wrk.map_or(ratio, |w| w.min(ratio));
     ctx.say(
@@ -1826,13 +1827,13 @@ async fn peak(ctx: &Ctx, a: &PeakArgs) -> Result<()> {
             "peak [{}]: {ballots:.0} durable ballots/s = {:.0} % of the ceiling ({before:.0} req/s before, {after:.0} after; {:.0} % of the lower{}): {} 50 %; server CPU {us_ballot:.0} us per ballot against {us_trivial:.1} us per trivial request",
             a.backend.name(),
             ratio * 100.0,
-            100.0 * ballots / before.min(after).max(1e-9),
+            100.0 * ratio_lower,
             ratio_wrk.map(|w| format!("; {:.0} % of wrk's", w * 100.0)).unwrap_or_default(),
             if strictest >= 0.5 { "meets" } else { "MISSES" },
         ),
         json!({"bench": "peak_ratio", "backend": a.backend.name(), "ballots_per_s": ballots, "ceiling_before": before,
                "ceiling_after": after, "ceiling_wrk": wrk_rps, "ratio_to_higher": ratio,
-               "ratio_to_lower": ballots / before.min(after).max(1e-9), "ratio_to_wrk": ratio_wrk,
+               "ratio_to_lower": ratio_lower, "ratio_to_wrk": ratio_wrk,
                "server_us_per_ballot": us_ballot, "server_us_per_trivial": us_trivial}),
     );
     Ok(())
