@@ -622,7 +622,7 @@ pub async fn seed_demo(app: &App) -> Result<bool, AppError> {
     let steps = demo::plan().map_err(AppError::Internal)?;
     let done = steps.last().is_some_and(|last| {
         let key = format!("demo-{}", steps.len() - 1);
-        app.read_all(|p| p.assemblies.get(&last.assembly).is_some_and(|v| v.receipts.contains_key(&key)))
+        app.read_all(|p| p.assemblies.get(&last.assembly).is_some_and(|v| v.has_receipt(&key)))
     });
     if done {
         return Ok(false);

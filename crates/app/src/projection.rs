@@ -158,16 +158,87 @@ impl<'de> Deserialize<'de> for Receipts {
     }
 }
 
+/// The receipts of ballots, a table per poll. A retry of a ballot is looked up in
+/// its own poll's table, which holds one entry per member who voted and stays in the
+/// cache while the poll is open, instead of in the table of every command ever
+/// recorded, which grows with every ballot of every poll and costs cache misses at
+/// every lookup. Copy on write per poll, as `Receipts` is per shard.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BallotReceipts {
+    polls: BTreeMap<u32, Arc<Shard>>,
+}
+
+impl BallotReceipts {
+    pub fn get_digest(&self, poll: u32, key: &KeyDigest) -> Option<&Receipt> {
+        self.polls.get(&poll)?.get(key)
+    }
+
+    pub fn insert(&mut self, poll: u32, key: KeyDigest, receipt: Receipt) {
+        Arc::make_mut(self.polls.entry(poll).or_default()).insert(key, receipt);
+    }
+
+    /// Like `Receipts::record_digest`, in the poll's table.
+    pub fn record_digest(&mut self, poll: u32, key: KeyDigest, position: u64, version: u64) {
+        Arc::make_mut(self.polls.entry(poll).or_default())
+            .entry(key)
+            .and_modify(|r| {
+                r.position = position;
+                r.last_version = version;
+            })
+            .or_insert(Receipt { position, first_version: version, last_version: version, replayed: false });
+    }
+
+    pub fn len(&self) -> usize {
+        self.polls.values().map(|s| s.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.polls.values().all(|s| s.is_empty())
+    }
+
+    fn get_any(&self, key: &KeyDigest) -> Option<&Receipt> {
+        self.polls.values().find_map(|s| s.get(key))
+    }
+}
+
+/// The poll a ballot command votes in: its receipt is kept in that poll's table
+/// (`BallotReceipts`).
+pub fn ballot_poll_of_command(command: &plenum_domain::Command) -> Option<u32> {
+    use plenum_domain::Command;
+    match command {
+        Command::CastVote { poll, .. } | Command::CastSealedBallot { poll, .. } => Some(*poll),
+        _ => None,
+    }
+}
+
+/// The poll a ballot event was cast in (the events of `ballot_poll_of_command`).
+pub fn ballot_poll_of_event(event: &Event) -> Option<u32> {
+    match event {
+        Event::VoteCast { poll, .. } | Event::SealedBallotCast { poll, .. } => Some(*poll),
+        _ => None,
+    }
+}
+
 /// One assembly as the read side holds it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AssemblyView {
     /// Shared with readers: a page takes a reference-counted copy and renders from
     /// it without holding the lock; the projector copies on write.
     pub state: Arc<Assembly>,
-    /// Idempotency keys of recorded commands.
+    /// Idempotency keys of recorded commands, but ballots.
     pub receipts: Receipts,
+    /// Idempotency keys of recorded ballots, by poll.
+    pub ballots: BallotReceipts,
     /// Position of the last event of this assembly.
     pub last_position: u64,
+}
+
+impl AssemblyView {
+    /// Whether a command with the idempotency key `key` is recorded, ballot or not.
+    pub fn has_receipt(&self, key: &str) -> bool {
+        let d = KeyDigest::of(key);
+        self.receipts.get_digest(&d).is_some() || self.ballots.get_any(&d).is_some()
+    }
 }
 
 /// All assemblies, consistent as of `position`: every event up to it is applied,
@@ -226,9 +297,10 @@ impl Projections {
         Arc::make_mut(&mut view.state).apply(&event);
         view.last_position = rec.position;
         if let Some(key) = &rec.command_id {
-            match digest {
-                Some(d) => view.receipts.record_digest(d, rec.position, rec.version),
-                None => view.receipts.record(key, rec.position, rec.version),
+            let d = digest.unwrap_or_else(|| KeyDigest::of(key));
+            match ballot_poll_of_event(&event) {
+                Some(poll) => view.ballots.record_digest(poll, d, rec.position, rec.version),
+                None => view.receipts.record_digest(d, rec.position, rec.version),
             }
         }
         self.position = rec.position;
@@ -238,7 +310,8 @@ impl Projections {
 
 /// Format tag of snapshots; bump it when `Projections` changes shape, and old
 /// snapshots are ignored (the journal is replayed instead). 2: receipts by key digest.
-pub const SNAPSHOT_FORMAT: u32 = 2;
+/// 3: ballots' receipts by poll.
+pub const SNAPSHOT_FORMAT: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 struct SnapshotData {

@@ -10,7 +10,7 @@
 //! that arrive meanwhile wait in the queue for the next batch. At most one batch is in
 //! flight, which keeps the journal order equal to the order of decision.
 
-use crate::projection::{KeyDigest, Receipt};
+use crate::projection::{KeyDigest, Receipt, ballot_poll_of_command};
 use crate::{App, AppError, Handoff, Reply};
 use plenum_domain::{AssemblyId, Command, Event, decide};
 use plenum_journal::{AppendRequest, Journal, JournalError, NewEvent, RecordedEvent};
@@ -48,6 +48,8 @@ struct Pending {
     command_id: Option<String>,
     /// The digest of `command_id`, as the receipts hold it.
     digest: Option<KeyDigest>,
+    /// The poll of a ballot, whose receipts are kept with the poll's.
+    poll: Option<u32>,
     events: Vec<Event>,
 }
 
@@ -56,8 +58,9 @@ struct Pending {
 struct Batch {
     requests: Vec<AppendRequest>,
     pending: Vec<Pending>,
-    /// Index in `pending` by idempotency key.
-    keys: HashMap<KeyDigest, usize>,
+    /// Index in `pending` by idempotency key (and the poll, for a ballot: its key is
+    /// its poll's, as in `BallotReceipts`).
+    keys: HashMap<(Option<u32>, KeyDigest), usize>,
 }
 
 type Commit = Pin<Box<dyn Future<Output = Result<Vec<RecordedEvent>, JournalError>> + Send>>;
@@ -147,9 +150,14 @@ impl Writer {
         replies: Vec<(Reply, bool)>,
     ) {
         let digest = command_id.as_deref().map(KeyDigest::of);
+        let poll = ballot_poll_of_command(&command);
         if let Some(key) = &digest {
             // A retry of a command already recorded: its first receipt.
-            if let Some(r) = self.view.receipts.get_digest(key) {
+            let recorded = match poll {
+                Some(poll) => self.view.ballots.get_digest(poll, key),
+                None => self.view.receipts.get_digest(key),
+            };
+            if let Some(r) = recorded {
                 let receipt = Receipt { replayed: true, ..*r };
                 for (reply, projected) in replies {
                     if projected {
@@ -162,12 +170,12 @@ impl Writer {
             }
             // A retry of a command being committed, or decided for the next commit.
             if let Some((batch, _, _)) = &mut self.inflight {
-                if let Some(&i) = batch.keys.get(key) {
+                if let Some(&i) = batch.keys.get(&(poll, *key)) {
                     batch.pending[i].replies.extend(replies);
                     return;
                 }
             }
-            if let Some(&i) = self.next.keys.get(key) {
+            if let Some(&i) = self.next.keys.get(&(poll, *key)) {
                 self.next.pending[i].replies.extend(replies);
                 return;
             }
@@ -204,9 +212,9 @@ impl Writer {
             state.apply(e);
         }
         if let Some(key) = digest {
-            self.next.keys.insert(key, self.next.pending.len());
+            self.next.keys.insert((poll, key), self.next.pending.len());
         }
-        self.next.pending.push(Pending { replies, actor, command, command_id, digest, events });
+        self.next.pending.push(Pending { replies, actor, command, command_id, digest, poll, events });
         self.next.requests.push(AppendRequest { stream: self.stream.clone(), expected_version, events: new });
     }
 
@@ -254,8 +262,10 @@ impl Writer {
                         last_version: last.version,
                         replayed: false,
                     };
-                    if let Some(key) = p.digest {
-                        self.view.receipts.insert(key, receipt);
+                    match (p.digest, p.poll) {
+                        (Some(key), Some(poll)) => self.view.ballots.insert(poll, key, receipt),
+                        (Some(key), None) => self.view.receipts.insert(key, receipt),
+                        (None, _) => {}
                     }
                     for (i, (reply, projected)) in p.replies.into_iter().enumerate() {
                         let receipt = Receipt { replayed: i > 0, ..receipt };

@@ -969,6 +969,68 @@ async fn a_refused_commit_writes_nothing_and_later_commands_are_decided_again(db
     a.execute(&aid(), "secretariat", phone(retry, 1), None).await.unwrap();
 }
 
+/// A ballot's receipt is kept with its poll's: a retry is answered from it, also
+/// after a restart from a snapshot or from the journal alone, and the same key on
+/// another poll casts a new ballot there.
+async fn a_ballot_retry_is_answered_from_its_polls_receipts(db: TestDb) {
+    let app = open(&db).await;
+    let plenary = senate_in_plenary(&app, 6).await;
+    let global_before = app.read_all(|p| p.assemblies[&aid()].receipts.len());
+    let (first_poll, _) =
+        app.open_poll(&aid(), "secretariat", poll_request(&plenary, VoteMode::Named)).await.unwrap();
+    let mut receipts = Vec::new();
+    for i in 1..=4 {
+        let r =
+            app.vote(&aid(), "deputy", first_poll, m(i), Choice::Yes, Some(format!("b-{i}"))).await.unwrap();
+        assert!(!r.replayed);
+        receipts.push(r);
+    }
+    let retry = app.vote(&aid(), "deputy", first_poll, m(2), Choice::Yes, Some("b-2".into())).await.unwrap();
+    assert!(retry.replayed);
+    assert_eq!(retry.position, receipts[1].position);
+    // The ballots' keys are in the poll's table, not in the table of all commands.
+    let (global, ballots) = app.read_all(|p| {
+        let v = &p.assemblies[&aid()];
+        (v.receipts.len(), v.ballots.len())
+    });
+    assert_eq!(ballots, 4);
+    assert!(global <= global_before + 1, "{global} against {global_before}: the poll's opening at most");
+    app.close_poll(&aid(), "chair", first_poll).await.unwrap();
+    // A secret poll: the same key of member 2 is a new ballot there, and its retry
+    // gets the first receipt.
+    let (second_poll, _) =
+        app.open_poll(&aid(), "secretariat", poll_request(&plenary, VoteMode::Secret)).await.unwrap();
+    let secret = app.vote(&aid(), "deputy", second_poll, m(2), Choice::No, Some("b-2".into())).await.unwrap();
+    assert!(!secret.replayed);
+    assert!(secret.position > receipts[1].position);
+    let again = app.vote(&aid(), "deputy", second_poll, m(2), Choice::No, Some("b-2".into())).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.position, secret.position);
+    assert_eq!(app.read(&aid(), |a| a.polls[&second_poll].ballots.len()), Some(1));
+    // A retry after a restart from a snapshot, and after one from the journal alone.
+    app.snapshot().await.unwrap();
+    drop(app);
+    for from_snapshot in [true, false] {
+        let j = AnyJournal::open(&DatabaseUrl::new(db.url.clone())).await.unwrap();
+        if !from_snapshot {
+            j.save_snapshot(
+                plenum_app::SNAPSHOT_NAME,
+                plenum_journal::Snapshot { position: 1, data: b"none".to_vec() },
+            )
+            .await
+            .unwrap();
+        }
+        let (app, report) = App::start(j).await.unwrap();
+        assert_eq!(report.snapshot_position.is_some(), from_snapshot);
+        let r = app.vote(&aid(), "deputy", first_poll, m(3), Choice::Yes, Some("b-3".into())).await.unwrap();
+        assert!(r.replayed, "from a snapshot: {from_snapshot}");
+        assert_eq!(r.position, receipts[2].position);
+        let r = app.vote(&aid(), "deputy", second_poll, m(2), Choice::No, Some("b-2".into())).await.unwrap();
+        assert!(r.replayed);
+        assert_eq!(r.position, secret.position);
+    }
+}
+
 plenum_testkit::both_backends!(
     services_sharing_a_journal_follow_each_other,
     a_refused_commit_writes_nothing_and_later_commands_are_decided_again,
@@ -976,6 +1038,7 @@ plenum_testkit::both_backends!(
     concurrent_commands_are_group_committed,
     commands_to_several_assemblies_at_once_read_their_own_writes,
     a_retried_command_returns_its_first_receipt,
+    a_ballot_retry_is_answered_from_its_polls_receipts,
     start_up_rebuilds_from_snapshot_and_journal,
     the_live_stream_carries_committed_events_in_order,
     ballots_are_counted_exactly_once_under_a_storm_and_a_racing_close,
