@@ -118,13 +118,7 @@ impl Receipts {
     /// `record` with the key's digest already taken.
     pub fn record_digest(&mut self, key: KeyDigest, position: u64, version: u64) {
         let i = self.shard(&key);
-        Arc::make_mut(&mut self.shards[i])
-            .entry(key)
-            .and_modify(|r| {
-                r.position = position;
-                r.last_version = version;
-            })
-            .or_insert(Receipt { position, first_version: version, last_version: version, replayed: false });
+        record_in(Arc::make_mut(&mut self.shards[i]), key, position, version);
     }
 
     pub fn len(&self) -> usize {
@@ -138,6 +132,18 @@ impl Receipts {
     pub fn iter(&self) -> impl Iterator<Item = (&KeyDigest, &Receipt)> {
         self.shards.iter().flat_map(|s| s.iter())
     }
+}
+
+/// Records an event of the command `key` at `position`, `version` in a table: the
+/// first event of a command starts its receipt, later ones extend it.
+fn record_in(table: &mut Shard, key: KeyDigest, position: u64, version: u64) {
+    table
+        .entry(key)
+        .and_modify(|r| {
+            r.position = position;
+            r.last_version = version;
+        })
+        .or_insert(Receipt { position, first_version: version, last_version: version, replayed: false });
 }
 
 /// Serialized as one map, as before the shards.
@@ -179,13 +185,7 @@ impl BallotReceipts {
 
     /// Like `Receipts::record_digest`, in the poll's table.
     pub fn record_digest(&mut self, poll: u32, key: KeyDigest, position: u64, version: u64) {
-        Arc::make_mut(self.polls.entry(poll).or_default())
-            .entry(key)
-            .and_modify(|r| {
-                r.position = position;
-                r.last_version = version;
-            })
-            .or_insert(Receipt { position, first_version: version, last_version: version, replayed: false });
+        record_in(Arc::make_mut(self.polls.entry(poll).or_default()), key, position, version);
     }
 
     pub fn len(&self) -> usize {

@@ -201,6 +201,17 @@ async fn a_retried_command_returns_its_first_receipt(db: TestDb) {
     assert_eq!(after.position, first.position);
 }
 
+/// Replaces the snapshot with one that cannot be decoded: the next start replays the
+/// whole journal.
+async fn spoil_snapshot(j: &AnyJournal) {
+    j.save_snapshot(
+        plenum_app::SNAPSHOT_NAME,
+        plenum_journal::Snapshot { position: 3, data: b"garbage".to_vec() },
+    )
+    .await
+    .unwrap();
+}
+
 async fn start_up_rebuilds_from_snapshot_and_journal(db: TestDb) {
     let app = open(&db).await;
     senate(&app, 20).await;
@@ -220,12 +231,7 @@ async fn start_up_rebuilds_from_snapshot_and_journal(db: TestDb) {
     assert_eq!(app.read(&aid(), |a| a.clone()).unwrap(), expected);
     // And without the snapshot, the full replay gives the same state.
     let j = AnyJournal::open(&DatabaseUrl::new(db.url.clone())).await.unwrap();
-    j.save_snapshot(
-        plenum_app::SNAPSHOT_NAME,
-        plenum_journal::Snapshot { position: 3, data: b"garbage".to_vec() },
-    )
-    .await
-    .unwrap();
+    spoil_snapshot(&j).await;
     let (app, report) = App::start(j).await.unwrap();
     assert_eq!(report.snapshot_position, None);
     assert_eq!(app.read(&aid(), |a| a.clone()).unwrap(), expected);
@@ -1013,12 +1019,7 @@ async fn a_ballot_retry_is_answered_from_its_polls_receipts(db: TestDb) {
     for from_snapshot in [true, false] {
         let j = AnyJournal::open(&DatabaseUrl::new(db.url.clone())).await.unwrap();
         if !from_snapshot {
-            j.save_snapshot(
-                plenum_app::SNAPSHOT_NAME,
-                plenum_journal::Snapshot { position: 1, data: b"none".to_vec() },
-            )
-            .await
-            .unwrap();
+            spoil_snapshot(&j).await;
         }
         let (app, report) = App::start(j).await.unwrap();
         assert_eq!(report.snapshot_position.is_some(), from_snapshot);
