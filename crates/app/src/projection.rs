@@ -100,22 +100,13 @@ impl Receipts {
         self.shards[self.shard(key)].get(key)
     }
 
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.get(key).is_some()
-    }
-
     pub fn insert(&mut self, key: KeyDigest, receipt: Receipt) {
         let i = self.shard(&key);
         Arc::make_mut(&mut self.shards[i]).insert(key, receipt);
     }
 
-    /// Records an event of the command `key` at `position`, `version`: the first
-    /// event of a command starts its receipt, later ones extend it.
-    pub fn record(&mut self, key: &str, position: u64, version: u64) {
-        self.record_digest(KeyDigest::of(key), position, version);
-    }
-
-    /// `record` with the key's digest already taken.
+    /// Records an event of the command whose key has the digest `key`, at `position`,
+    /// `version` (`record_in`).
     pub fn record_digest(&mut self, key: KeyDigest, position: u64, version: u64) {
         let i = self.shard(&key);
         record_in(Arc::make_mut(&mut self.shards[i]), key, position, version);
@@ -355,8 +346,8 @@ mod tests {
         let mut r = Receipts::default();
         assert!(r.is_empty());
         // A command of two events: the first starts its receipt, the second extends it.
-        r.record("cmd-1", 10, 4);
-        r.record("cmd-1", 11, 5);
+        r.record_digest(KeyDigest::of("cmd-1"), 10, 4);
+        r.record_digest(KeyDigest::of("cmd-1"), 11, 5);
         assert_eq!(
             r.get("cmd-1"),
             Some(&Receipt { position: 11, first_version: 4, last_version: 5, replayed: false })
@@ -374,8 +365,8 @@ mod tests {
             KeyDigest::of("later"),
             Receipt { position: 5000, first_version: 1, last_version: 1, replayed: false },
         );
-        r.record("key-7", 6000, 8);
-        assert!(r.contains_key("later") && !copy.contains_key("later"));
+        r.record_digest(KeyDigest::of("key-7"), 6000, 8);
+        assert!(r.get("later").is_some() && copy.get("later").is_none());
         assert_eq!(copy.get("key-7").map(|x| x.position), Some(7));
         assert_eq!(r.get("key-7").map(|x| x.position), Some(6000));
         // The keys spread over the shards.
