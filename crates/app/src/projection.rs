@@ -225,6 +225,33 @@ pub struct AssemblyView {
 }
 
 impl AssemblyView {
+    /// The receipt of the command whose key has the digest `key`: a ballot's (`poll`
+    /// names its poll, `ballot_poll_of_command`) in its poll's table, any other
+    /// command's in the shared one.
+    pub fn receipt(&self, poll: Option<u32>, key: &KeyDigest) -> Option<&Receipt> {
+        match poll {
+            Some(poll) => self.ballots.get_digest(poll, key),
+            None => self.receipts.get_digest(key),
+        }
+    }
+
+    /// Keeps a command's receipt, in the table `receipt` looks in.
+    pub fn insert_receipt(&mut self, poll: Option<u32>, key: KeyDigest, receipt: Receipt) {
+        match poll {
+            Some(poll) => self.ballots.insert(poll, key, receipt),
+            None => self.receipts.insert(key, receipt),
+        }
+    }
+
+    /// Records an event of a command in its receipt (`Receipts::record_digest`), in
+    /// the table `receipt` looks in.
+    pub fn record_receipt(&mut self, poll: Option<u32>, key: KeyDigest, position: u64, version: u64) {
+        match poll {
+            Some(poll) => self.ballots.record_digest(poll, key, position, version),
+            None => self.receipts.record_digest(key, position, version),
+        }
+    }
+
     /// Whether a command with the idempotency key `key` is recorded, ballot or not.
     pub fn has_receipt(&self, key: &str) -> bool {
         let d = KeyDigest::of(key);
@@ -289,10 +316,7 @@ impl Projections {
         view.last_position = rec.position;
         if let Some(key) = &rec.command_id {
             let d = digest.unwrap_or_else(|| KeyDigest::of(key));
-            match ballot_poll_of_event(&event) {
-                Some(poll) => view.ballots.record_digest(poll, d, rec.position, rec.version),
-                None => view.receipts.record_digest(d, rec.position, rec.version),
-            }
+            view.record_receipt(ballot_poll_of_event(&event), d, rec.position, rec.version);
         }
         self.position = rec.position;
         Ok(Some((id, event)))

@@ -153,11 +153,7 @@ impl Writer {
         let poll = ballot_poll_of_command(&command);
         if let Some(key) = &digest {
             // A retry of a command already recorded: its first receipt.
-            let recorded = match poll {
-                Some(poll) => self.view.ballots.get_digest(poll, key),
-                None => self.view.receipts.get_digest(key),
-            };
-            if let Some(r) = recorded {
+            if let Some(r) = self.view.receipt(poll, key) {
                 let receipt = Receipt { replayed: true, ..*r };
                 for (reply, projected) in replies {
                     if projected {
@@ -262,10 +258,8 @@ impl Writer {
                         last_version: last.version,
                         replayed: false,
                     };
-                    match (p.digest, p.poll) {
-                        (Some(key), Some(poll)) => self.view.ballots.insert(poll, key, receipt),
-                        (Some(key), None) => self.view.receipts.insert(key, receipt),
-                        (None, _) => {}
+                    if let Some(key) = p.digest {
+                        self.view.insert_receipt(p.poll, key, receipt);
                     }
                     for (i, (reply, projected)) in p.replies.into_iter().enumerate() {
                         let receipt = Receipt { replayed: i > 0, ..receipt };
