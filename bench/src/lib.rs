@@ -65,8 +65,11 @@ pub fn national(voters: usize, groups: usize, plenary: &str) -> anyhow::Result<V
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // In pieces, each well within a request's size limit.
+    for members in drafts.chunks(3000) {
+        commands.push(Command::RegisterMembers { members: members.to_vec() });
+    }
     commands.extend([
-        Command::RegisterMembers { members: drafts },
         Command::ConveneSession {
             session,
             title: "第一次会议".into(),
