@@ -1162,11 +1162,11 @@ async fn run_ballots(url: String, args: &BallotsArgs) -> Result<BallotsResult> {
     tokio::time::sleep_until(from.into()).await;
     let cpu_from = plenum_bench::cpu_secs(std::process::id());
     let metrics = app.write_metrics();
-    let (commits_from, _) = metrics.commits.read();
+    let commits_from = metrics.commits.read().count;
     let committed_from = metrics.committed.load(std::sync::atomic::Ordering::Relaxed);
     tokio::time::sleep_until(until.into()).await;
     let cpu = plenum_bench::cpu_secs(std::process::id()) - cpu_from;
-    let (commits, _) = metrics.commits.read();
+    let commits = metrics.commits.read().count;
     let committed = metrics.committed.load(std::sync::atomic::Ordering::Relaxed);
     let (mut ballots, mut acked) = (0, 0);
     while let Some(r) = tasks.join_next().await {

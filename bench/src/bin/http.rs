@@ -764,6 +764,7 @@ impl Api {
             queued: timer("plenum_command_queue_seconds")?,
             commits: timer("plenum_commit_seconds")?,
             projection: timer("plenum_projection_seconds")?,
+            commit_buckets: buckets(&text, "plenum_commit_seconds")?,
         })
     }
 
@@ -795,12 +796,56 @@ impl Api {
 
 /// The server's write-path timers (`/metrics`): commands committed, and the count and
 /// total seconds of each stage.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct WritePath {
     committed: f64,
     queued: (f64, f64),
     commits: (f64, f64),
     projection: (f64, f64),
+    /// The commits' histogram: each bucket's upper bound in seconds (the last `+Inf`)
+    /// and how many commits took at most that long.
+    commit_buckets: Vec<(f64, f64)>,
+}
+
+/// A histogram's cumulative buckets in Prometheus text, by upper bound.
+fn buckets(text: &str, name: &str) -> Result<Vec<(f64, f64)>> {
+    let prefix = format!("{name}_bucket{{le=\"");
+    let found: Vec<(f64, f64)> = text
+        .lines()
+        .filter_map(|l| {
+            let (le, n) = l.strip_prefix(&prefix)?.split_once("\"} ")?;
+            let bound = if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? };
+            Some((bound, n.parse().ok()?))
+        })
+        .collect();
+    if found.last().is_none_or(|(b, _)| b.is_finite()) {
+        bail!("no buckets of {name} up to +Inf in /metrics");
+    }
+    Ok(found)
+}
+
+/// The commits between two readings of the histogram: how many there were, how many
+/// took longer than `over` seconds, and the smallest bound that holds them all
+/// (infinite when some were beyond the last finite bound; zero when there were none).
+fn slow_commits(now: &[(f64, f64)], before: &[(f64, f64)], over: f64) -> (f64, f64, f64) {
+    let delta: Vec<(f64, f64)> = now.iter().zip(before).map(|((b, n), (_, m))| (*b, n - m)).collect();
+    let all = delta.last().map_or(0.0, |d| d.1);
+    if all <= 0.0 {
+        return (0.0, 0.0, 0.0);
+    }
+    let within = delta.iter().filter(|(b, _)| *b <= over).map(|d| d.1).next_back().unwrap_or(0.0);
+    let slowest = delta.iter().find(|(_, n)| *n >= all).map_or(f64::INFINITY, |d| d.0);
+    (all, all - within, slowest)
+}
+
+/// "at most 50 ms", or "over 1000 ms" past the histogram's last finite bound.
+fn bound_text(slowest: f64, buckets: &[(f64, f64)]) -> String {
+    if slowest.is_finite() {
+        format!("at most {:.1} ms", slowest * 1000.0)
+    } else {
+        let last = buckets.iter().map(|b| b.0).filter(|b| b.is_finite()).fold(0.0, f64::max);
+        format!("over {:.0} ms", last * 1000.0)
+    }
 }
 
 impl WritePath {
@@ -1477,6 +1522,7 @@ async fn storm_on(ctx: &Ctx, a: &StormArgs, db: &Db) -> Result<()> {
     let poll = open_poll(&mut staff, &a.rule).await?;
     sleep(Duration::from_millis(200)).await;
     while live.try_recv().is_ok() {}
+    let path_before = staff.write_path().await?;
 
     // The storm: ballot i is due at start + i * interval, each on its own task.
     let voters = Arc::new(voters);
@@ -1578,6 +1624,23 @@ async fn storm_on(ctx: &Ctx, a: &StormArgs, db: &Db) -> Result<()> {
                "slowest": slow, "loadavg_before": load_before, "loadavg_after": loadavg()}),
     );
     report_syncs(ctx, &format!("vote-storm [{backend}]"), syncs, acked.len())?;
+    // Whether the storage held the ballots up: the server's own histogram of its
+    // group commits (a commit's time includes its sync).
+    let path_after = staff.write_path().await?;
+    let (per_commit, queued_us, commit_us, _) = path_after.since(&path_before);
+    let (commits, slow, slowest) =
+        slow_commits(&path_after.commit_buckets, &path_before.commit_buckets, 0.020);
+    ctx.say(
+        format!(
+            "vote-storm [{backend}] inside the server (/metrics): {commits:.0} commits of {per_commit:.1} commands; a command waited {queued_us:.0} us for the writer and a commit took {commit_us:.0} us on average; {slow:.0} commits took over 20 ms, the slowest {}",
+            bound_text(slowest, &path_after.commit_buckets),
+        ),
+        json!({
+            "bench": "vote_storm_commits", "backend": backend, "commits": commits, "commands_per_commit": per_commit,
+            "queued_us": queued_us, "commit_us": commit_us, "commits_over_20ms": slow,
+            "slowest_commit_at_most_s": if slowest.is_finite() { json!(slowest) } else { Value::Null },
+        }),
+    );
 
     // The close, as the live clients see it.
     let mut ballots_seen = 0usize;
@@ -1975,7 +2038,9 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
     let (threads, idle) = sched.stop();
     let pg_cores = cpu.postgres();
     wait_perf(perf);
-    let (per_commit, queued_us, commit_us, projection_us) = staff.write_path().await?.since(&path_before);
+    let path_after = staff.write_path().await?;
+    let (per_commit, queued_us, commit_us, projection_us) = path_after.since(&path_before);
+    let (_, slow, slowest) = slow_commits(&path_after.commit_buckets, &path_before.commit_buckets, 0.020);
     match joined {
         Ok(r) => r?,
         Err(_) => bail!("the peak clients did not finish in time"),
@@ -2013,10 +2078,13 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
     eprintln!("  load average {load_before} -> {}", loadavg());
     ctx.say(
         format!(
-            "peak (b) [{backend}] inside the server (/metrics): {per_commit:.1} commands per commit; a command waits {queued_us:.0} us for the writer, a commit takes {commit_us:.0} us, and a committed batch shows on the read side with its answers sent {projection_us:.0} us after the commit"
+            "peak (b) [{backend}] inside the server (/metrics): {per_commit:.1} commands per commit; a command waits {queued_us:.0} us for the writer, a commit takes {commit_us:.0} us, and a committed batch shows on the read side with its answers sent {projection_us:.0} us after the commit; {slow:.0} commits took over 20 ms, the slowest {}",
+            bound_text(slowest, &path_after.commit_buckets),
         ),
         json!({"bench": "peak_write_path", "backend": backend, "commands_per_commit": per_commit,
-               "queue_us": queued_us, "commit_us": commit_us, "projection_us": projection_us}),
+               "queue_us": queued_us, "commit_us": commit_us, "projection_us": projection_us,
+               "commits_over_20ms": slow,
+               "slowest_commit_at_most_s": if slowest.is_finite() { json!(slowest) } else { Value::Null }}),
     );
     let per_thread: Vec<String> = threads
         .iter()
@@ -2195,6 +2263,38 @@ fn perf_hz() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slow_commits_are_told_from_two_readings_of_the_histogram() {
+        let text = |counts: [u64; 4]| {
+            format!(
+                "# TYPE plenum_commit_seconds histogram\n\
+                 plenum_commit_seconds_bucket{{le=\"0.001\"}} {}\n\
+                 plenum_commit_seconds_bucket{{le=\"0.02\"}} {}\n\
+                 plenum_commit_seconds_bucket{{le=\"0.25\"}} {}\n\
+                 plenum_commit_seconds_bucket{{le=\"+Inf\"}} {}\n\
+                 plenum_commit_seconds_sum 1.5\nplenum_commit_seconds_count {}\n",
+                counts[0], counts[1], counts[2], counts[3], counts[3]
+            )
+        };
+        let before = buckets(&text([10, 12, 12, 12]), "plenum_commit_seconds").unwrap();
+        assert_eq!(before.len(), 4);
+        assert!(before[3].0.is_infinite());
+        // Since then: 5 commits within 1 ms, 1 within 20 ms, 2 within 250 ms.
+        let after = buckets(&text([15, 18, 20, 20]), "plenum_commit_seconds").unwrap();
+        let (all, slow, slowest) = slow_commits(&after, &before, 0.020);
+        assert_eq!((all, slow, slowest), (8.0, 2.0, 0.25));
+        assert_eq!(bound_text(slowest, &after), "at most 250.0 ms");
+        // One beyond the last finite bound.
+        let beyond = buckets(&text([15, 18, 20, 21]), "plenum_commit_seconds").unwrap();
+        let (all, slow, slowest) = slow_commits(&beyond, &before, 0.020);
+        assert_eq!((all, slow), (9.0, 3.0));
+        assert_eq!(bound_text(slowest, &beyond), "over 250 ms");
+        // Nothing committed in between.
+        assert_eq!(slow_commits(&before, &before, 0.020), (0.0, 0.0, 0.0));
+        // A server without the histogram is an error, not a silent zero.
+        assert!(buckets("plenum_commit_seconds_count 3\n", "plenum_commit_seconds").is_err());
+    }
 
     #[test]
     fn sse_events_are_split_across_chunks() {

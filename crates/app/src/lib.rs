@@ -104,24 +104,58 @@ pub struct WriteMetrics {
     pub projection: Timer,
 }
 
-/// A count and the total of the durations counted.
+/// Upper bounds of a [`Timer`]'s buckets, in microseconds: from well inside a ballot's
+/// 20 ms budget to a stall of a second. A commit slower than 20 ms shows in the buckets
+/// above it, whatever the mean.
+pub const TIMER_BOUNDS_MICROS: [u64; 12] =
+    [250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 250_000, 500_000, 1_000_000];
+
+/// A histogram of durations: how many, their total, and how many fell at or below each
+/// of [`TIMER_BOUNDS_MICROS`] (each bucket counted on its own; [`Timer::read`] makes
+/// them cumulative, as Prometheus wants).
 #[derive(Default)]
 pub struct Timer {
     count: std::sync::atomic::AtomicU64,
     micros: std::sync::atomic::AtomicU64,
+    buckets: [std::sync::atomic::AtomicU64; TIMER_BOUNDS_MICROS.len()],
+}
+
+/// What a [`Timer`] has counted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimerReading {
+    pub count: u64,
+    /// The durations' total, in seconds.
+    pub seconds: f64,
+    /// For each of [`TIMER_BOUNDS_MICROS`], how many took at most that long.
+    pub at_most: [u64; TIMER_BOUNDS_MICROS.len()],
 }
 
 impl Timer {
-    pub(crate) fn add(&self, n: u64, total: std::time::Duration) {
+    /// Counts one duration.
+    pub(crate) fn observe(&self, d: std::time::Duration) {
         use std::sync::atomic::Ordering::Relaxed;
-        self.count.fetch_add(n, Relaxed);
-        self.micros.fetch_add(u64::try_from(total.as_micros()).unwrap_or(u64::MAX), Relaxed);
+        let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        self.count.fetch_add(1, Relaxed);
+        self.micros.fetch_add(us, Relaxed);
+        // Slower than the last bound: counted only in the total (`+Inf`).
+        if let Some(i) = TIMER_BOUNDS_MICROS.iter().position(|&b| us <= b) {
+            self.buckets[i].fetch_add(1, Relaxed);
+        }
     }
 
-    /// How many were counted, and their total duration in seconds.
-    pub fn read(&self) -> (u64, f64) {
+    pub fn read(&self) -> TimerReading {
         use std::sync::atomic::Ordering::Relaxed;
-        (self.count.load(Relaxed), self.micros.load(Relaxed) as f64 / 1e6)
+        let mut at_most = [0; TIMER_BOUNDS_MICROS.len()];
+        let mut below = 0;
+        for (c, b) in at_most.iter_mut().zip(&self.buckets) {
+            below += b.load(Relaxed);
+            *c = below;
+        }
+        TimerReading {
+            count: self.count.load(Relaxed),
+            seconds: self.micros.load(Relaxed) as f64 / 1e6,
+            at_most,
+        }
     }
 }
 
@@ -306,7 +340,7 @@ impl App {
                 }
             }
             for sent in applied {
-                self.inner.metrics.projection.add(1, sent.elapsed());
+                self.inner.metrics.projection.observe(sent.elapsed());
             }
             let due = position.saturating_sub(*lock(&self.inner.last_snapshot)) >= SNAPSHOT_EVERY;
             // In the background: encoding a large state takes long, and answers wait
@@ -412,7 +446,7 @@ impl App {
         for (reply, receipt) in h.replies {
             let _ = reply.send(Ok(receipt));
         }
-        self.inner.metrics.projection.add(1, h.sent.elapsed());
+        self.inner.metrics.projection.observe(h.sent.elapsed());
         if projector_waits {
             // An empty hand-off: the projector looks again.
             self.hand_off(Handoff {
@@ -645,6 +679,32 @@ mod tests {
     use super::*;
     use plenum_domain::{BodyKind, Level};
     use plenum_journal::{AppendRequest, NewEvent};
+    use std::time::Duration;
+
+    #[test]
+    fn a_timer_counts_each_duration_in_the_buckets_at_and_above_it() {
+        let t = Timer::default();
+        assert_eq!(
+            t.read(),
+            TimerReading { count: 0, seconds: 0.0, at_most: [0; TIMER_BOUNDS_MICROS.len()] }
+        );
+        // On a bound, below the first, between two, and beyond the last.
+        for us in [1_000, 100, 30_000, 2_000_000] {
+            t.observe(Duration::from_micros(us));
+        }
+        let r = t.read();
+        assert_eq!(r.count, 4);
+        assert!((r.seconds - 2.0311).abs() < 1e-9, "{}", r.seconds);
+        let at_most = |bound: u64| r.at_most[TIMER_BOUNDS_MICROS.iter().position(|&b| b == bound).unwrap()];
+        assert_eq!(at_most(250), 1, "100 us");
+        assert_eq!(at_most(500), 1);
+        assert_eq!(at_most(1_000), 2, "exactly 1 ms is at most 1 ms");
+        assert_eq!(at_most(20_000), 2);
+        assert_eq!(at_most(50_000), 3, "30 ms");
+        // Two seconds is beyond every bound: only in the count.
+        assert_eq!(at_most(1_000_000), 3);
+        assert!(r.at_most.windows(2).all(|w| w[0] <= w[1]), "cumulative: {:?}", r.at_most);
+    }
 
     fn found(name: &str) -> Command {
         Command::FoundAssembly {

@@ -117,7 +117,7 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
             }, if committing => {
                 let Some((batch, _, started)) = w.inflight.take() else { continue };
                 let metrics = w.app.write_metrics();
-                metrics.commits.add(1, started.elapsed());
+                metrics.commits.observe(started.elapsed());
                 if result.is_ok() {
                     metrics.committed.fetch_add(batch.pending.len() as u64, std::sync::atomic::Ordering::Relaxed);
                 }
@@ -130,8 +130,10 @@ pub(crate) async fn run(app: App, assembly: AssemblyId, mut rx: mpsc::Receiver<J
                     open = false;
                 }
                 let now = std::time::Instant::now();
-                let waited = jobs.iter().map(|j| now.saturating_duration_since(j.queued_at)).sum();
-                w.app.write_metrics().queued.add(jobs.len() as u64, waited);
+                let queued = &w.app.write_metrics().queued;
+                for j in &jobs {
+                    queued.observe(now.saturating_duration_since(j.queued_at));
+                }
                 for job in jobs.drain(..) {
                     w.admit(job.actor, job.command, job.command_id, vec![(job.reply, job.projected)]);
                 }

@@ -4,6 +4,7 @@ use crate::Web;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use plenum_app::{TIMER_BOUNDS_MICROS, TimerReading};
 use plenum_journal::Journal;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -112,11 +113,18 @@ pub async fn metrics(State(web): State<Web>) -> Response {
             &w.projection,
         ),
     ] {
-        let (count, seconds) = timer.read();
-        let _ = writeln!(
-            s,
-            "# HELP {name} {help}\n# TYPE {name} summary\n{name}_sum {seconds:.6}\n{name}_count {count}"
-        );
+        histogram(&mut s, name, help, &timer.read());
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s).into_response()
+}
+
+/// A timer as a Prometheus histogram: cumulative buckets by upper bound in seconds,
+/// `+Inf` (every observation), the sum and the count.
+fn histogram(s: &mut String, name: &str, help: &str, t: &TimerReading) {
+    let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} histogram");
+    for (bound, n) in TIMER_BOUNDS_MICROS.iter().zip(t.at_most) {
+        let _ = writeln!(s, "{name}_bucket{{le=\"{}\"}} {n}", *bound as f64 / 1e6);
+    }
+    let _ = writeln!(s, "{name}_bucket{{le=\"+Inf\"}} {}", t.count);
+    let _ = writeln!(s, "{name}_sum {:.6}\n{name}_count {}", t.seconds, t.count);
 }

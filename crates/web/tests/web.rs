@@ -1398,6 +1398,27 @@ async fn health_and_metrics(db: TestDb) {
         r.body.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok()).unwrap()
     };
     assert!(sum("plenum_commit_seconds_sum") > 0.0);
+    // Each timer is a histogram: cumulative buckets up to `+Inf`, which is its count.
+    for name in ["plenum_command_queue_seconds", "plenum_commit_seconds", "plenum_projection_seconds"] {
+        assert!(r.body.contains(&format!("# TYPE {name} histogram")), "{name}");
+        let prefix = format!("{name}_bucket{{le=\"");
+        let buckets: Vec<(String, u64)> = r
+            .body
+            .lines()
+            .filter_map(|l| {
+                let (le, n) = l.strip_prefix(&prefix)?.split_once("\"} ")?;
+                Some((le.to_owned(), n.parse().ok()?))
+            })
+            .collect();
+        assert!(buckets.len() >= 2, "{name}: {buckets:?}");
+        assert!(buckets.windows(2).all(|w| w[0].1 <= w[1].1), "{name} not cumulative: {buckets:?}");
+        let bounds: Vec<f64> =
+            buckets[..buckets.len() - 1].iter().map(|(le, _)| le.parse().unwrap()).collect();
+        assert!(bounds.windows(2).all(|w| w[0] < w[1]), "{name} bounds: {bounds:?}");
+        assert!(bounds.contains(&0.02), "{name}: a bucket at the ballot's 20 ms budget: {bounds:?}");
+        let last = buckets.last().unwrap();
+        assert_eq!((last.0.as_str(), last.1), ("+Inf", value(&format!("{name}_count"))), "{name}");
+    }
     let later = sec.get("/metrics").await;
     assert!(later.body.contains(&format!("plenum_http_requests_total {}", requests + 1)), "{}", later.body);
     let voted = t
