@@ -95,6 +95,8 @@ pub struct Caller {
     pub account: Option<std::sync::Arc<Account>>,
     pub role: Role,
     pub lang: Lang,
+    /// The language of the API's localised texts: as asked for, else English.
+    pub api_lang: Lang,
     /// The CSRF token every form of this response must carry.
     pub csrf: String,
     /// Authenticated by an API token rather than a cookie.
@@ -104,7 +106,14 @@ pub struct Caller {
 impl Caller {
     /// A visitor who is not signed in, for rendering what everybody sees alike.
     pub fn public(lang: Lang) -> Caller {
-        Caller { account: None, role: Role::Public, lang, csrf: String::new(), by_token: false }
+        Caller {
+            account: None,
+            role: Role::Public,
+            lang,
+            api_lang: lang,
+            csrf: String::new(),
+            by_token: false,
+        }
     }
 
     pub fn name(&self) -> &str {

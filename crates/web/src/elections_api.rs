@@ -29,7 +29,7 @@ fn view(web: &Web, c: &Caller, id: &AssemblyId, n: u32) -> ApiResult<ElectionVie
     let a = load(web, id)?;
     let e = a.elections.get(&n).ok_or_else(|| Failure::not_found(format!("no election {n}")).json())?;
     let me = own_member(c, id);
-    Ok(elections::election_view(&a, e, EN, me.as_ref()))
+    Ok(elections::election_view(&a, e, c.api_lang, me.as_ref()))
 }
 
 fn serving(c: &Caller, id: &AssemblyId) -> Result<(), ApiError> {

@@ -32,6 +32,11 @@ impl Lang {
 
     /// The first supported language in an Accept-Language header, by quality.
     pub fn from_accept_language(header: &str) -> Lang {
+        Lang::accepted(header).unwrap_or(Lang::Zh)
+    }
+
+    /// The language of ours that an `Accept-Language` header prefers, if it names one.
+    pub fn accepted(header: &str) -> Option<Lang> {
         let mut best: Option<(f32, Lang)> = None;
         for part in header.split(',') {
             let mut it = part.split(';');
@@ -45,7 +50,7 @@ impl Lang {
                 }
             }
         }
-        best.map_or(Lang::Zh, |(_, l)| l)
+        best.map(|(_, l)| l)
     }
 
     /// The string for `key`; the key itself if the table lacks it (a test forbids that).

@@ -423,13 +423,23 @@ async fn not_found(State(web): State<Web>, req: Request) -> Response {
     res
 }
 
+/// The language a page is rendered in: the one the request asks for, else Chinese.
 fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
-    auth::cookie(headers, LANG_COOKIE).and_then(|c| Lang::parse(&c)).unwrap_or_else(|| {
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map_or(Lang::Zh, Lang::from_accept_language)
+    asked_lang(headers).unwrap_or(Lang::Zh)
+}
+
+/// The language a request asks for, if it does: the language cookie, else an
+/// `Accept-Language` that names Chinese or English.
+fn asked_lang(headers: &axum::http::HeaderMap) -> Option<Lang> {
+    auth::cookie(headers, LANG_COOKIE).and_then(|c| Lang::parse(&c)).or_else(|| {
+        headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::accepted)
     })
+}
+
+/// The language of the API's localised texts (`basis_local`, `rule_text`, titles in
+/// words): the one the request asks for, else English, the API's own.
+fn api_lang(headers: &axum::http::HeaderMap) -> Lang {
+    asked_lang(headers).unwrap_or(Lang::En)
 }
 
 /// Largest form body accepted (member-list uploads go through the CLI).
@@ -484,7 +494,7 @@ async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Ne
             Err(e) => return fail(Failure::internal(e.to_string())),
         },
     };
-    let caller = Caller { account, role, lang, csrf: csrf.clone(), by_token };
+    let caller = Caller { account, role, lang, api_lang: api_lang(headers), csrf: csrf.clone(), by_token };
 
     if !access.allows(role) {
         return refuse(role, is_api, lang, req.uri().path_and_query().map_or("/", |p| p.as_str()));

@@ -57,7 +57,7 @@ pub async fn attendance(
     let staff = c.is(STAFF);
     let view = web
         .app
-        .read(&id, |a| a.meetings.get(&mid).map(|m| plenary::attendance_view(a, m, Lang::En, staff)))
+        .read(&id, |a| a.meetings.get(&mid).map(|m| plenary::attendance_view(a, m, c.api_lang, staff)))
         .ok_or_else(|| Failure::not_found(format!("no assembly {id}")).json())?;
     Ok(Json(view.ok_or_else(|| Failure::not_found(format!("no meeting {mid}")).json())?))
 }
@@ -155,13 +155,14 @@ pub async fn leave(
     responses((status = 200, body = [OpinionView]), (status = 404, body = ErrorBody)))]
 pub async fn meeting_opinions(
     State(web): State<Web>,
+    Extension(c): Extension<Caller>,
     Path((id, mid)): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<OpinionView>>> {
     let id = assembly_id(&id)?;
     let mid = meeting_id(&mid)?;
     let a = load(&web, &id)?;
     meeting(&a, &mid)?;
-    Ok(Json(plenary::opinions(&a, Lang::En, |o| o.meeting == mid)))
+    Ok(Json(plenary::opinions(&a, c.api_lang, |o| o.meeting == mid)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -208,6 +209,7 @@ pub struct OpinionParams {
     responses((status = 200, body = [OpinionView]), (status = 404, body = ErrorBody)))]
 pub async fn session_opinions(
     State(web): State<Web>,
+    Extension(c): Extension<Caller>,
     Path((id, session)): Path<(String, String)>,
     Query(q): Query<OpinionParams>,
 ) -> ApiResult<Json<Vec<OpinionView>>> {
@@ -218,7 +220,7 @@ pub async fn session_opinions(
     if !a.sessions.contains_key(&key) {
         return Err(Failure::not_found(format!("no session {key}")).json());
     }
-    let rows = plenary::opinions(&a, Lang::En, |o| o.session == key && q.item.is_none_or(|i| o.item == i));
+    let rows = plenary::opinions(&a, c.api_lang, |o| o.session == key && q.item.is_none_or(|i| o.item == i));
     Ok(Json(rows.into_iter().filter(|o| q.group.as_deref().is_none_or(|g| o.group == g)).collect()))
 }
 
@@ -289,7 +291,7 @@ pub async fn poll(
     let staff = c.is(STAFF);
     let view = web
         .app
-        .read(&id, |a| a.polls.get(&n).map(|p| plenary::poll_view(a, p, Lang::En, staff, me.as_ref())))
+        .read(&id, |a| a.polls.get(&n).map(|p| plenary::poll_view(a, p, c.api_lang, staff, me.as_ref())))
         .ok_or_else(|| Failure::not_found(format!("no assembly {id}")).json())?;
     Ok(Json(view.ok_or_else(|| Failure::not_found(format!("no poll {n}")).json())?))
 }
@@ -452,5 +454,5 @@ pub async fn close(
         .get(&n)
         .filter(|p| p.state == PollState::Closed)
         .ok_or_else(|| Failure::internal("the poll did not close").json())?;
-    Ok(Json(plenary::poll_view(&a, p, Lang::En, c.is(STAFF), None)))
+    Ok(Json(plenary::poll_view(&a, p, c.api_lang, c.is(STAFF), None)))
 }

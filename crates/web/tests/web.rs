@@ -1093,6 +1093,29 @@ async fn language(db: TestDb) {
     assert_eq!((r.status, r.content_type()), (StatusCode::BAD_REQUEST, "text/html; charset=utf-8"));
     assert!(r.body.contains(Lang::Zh.t("error.bad_request")), "{}", r.body);
 
+    // The API's texts in words come in the language asked for, else in English (the
+    // API's own); `basis` is English either way.
+    let adopted = "/api/v1/assemblies/taiyuan-rd-15/polls/2";
+    let mut plain = s.browser();
+    let en = plain.get(adopted).await.json();
+    let result = &en["result"];
+    assert_eq!(result["adopted"], true, "{en}");
+    let basis = result["basis"].as_str().unwrap();
+    assert!(basis.starts_with("adopted: ") && basis.contains("(OL art. 25)"), "{basis}");
+    assert_eq!(result["basis_local"], basis);
+    plain.lang = Some("zh-CN,zh;q=0.9");
+    let zh = plain.get(adopted).await.json();
+    assert_eq!(zh["result"]["basis"], basis, "basis stays English");
+    let local = zh["result"]["basis_local"].as_str().unwrap();
+    assert!(
+        local.starts_with(Lang::Zh.t("plenary.result.adopted")) && local.contains("（OL art. 25）"),
+        "{local}"
+    );
+    assert_ne!(zh["rule_text"], en["rule_text"]);
+    // A language Plenum does not speak is not a request for Chinese.
+    plain.lang = Some("fr-FR");
+    assert_eq!(plain.get(adopted).await.json()["result"]["basis_local"], basis);
+
     // On the API, the same failures are JSON with a code, routed or on the ballot
     // fast path.
     let mut api = s.api(&s.token("deputy", DEMO_PASSWORD).await);
