@@ -10,7 +10,7 @@
 use crate::auth::Caller;
 use crate::error::Failure;
 use crate::plenary_api::{self, VoteRequest};
-use crate::{Identity, Web, api_lang, identify, refuse, request_lang};
+use crate::{Identity, Web, identify, refuse, request_langs};
 use axum::Json;
 use axum::Router;
 use axum::extract::Request;
@@ -80,7 +80,7 @@ fn ballot_target(req: &Request) -> Option<(String, u32)> {
 }
 
 async fn ballot(web: &Web, id: &str, poll: u32, req: Request) -> Response {
-    let lang = request_lang(req.headers());
+    let (lang, api_lang) = request_langs(req.headers());
     let fail = |f: Failure| f.json().into_response();
     // Fail closed, as the guard does: no rule, no service.
     let Some(access) = web.access_rule(VOTE_ROUTE, &Method::POST) else {
@@ -93,8 +93,7 @@ async fn ballot(web: &Web, id: &str, poll: u32, req: Request) -> Response {
     if !access.allows(role) {
         return refuse(role, true, lang, req.uri().path());
     }
-    let caller =
-        Caller { account, role, lang, api_lang: api_lang(req.headers()), csrf: String::new(), by_token };
+    let caller = Caller { account, role, lang, api_lang, csrf: String::new(), by_token };
     let bytes = match axum::body::to_bytes(req.into_body(), MAX_BALLOT).await {
         Ok(b) => b,
         Err(_) => return fail(Failure::too_large()),

@@ -436,10 +436,12 @@ fn asked_lang(headers: &axum::http::HeaderMap) -> Option<Lang> {
     })
 }
 
-/// The language of the API's localised texts (`basis_local`, `rule_text`, titles in
-/// words): the one the request asks for, else English, the API's own.
-fn api_lang(headers: &axum::http::HeaderMap) -> Lang {
-    asked_lang(headers).unwrap_or(Lang::En)
+/// A request's languages: of its pages (as asked for, else Chinese), and of the API's
+/// texts in words (`basis_local`, `rule_text`, titles; as asked for, else English, the
+/// API's own).
+fn request_langs(headers: &axum::http::HeaderMap) -> (Lang, Lang) {
+    let asked = asked_lang(headers);
+    (asked.unwrap_or(Lang::Zh), asked.unwrap_or(Lang::En))
 }
 
 /// Largest form body accepted (member-list uploads go through the CLI).
@@ -454,7 +456,7 @@ async fn guard(State(web): State<Web>, matched: Option<MatchedPath>, req: Reques
 /// Resolves the caller, enforces the route's access rule and CSRF, then runs the
 /// handler.
 async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
-    let lang = request_lang(req.headers());
+    let (lang, api_lang) = request_langs(req.headers());
     let is_api = req.uri().path().starts_with("/api/");
     let fail = |f: Failure| f.respond(is_api, lang);
     let Some(path) = matched.as_ref().map(MatchedPath::as_str) else {
@@ -494,7 +496,7 @@ async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Ne
             Err(e) => return fail(Failure::internal(e.to_string())),
         },
     };
-    let caller = Caller { account, role, lang, api_lang: api_lang(headers), csrf: csrf.clone(), by_token };
+    let caller = Caller { account, role, lang, api_lang, csrf: csrf.clone(), by_token };
 
     if !access.allows(role) {
         return refuse(role, is_api, lang, req.uri().path_and_query().map_or("/", |p| p.as_str()));
