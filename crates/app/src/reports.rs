@@ -71,6 +71,18 @@ pub fn poll_report_pdf(a: &Assembly, poll: u32, lang: ReportLang) -> Result<Vec<
 /// agenda item, the delegation (sector), the deputy (member) and what they said,
 /// by item, then delegation, then in the order voiced.
 pub fn opinions_csv(a: &Assembly, session: SessionKey, lang: ReportLang) -> Result<String, String> {
+    to_csv(&opinions_report(a, session, lang)?)
+}
+
+/// The same summary as an A4 PDF with the CJK font embedded as a subset; fails as
+/// [`poll_report_pdf`] does when no font is found or a character lacks its glyph.
+pub fn opinions_pdf(a: &Assembly, session: SessionKey, lang: ReportLang) -> Result<Vec<u8>, String> {
+    let report = opinions_report(a, session, lang)?;
+    let font = load_font()?;
+    to_pdf(&report, &font)
+}
+
+fn opinions_report(a: &Assembly, session: SessionKey, lang: ReportLang) -> Result<Report, String> {
     let c = Ctx::new(a, lang);
     let s = a.sessions.get(&session).ok_or_else(|| format!("no session {session}"))?;
     let ranks = c.group_ranks();
@@ -106,7 +118,7 @@ pub fn opinions_csv(a: &Assembly, session: SessionKey, lang: ReportLang) -> Resu
         title: c.tr("审议意见汇总", "Summary of opinions from the deliberation").to_owned(),
         assembly: c.pick(&a.name, &a.name_en).to_owned(),
         session: c.pick(&s.title, &s.title_en).to_owned(),
-        subject: String::new(),
+        subject: c.pick(&s.title, &s.title_en).to_owned(),
         provisional: None,
         facts: vec![(c.tr("意见条数", "Opinions").to_owned(), opinions.len().to_string())],
         result: None,
@@ -124,7 +136,7 @@ pub fn opinions_csv(a: &Assembly, session: SessionKey, lang: ReportLang) -> Resu
             total: None,
         }],
     };
-    to_csv(&report)
+    Ok(report)
 }
 
 // ---------------------------------------------------------------------------
@@ -1989,6 +2001,32 @@ mod tests {
         for m in congress().seated_members() {
             assert!(text.contains(&m.name), "{}", m.name);
         }
+    }
+
+    #[test]
+    fn opinions_pdf_holds_every_opinion_with_its_deputy_and_delegation() {
+        assert!(font_or_skip());
+        let a = congress();
+        let pdf = opinions_pdf(a, SessionKey::new(15, 1), ReportLang::Zh).unwrap();
+        save("opinions-15-1-zh.pdf", &pdf);
+        assert!(pdf.starts_with(b"%PDF-"));
+        let text = pdf_text(&pdf);
+        for s in
+            ["太原市第十五届人民代表大会", "审议意见汇总", "太原市第十五届人民代表大会第一次会议", "意见条数"]
+        {
+            assert!(text.contains(s), "{s} not in the PDF text");
+        }
+        assert!(!a.opinions.is_empty());
+        // Long opinions wrap within their cell: compare the text without line breaks.
+        let flat: String = text.lines().collect();
+        for o in a.opinions.iter() {
+            let m = &a.members[&o.member];
+            assert!(text.lines().any(|l| l == m.name), "{} not in the PDF", m.name);
+            assert!(flat.contains(&a.groups[&m.group].name));
+            assert!(flat.contains(&o.text), "{} not in the PDF", o.text);
+        }
+        assert!(!text.contains('\u{fffd}'), "every glyph maps back to text");
+        assert!(opinions_pdf(a, SessionKey::new(15, 9), ReportLang::Zh).is_err());
     }
 
     #[test]

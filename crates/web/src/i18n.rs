@@ -516,6 +516,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "Print this page with your browser's print command.",
     ),
     ("plenary.opinions.csv", "导出 CSV", "Export as CSV"),
+    ("plenary.opinions.pdf", "导出 PDF", "Export as PDF"),
     ("plenary.opinions.back", "返回", "Back"),
     ("plenary.speaker", "发言人", "Speaker"),
     (

@@ -145,6 +145,12 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
             Roles(STAFF),
             get(plenary::opinions_csv_file),
         ),
+        r(
+            g.clone(),
+            "/assemblies/{id}/sessions/{session}/opinions.pdf",
+            Roles(STAFF),
+            get(plenary::opinions_pdf_file),
+        ),
         r(g.clone(), "/assemblies/{id}/projector", Public, get(plenary::projector)),
         // Elections: the record, running them, tellers' paper entry, the phone ballot.
         r(g.clone(), "/assemblies/{id}/elections", Public, get(elections::list)),

@@ -1983,6 +1983,30 @@ pub async fn opinions_csv_file(
     ))
 }
 
+/// The deliberation summary as an A4 PDF; unavailable (503) when the server has no CJK
+/// font.
+pub async fn opinions_pdf_file(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, session)): Path<(String, String)>,
+) -> PageResult {
+    let lang = c.lang;
+    let id = assembly_id(&id, lang)?;
+    let key = session_key(&session, lang)?;
+    let a = load(&web, &id, lang)?;
+    if !a.sessions.contains_key(&key) {
+        return Err(not_found(lang));
+    }
+    let rl = report_lang(lang);
+    let pdf = tokio::task::spawn_blocking(move || reports::opinions_pdf(&a, key, rl))
+        .await
+        .map_err(|e| page_error(Failure::internal(e.to_string()), lang))?
+        .map_err(|e| {
+            page_error(Failure::new(StatusCode::SERVICE_UNAVAILABLE, "report_unavailable", e), lang)
+        })?;
+    Ok(download("application/pdf", format!("inline; filename=\"opinions-{id}-{key}.pdf\""), pdf))
+}
+
 pub(crate) fn report_lang(lang: Lang) -> ReportLang {
     match lang {
         Lang::Zh => ReportLang::Zh,

@@ -294,6 +294,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/assemblies/{id}/polls/{poll}/report.pdf", ALL),
     ("GET", "/assemblies/{id}/sessions/{session}/opinions", ALL),
     ("GET", "/assemblies/{id}/sessions/{session}/opinions.csv", STAFF),
+    ("GET", "/assemblies/{id}/sessions/{session}/opinions.pdf", STAFF),
     ("GET", "/assemblies/{id}/projector", ALL),
     ("GET", "/assemblies/{id}/elections", ALL),
     ("POST", "/assemblies/{id}/elections", CHAIR),

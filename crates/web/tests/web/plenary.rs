@@ -728,11 +728,28 @@ async fn opinions_and_csv(db: TestDb) {
     );
     let texts = all.iter().map(|o| o["text"].as_str().unwrap()).filter(|t| !t.contains('"'));
     assert!(texts.clone().count() == all.len() - 1 && texts.into_iter().all(|t| csv.body.contains(t)));
-    let mut deputy = s.logged_in("deputy").await;
+    // The same summary as a PDF, linked for the staff beside the CSV.
+    let page = sec.get("/assemblies/taiyuan-rd-15/sessions/15-1/opinions").await.body;
+    assert!(page.contains("href=\"/assemblies/taiyuan-rd-15/sessions/15-1/opinions.pdf\""), "{page}");
+    let pdf = sec.get("/assemblies/taiyuan-rd-15/sessions/15-1/opinions.pdf").await;
+    assert_eq!((pdf.status, pdf.content_type()), (StatusCode::OK, "application/pdf"));
+    assert!(pdf.body.starts_with("%PDF"));
+    assert!(pdf.headers["content-disposition"].to_str().unwrap().contains("opinions-taiyuan-rd-15-15-1.pdf"));
     assert_eq!(
-        deputy.get("/assemblies/taiyuan-rd-15/sessions/15-1/opinions.csv").await.status,
-        StatusCode::FORBIDDEN
+        sec.get("/assemblies/taiyuan-rd-15/sessions/15-9/opinions.pdf").await.status,
+        StatusCode::NOT_FOUND
     );
+    let mut deputy = s.logged_in("deputy").await;
+    assert!(
+        !deputy.get("/assemblies/taiyuan-rd-15/sessions/15-1/opinions").await.body.contains("opinions.pdf")
+    );
+    for export in ["csv", "pdf"] {
+        assert_eq!(
+            deputy.get(&format!("/assemblies/taiyuan-rd-15/sessions/15-1/opinions.{export}")).await.status,
+            StatusCode::FORBIDDEN,
+            "{export}"
+        );
+    }
 }
 
 // ---- 7. the agenda adopted by the preparatory meeting --------------------------------------------
