@@ -19,7 +19,7 @@ use crate::i18n::Lang;
 use crate::pages::{self, Chrome};
 use crate::pages::{card, render};
 use crate::plenary::{FormData, command_key, not_a_member, own_member, parse_choice, snake};
-use crate::plenary::{assembly_id, download, fresh_key, load, noun, report_lang, see_other};
+use crate::plenary::{assembly_id, download, fresh_key, load, noun, pdf_download, report_lang, see_other};
 use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
@@ -1832,13 +1832,10 @@ pub async fn report_pdf(
     let id = assembly_id(&id, lang)?;
     let a = counted(&web, &id, n, lang)?;
     let rl = report_lang(lang);
-    let pdf = tokio::task::spawn_blocking(move || plenum_app::tally_report::election_report_pdf(&a, n, rl))
-        .await
-        .map_err(|e| PageError(Failure::internal(e.to_string()), lang))?
-        .map_err(|e| {
-            PageError(Failure::new(StatusCode::SERVICE_UNAVAILABLE, "report_unavailable", e), lang)
-        })?;
-    Ok(download("application/pdf", format!("inline; filename=\"election-{id}-{n}.pdf\""), pdf))
+    pdf_download(lang, format!("election-{id}-{n}.pdf"), move || {
+        plenum_app::tally_report::election_report_pdf(&a, n, rl)
+    })
+    .await
 }
 
 // ---- the projector and the home page ---------------------------------------------------------------

@@ -1968,12 +1968,7 @@ pub async fn opinions_csv_file(
     Path((id, session)): Path<(String, String)>,
 ) -> PageResult {
     let lang = c.lang;
-    let id = assembly_id(&id, lang)?;
-    let key = session_key(&session, lang)?;
-    let a = load(&web, &id, lang)?;
-    if !a.sessions.contains_key(&key) {
-        return Err(not_found(lang));
-    }
+    let (id, key, a) = session_of(&web, &id, &session, lang)?;
     let csv = reports::opinions_csv(&a, key, report_lang(lang))
         .map_err(|e| page_error(Failure::internal(e), lang))?;
     Ok(download(
@@ -1991,20 +1986,25 @@ pub async fn opinions_pdf_file(
     Path((id, session)): Path<(String, String)>,
 ) -> PageResult {
     let lang = c.lang;
-    let id = assembly_id(&id, lang)?;
-    let key = session_key(&session, lang)?;
-    let a = load(&web, &id, lang)?;
+    let (id, key, a) = session_of(&web, &id, &session, lang)?;
+    let rl = report_lang(lang);
+    pdf_download(lang, format!("opinions-{id}-{key}.pdf"), move || reports::opinions_pdf(&a, key, rl)).await
+}
+
+/// The assembly and session an export is asked for; not found unless both exist.
+fn session_of(
+    web: &Web,
+    id: &str,
+    session: &str,
+    lang: Lang,
+) -> Result<(AssemblyId, SessionKey, Arc<Assembly>), PageError> {
+    let id = assembly_id(id, lang)?;
+    let key = session_key(session, lang)?;
+    let a = load(web, &id, lang)?;
     if !a.sessions.contains_key(&key) {
         return Err(not_found(lang));
     }
-    let rl = report_lang(lang);
-    let pdf = tokio::task::spawn_blocking(move || reports::opinions_pdf(&a, key, rl))
-        .await
-        .map_err(|e| page_error(Failure::internal(e.to_string()), lang))?
-        .map_err(|e| {
-            page_error(Failure::new(StatusCode::SERVICE_UNAVAILABLE, "report_unavailable", e), lang)
-        })?;
-    Ok(download("application/pdf", format!("inline; filename=\"opinions-{id}-{key}.pdf\""), pdf))
+    Ok((id, key, a))
 }
 
 pub(crate) fn report_lang(lang: Lang) -> ReportLang {
@@ -2012,6 +2012,23 @@ pub(crate) fn report_lang(lang: Lang) -> ReportLang {
         Lang::Zh => ReportLang::Zh,
         Lang::En => ReportLang::En,
     }
+}
+
+/// A report made as PDF on the blocking pool (laying out and subsetting the font takes
+/// a while), shown inline as `file`; unavailable (503) when the server has no CJK font
+/// or the font lacks a character.
+pub(crate) async fn pdf_download(
+    lang: Lang,
+    file: String,
+    make: impl FnOnce() -> Result<Vec<u8>, String> + Send + 'static,
+) -> PageResult {
+    let pdf = tokio::task::spawn_blocking(make)
+        .await
+        .map_err(|e| page_error(Failure::internal(e.to_string()), lang))?
+        .map_err(|e| {
+            page_error(Failure::new(StatusCode::SERVICE_UNAVAILABLE, "report_unavailable", e), lang)
+        })?;
+    Ok(download("application/pdf", format!("inline; filename=\"{file}\""), pdf))
 }
 
 pub(crate) fn download(ty: &'static str, disposition: String, body: Vec<u8>) -> Response {
@@ -2060,13 +2077,7 @@ pub async fn poll_report_pdf(
         return Err(not_found(lang));
     }
     let rl = report_lang(lang);
-    let pdf = tokio::task::spawn_blocking(move || reports::poll_report_pdf(&a, n, rl))
-        .await
-        .map_err(|e| page_error(Failure::internal(e.to_string()), lang))?
-        .map_err(|e| {
-            page_error(Failure::new(StatusCode::SERVICE_UNAVAILABLE, "report_unavailable", e), lang)
-        })?;
-    Ok(download("application/pdf", format!("inline; filename=\"poll-{id}-{n}.pdf\""), pdf))
+    pdf_download(lang, format!("poll-{id}-{n}.pdf"), move || reports::poll_report_pdf(&a, n, rl)).await
 }
 
 // ---- the projector ---------------------------------------------------------------------
