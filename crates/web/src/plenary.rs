@@ -1929,10 +1929,9 @@ pub async fn session_opinions(
     Query(q): Query<PrintQuery>,
 ) -> PageResult {
     let lang = c.lang;
-    let id = assembly_id(&id, lang)?;
-    let key = session_key(&session, lang)?;
-    let a = load(&web, &id, lang)?;
-    let s = a.sessions.get(&key).ok_or_else(|| not_found(lang))?;
+    let (id, key, a) = session_of(&web, &id, &session, lang)?;
+    // `session_of` found it.
+    let s = &a.sessions[&key];
     let rows = opinions(&a, lang, |o| o.session == key);
     let chrome = Chrome::new(
         &c,
@@ -1991,7 +1990,8 @@ pub async fn opinions_pdf_file(
     pdf_download(lang, format!("opinions-{id}-{key}.pdf"), move || reports::opinions_pdf(&a, key, rl)).await
 }
 
-/// The assembly and session an export is asked for; not found unless both exist.
+/// The assembly and session a summary page or export is asked for; not found unless
+/// both exist.
 fn session_of(
     web: &Web,
     id: &str,
