@@ -6,8 +6,11 @@
 //! `plan()` returns every command, in order, for both assemblies; replaying it
 //! through `decide` and `apply` leaves the congress after its first plenary and the
 //! delegations' deliberation of the government work report, and the CPPCC after its
-//! election. All people are synthetic: names are drawn deterministically from common
-//! surnames and given-name characters, so the same plan comes out on every call.
+//! election and its closing plenary, whose political resolution was put to a secret
+//! ballot counted by its tellers. All people are synthetic: names are drawn
+//! deterministically from common surnames and given-name characters, so the same
+//! plan comes out on every call, but for the secret ballots' keys and encryption,
+//! which are random (and made once per process).
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use fastrand::Rng;
@@ -17,6 +20,7 @@ use plenum_domain::{
     OfficeKind, PaperEntry, PollSubject, Post, ProfileChanges, ResolutionRule, RoundMode, SessionKey, Totals,
     VoteMode,
 };
+use plenum_domain::sealed;
 use plenum_tally::Ballot;
 use std::collections::BTreeSet;
 
@@ -34,6 +38,9 @@ const DEPUTY_DEVICE: &str = "deputy-device";
 /// The two tellers (计票人) who each enter every returned paper ballot.
 const TELLER_1: &str = "teller-1";
 const TELLER_2: &str = "teller-2";
+/// The tellers' (监票人) own devices, where their keys are made and their shares of
+/// a secret poll's decryption computed.
+const TELLER_DEVICE: &str = "teller-device";
 /// Residents of Taiyuan: 240 + 5,000,000 / 25,000 = 440 deputies (EL art. 12).
 const POPULATION: u64 = 5_000_000;
 
@@ -45,9 +52,15 @@ pub struct DemoStep {
     pub command: Command,
 }
 
-/// All demo commands, in order. Deterministic: every call returns the same plan.
-/// Errors only if a built-in id or date were malformed (a test proves they are not).
+/// All demo commands, in order. Every call returns the same plan: it is built once
+/// per process, as encrypting the secret ballots takes a while. Errors only if a
+/// built-in id or date were malformed (a test proves they are not).
 pub fn plan() -> Result<Vec<DemoStep>, String> {
+    static PLAN: std::sync::OnceLock<Result<Vec<DemoStep>, String>> = std::sync::OnceLock::new();
+    PLAN.get_or_init(build).clone()
+}
+
+fn build() -> Result<Vec<DemoStep>, String> {
     let mut steps = Vec::new();
     congress(&mut steps)?;
     cppcc(&mut steps)?;
@@ -664,6 +677,7 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     s.push(Command::CheckInMany { meeting: prep.clone(), members: at_prep.clone() });
     let cn = ResolutionRule::preset("cn-people-congress").ok_or("no cn-people-congress preset")?;
     s.push(Command::OpenPoll {
+        tellers: Vec::new(),
         meeting: prep.clone(),
         subject: PollSubject::Agenda,
         title: "表决通过大会议程".to_owned(),
@@ -743,6 +757,7 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     let at_2: Vec<MemberId> = attending.iter().filter(|id| !absent_2.contains(*id)).cloned().collect();
     s.push(Command::CheckInMany { meeting: plenary_2.clone(), members: at_2.clone() });
     s.push(Command::OpenPoll {
+        tellers: Vec::new(),
         meeting: plenary_2.clone(),
         subject: PollSubject::Item(1),
         title: "关于政府工作报告的决议（草案）".to_owned(),
@@ -777,6 +792,7 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     s.move_item(session, 7, ItemState::Pending);
     s.move_item(session, 2, ItemState::InProgress);
     s.push(Command::OpenPoll {
+        tellers: Vec::new(),
         meeting: plenary_2.clone(),
         subject: PollSubject::Item(2),
         title: "关于国民经济和社会发展计划的决议（草案）".to_owned(),
@@ -1259,6 +1275,21 @@ fn cppcc(out: &mut Vec<DemoStep>) -> Res<()> {
     s.push(Command::OpenMeeting { meeting: prep.clone() });
     s.push(Command::ElectPresidium { meeting: prep.clone(), members: presidium });
     s.push(Command::ElectSecretaryGeneral { meeting: prep.clone(), member: secretary_general });
+    // The tellers, chosen at the preparatory meeting; each makes a key on their own
+    // device and registers its public part.
+    let mut tellers = Vec::new();
+    for (group, index) in [("cdl", 4), ("jiusan", 3), ("nonparty", 5)] {
+        let member = nth(&groups, group, index)?.id.clone();
+        let (public, secret) = sealed::new_key()?;
+        tellers.push((member, public, secret));
+    }
+    s.push(Command::AppointTellers { session, members: tellers.iter().map(|t| t.0.clone()).collect() });
+    for (member, public, _) in &tellers {
+        s.push_as(
+            TELLER_DEVICE,
+            Command::RegisterTellerKey { session, member: member.clone(), key: public.clone() },
+        );
+    }
     s.propose(
         session,
         &[
@@ -1311,6 +1342,58 @@ fn cppcc(out: &mut Vec<DemoStep>) -> Res<()> {
     }
     s.move_item(session, 4, ItemState::Done);
     s.push(Command::AdjournMeeting { meeting: plenary_2 });
+
+    // Closing plenary: the political resolution by secret ballot, its key held by the
+    // three tellers named at the preparatory meeting; each computes a share of
+    // decrypting the sum on their own device after the close.
+    s.push(Command::OpenMeeting { meeting: plenary_3.clone() });
+    let all: Vec<MemberId> = groups.iter().flat_map(|(_, ms)| ms.iter().map(|m| m.id.clone())).collect();
+    let mut absent_pick = Rng::with_seed(1413);
+    let absent: BTreeSet<MemberId> = choose(&mut absent_pick, &all, 17).into_iter().collect();
+    let present: Vec<MemberId> = all.iter().filter(|id| !absent.contains(*id)).cloned().collect();
+    s.push(Command::CheckInMany { meeting: plenary_3.clone(), members: present.clone() });
+    s.move_item(session, 5, ItemState::InProgress);
+    let public_key = sealed::joint_key(&tellers.iter().map(|t| t.1.clone()).collect::<Vec<_>>())?;
+    s.push(Command::OpenPoll {
+        meeting: plenary_3.clone(),
+        subject: PollSubject::Item(5),
+        title: "政协第十四届太原市委员会第一次会议政治决议（草案）".to_owned(),
+        title_en: "Draft political resolution of the 1st Session of the 14th Committee".to_owned(),
+        rule: ResolutionRule::custom(
+            plenum_tally::Base::AllMembers,
+            plenum_tally::Threshold::MoreThanHalf,
+            plenum_tally::TieRule::Fails,
+        ),
+        mode: VoteMode::Secret,
+        disclosure: Disclosure::TurnoutOnly,
+        at: beijing(2022, 1, 13, 15, 40)?,
+        closes_at: None,
+        public_key: Some(public_key.clone()),
+        tellers: tellers.iter().map(|t| t.0.clone()).collect(),
+    });
+    let mut hands = Rng::with_seed(1414);
+    let mut ballots = Vec::new();
+    for id in &present {
+        let choice = match hands.u32(..1000) {
+            0..=5 => continue, // present, did not vote
+            6..=13 => Choice::No,
+            14..=30 => Choice::Abstain,
+            _ => Choice::Yes,
+        };
+        let ballot = sealed::encrypt(&public_key, choice)?;
+        ballots.push(ballot.clone());
+        s.push_as(
+            DEPUTY_DEVICE,
+            Command::CastSealedBallot { poll: 1, member: id.clone(), ballot, at: beijing(2022, 1, 13, 15, 42)? },
+        );
+    }
+    s.push(Command::ClosePoll { poll: 1, at: beijing(2022, 1, 13, 15, 50)?, decryption: None });
+    for (member, _, secret) in &tellers {
+        let share = sealed::share(&public_key, secret, &ballots)?;
+        s.push_as(TELLER_DEVICE, Command::SubmitTellerShare { poll: 1, member: member.clone(), share });
+    }
+    s.move_item(session, 5, ItemState::Done);
+    s.push(Command::AdjournMeeting { meeting: plenary_3 });
     Ok(())
 }
 
@@ -1325,7 +1408,7 @@ mod tests {
         let mut assemblies: BTreeMap<AssemblyId, Assembly> = BTreeMap::new();
         for (i, step) in plan().unwrap().iter().enumerate() {
             assert!(
-                [SECRETARIAT, TELLER, DEPUTY_DEVICE, TELLER_1, TELLER_2].contains(&step.actor),
+                [SECRETARIAT, TELLER, DEPUTY_DEVICE, TELLER_1, TELLER_2, TELLER_DEVICE].contains(&step.actor),
                 "{}",
                 step.actor
             );
@@ -1500,7 +1583,8 @@ mod tests {
         assert!(zx.holders_of(Post::ViceChair).count() >= 3);
         let s = &zx.sessions[&SessionKey::new(14, 1)];
         assert!(s.agenda_adopted && !s.presidium.is_empty());
-        assert_eq!(s.agenda.last().unwrap().state, ItemState::Pending);
+        // The resolutions were adopted at the closing plenary.
+        assert!(s.agenda.iter().all(|i| i.state == ItemState::Done));
         let ethnic = GroupId::parse("ethnic").unwrap();
         assert!(zx.members_of(&ethnic).all(|m| m.ethnicity != "汉族"));
     }
@@ -1539,9 +1623,51 @@ mod tests {
         }
     }
 
+    /// The plan with the secret ballots' random parts blanked out.
+    fn without_randomness(steps: Vec<DemoStep>) -> Vec<DemoStep> {
+        steps
+            .into_iter()
+            .map(|mut s| {
+                match &mut s.command {
+                    Command::OpenPoll { public_key: Some(k), .. } => k.clear(),
+                    Command::CastSealedBallot { ballot, .. } => ballot.clear(),
+                    Command::RegisterTellerKey { key, .. } => key.clear(),
+                    Command::SubmitTellerShare { share, .. } => share.clear(),
+                    _ => {}
+                }
+                s
+            })
+            .collect()
+    }
+
     #[test]
-    fn the_plan_is_deterministic() {
+    fn the_plan_is_deterministic_but_for_encryption() {
+        let (a, b) = (build().unwrap(), build().unwrap());
+        assert!(a != b, "two builds encrypt with fresh randomness");
+        assert!(without_randomness(a) == without_randomness(b));
         assert!(plan().unwrap() == plan().unwrap());
+    }
+
+    #[test]
+    fn the_cppcc_resolution_was_counted_by_its_tellers() {
+        let all = replay();
+        let zx = get(&all, CPPCC);
+        let s = &zx.sessions[&SessionKey::new(14, 1)];
+        assert_eq!(s.tellers.len(), 3);
+        assert!(s.tellers.iter().all(|t| t.key.is_some()));
+        let p = &zx.polls[&1];
+        assert_eq!(p.mode, VoteMode::Secret);
+        assert_eq!(p.tellers.len(), 3);
+        assert_eq!(p.shares.len(), 3);
+        assert_eq!(p.state, plenum_domain::PollState::Closed);
+        let r = p.result.as_ref().unwrap();
+        assert_eq!(r.totals.cast() as usize, p.sealed.len());
+        assert!(r.adopted, "{}", r.basis);
+        // Anyone can check the count against the journal's ciphertexts: the proof is
+        // the tellers' shares in the key's order.
+        let shares: Vec<String> = p.tellers.iter().map(|t| p.shares[t].clone()).collect();
+        plenum_domain::sealed::verify_sum(p.public_key.as_deref().unwrap(), &p.sealed, &r.totals, &shares.join(";"))
+            .unwrap();
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use plenum_domain::sealed;
 use plenum_domain::{
     AssemblyId, Choice, Command, Disclosure, MeetingId, MemberId, PollState, PollSubject, ResolutionRule,
-    SealedTally, VoteMode,
+    RuleError, SealedTally, SessionKey, VoteMode, source,
 };
 use plenum_journal::AuthStore;
 
@@ -23,6 +23,41 @@ pub struct PollRequest {
     pub disclosure: Disclosure,
     /// Close automatically after this long.
     pub duration: Option<chrono::Duration>,
+    /// Who holds a secret poll's key.
+    pub custody: KeyCustody,
+}
+
+/// Who holds the key of a secret poll.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KeyCustody {
+    /// The server, from the opening to the close; the key is deleted once the sum is
+    /// decrypted.
+    #[default]
+    Server,
+    /// The session's tellers, one key share each, made on their own devices: nobody
+    /// can decrypt, the operator included, until every teller has sent a share of
+    /// decrypting the sum.
+    Tellers,
+}
+
+/// What a teller needs to compute their share offline: the poll's key and every
+/// ballot cast, so the teller sums (and checks) the ballots themselves and never
+/// decrypts anything but that sum.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CountInput {
+    pub assembly: String,
+    pub poll: u32,
+    pub title: String,
+    pub public_key: String,
+    /// The tellers' member ids, in the order of the key's holders.
+    pub tellers: Vec<String>,
+    /// Every encrypted ballot, in the order cast, with no voter beside it.
+    pub ballots: Vec<String>,
+    /// The shares of the decryption sent so far, by teller. With all of them, anyone
+    /// can check the result: the shares in the tellers' order, joined by `;`, are the
+    /// proof (`sealed::verify_sum`, or `plenum teller verify`).
+    #[serde(default)]
+    pub shares: std::collections::BTreeMap<String, String>,
 }
 
 fn key_name(public_key: &str) -> String {
@@ -39,6 +74,9 @@ impl App {
         req: PollRequest,
     ) -> Result<(u32, Receipt), AppError> {
         let at = Utc::now();
+        if req.custody == KeyCustody::Tellers {
+            return self.open_teller_poll(assembly, actor, req, at).await;
+        }
         let public_key = if req.mode == VoteMode::Secret {
             let (public, secret) = sealed::new_key().map_err(AppError::Internal)?;
             self.journal()
@@ -61,6 +99,7 @@ impl App {
             at,
             closes_at,
             public_key: public_key.clone(),
+            tellers: Vec::new(),
         };
         let receipt = match self.execute(assembly, actor, command, None).await {
             Ok(r) => r,
@@ -71,6 +110,15 @@ impl App {
                 return Err(e);
             }
         };
+        self.after_opening(assembly, closes_at, receipt)
+    }
+
+    fn after_opening(
+        &self,
+        assembly: &AssemblyId,
+        closes_at: Option<DateTime<Utc>>,
+        receipt: Receipt,
+    ) -> Result<(u32, Receipt), AppError> {
         let number = self
             .read(assembly, |a| a.polls.keys().last().copied())
             .flatten()
@@ -79,6 +127,108 @@ impl App {
             self.close_at(assembly.clone(), number, c);
         }
         Ok((number, receipt))
+    }
+
+    /// Opens a secret poll encrypted to the joint key of the session's tellers. The
+    /// server never holds a secret of it; the rules check that the key is theirs.
+    async fn open_teller_poll(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        req: PollRequest,
+        at: DateTime<Utc>,
+    ) -> Result<(u32, Receipt), AppError> {
+        let (tellers, keys) = self
+            .read(assembly, |a| {
+                let session = a.meetings.get(&req.meeting).map(|m| m.session)?;
+                let s = a.sessions.get(&session)?;
+                Some((
+                    s.tellers.iter().map(|t| t.member.clone()).collect::<Vec<_>>(),
+                    s.tellers.iter().filter_map(|t| t.key.clone()).collect::<Vec<_>>(),
+                ))
+            })
+            .flatten()
+            .unwrap_or_default();
+        if tellers.is_empty() {
+            return Err(RuleError::statute(
+                "poll.no_tellers",
+                source::EL_43,
+                "the session has no tellers to hold the key; appoint them first",
+            )
+            .field("custody")
+            .into());
+        }
+        // With a key missing, the rules name the problem.
+        let public_key = if keys.len() == tellers.len() { sealed::joint_key(&keys).ok() } else { None };
+        let closes_at = req.duration.map(|d| at + d);
+        let command = Command::OpenPoll {
+            meeting: req.meeting,
+            subject: req.subject,
+            title: req.title,
+            title_en: req.title_en,
+            rule: req.rule,
+            mode: req.mode,
+            disclosure: req.disclosure,
+            at,
+            closes_at,
+            public_key: public_key.or_else(|| (req.mode == VoteMode::Secret).then(String::new)),
+            tellers,
+        };
+        let receipt = self.execute(assembly, actor, command, None).await?;
+        self.after_opening(assembly, closes_at, receipt)
+    }
+
+    /// Names the tellers of a session.
+    pub async fn appoint_tellers(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        session: SessionKey,
+        members: Vec<MemberId>,
+    ) -> Result<Receipt, AppError> {
+        self.execute(assembly, actor, Command::AppointTellers { session, members }, None).await
+    }
+
+    /// Records a teller's published key.
+    pub async fn register_teller_key(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        session: SessionKey,
+        member: MemberId,
+        key: String,
+    ) -> Result<Receipt, AppError> {
+        self.execute(assembly, actor, Command::RegisterTellerKey { session, member, key }, None).await
+    }
+
+    /// Records a teller's share of decrypting a counting poll's sum; the last share
+    /// gives the result.
+    pub async fn submit_teller_share(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        poll: u32,
+        member: MemberId,
+        share: String,
+    ) -> Result<Receipt, AppError> {
+        self.execute(assembly, actor, Command::SubmitTellerShare { poll, member, share }, None).await
+    }
+
+    /// What the tellers of a secret poll need to compute their shares.
+    pub fn count_input(&self, assembly: &AssemblyId, poll: u32) -> Option<CountInput> {
+        self.read(assembly, |a| {
+            let p = a.polls.get(&poll)?;
+            Some(CountInput {
+                assembly: assembly.to_string(),
+                poll,
+                title: p.title.clone(),
+                public_key: p.public_key.clone()?,
+                tellers: p.tellers.iter().map(|t| t.to_string()).collect(),
+                ballots: p.sealed.clone(),
+                shares: p.shares.iter().map(|(m, s)| (m.to_string(), s.clone())).collect(),
+            })
+        })
+        .flatten()
     }
 
     /// Casts a member's vote: a named vote as it is, a secret one encrypted first.
@@ -118,8 +268,10 @@ impl App {
             .read(assembly, |a| a.polls.get(&poll).map(|p| (p.mode, p.public_key.clone(), p.sealed.clone())))
             .flatten();
         let mut key_to_delete = None;
+        let tellers_hold_key =
+            self.read(assembly, |a| a.polls.get(&poll).is_some_and(|p| !p.tellers.is_empty())) == Some(true);
         let decryption = match info {
-            Some((VoteMode::Secret, Some(pk), ballots)) => {
+            Some((VoteMode::Secret, Some(pk), ballots)) if !tellers_hold_key => {
                 key_to_delete = Some(key_name(&pk));
                 let secret = self
                     .journal()

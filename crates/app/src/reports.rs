@@ -435,7 +435,8 @@ fn poll_report(a: &Assembly, number: u32, lang: ReportLang) -> Result<Report, St
     let p = a.polls.get(&number).ok_or_else(|| format!("no poll {number}"))?;
     let meeting = a.meetings.get(&p.meeting);
     let session = meeting.and_then(|m| a.sessions.get(&m.session));
-    let open = p.state == PollState::Open;
+    // Provisional until the result: while open, and while the tellers decrypt.
+    let open = p.state != PollState::Closed;
     let noun = c.member_noun();
     let mut facts: Vec<(String, String)> = Vec::new();
     let mut fact = |k: String, v: String| facts.push((k, v));
@@ -467,6 +468,19 @@ fn poll_report(a: &Assembly, number: u32, lang: ReportLang) -> Result<Report, St
     fact(c.tr("议程项目", "Agenda item").to_owned(), item);
     fact(c.tr("表决规则", "Rule").to_owned(), c.rule(&p.rule));
     fact(c.tr("表决方式", "Voting mode").to_owned(), c.mode(p.mode).to_owned());
+    if p.mode == VoteMode::Secret {
+        let holders = if p.tellers.is_empty() {
+            c.tr("系统（解密总数后销毁）", "the server (destroyed once the sum was decrypted)").to_owned()
+        } else {
+            let names: Vec<&str> =
+                p.tellers.iter().map(|t| a.members.get(t).map_or(t.as_str(), |m| m.name.as_str())).collect();
+            match lang {
+                ReportLang::Zh => format!("监票人（《选举法》第四十三条）：{}", names.join("、")),
+                ReportLang::En => format!("the tellers (EL art. 43): {}", names.join(", ")),
+            }
+        };
+        fact(c.tr("密钥保管", "Key held by").to_owned(), holders);
+    }
     if open {
         let d = match p.disclosure {
             Disclosure::Counts => c.tr("实时公布票数", "running counts shown"),
@@ -477,6 +491,16 @@ fn poll_report(a: &Assembly, number: u32, lang: ReportLang) -> Result<Report, St
     fact(c.tr("开始时间", "Opened").to_owned(), c.time(p.opened_at));
     let closed = match (&p.result, p.closes_at) {
         (Some(r), _) => c.time(r.closed_at),
+        (None, _) if p.state == PollState::Counting => {
+            let since = p.counting_since.map(|(at, _)| c.time(at)).unwrap_or_default();
+            let (sent, all) = (p.shares.len(), p.tellers.len());
+            match lang {
+                ReportLang::Zh => format!("{since}停止投票，等待监票人解密（已提交 {sent}/{all}）"),
+                ReportLang::En => {
+                    format!("closed to ballots at {since}; awaiting the tellers' shares ({sent} of {all} in)")
+                }
+            }
+        }
         (None, Some(at)) => match lang {
             ReportLang::Zh => format!("尚未结束（定于{}截止）", c.time(at)),
             ReportLang::En => format!("still open (closes at {})", c.time(at)),
@@ -1474,6 +1498,7 @@ mod tests {
         run(
             &mut a,
             Command::OpenPoll {
+                tellers: Vec::new(),
                 meeting: meeting.clone(),
                 subject: PollSubject::Item(3),
                 title: "关于财政预算的决议（草案）".to_owned(),

@@ -489,6 +489,7 @@ async fn plenary_with_item(app: &App, n: usize, item: (&str, &str, ItemKind)) ->
 
 fn poll_request(meeting: &MeetingId, mode: VoteMode) -> plenum_app::polls::PollRequest {
     plenum_app::polls::PollRequest {
+        custody: Default::default(),
         meeting: meeting.clone(),
         subject: PollSubject::Item(1),
         title: "预算决议".into(),

@@ -63,6 +63,16 @@ pub struct Session {
     pub secretary_general: Option<MemberId>,
     pub agenda: Vec<AgendaItem>,
     pub agenda_adopted: bool,
+    /// The tellers (监票人, EL art. 43), with their published keys once registered.
+    #[serde(default)]
+    pub tellers: Vec<Teller>,
+}
+
+/// A teller of a session, and the key they made on their own device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Teller {
+    pub member: MemberId,
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,6 +216,7 @@ impl Assembly {
                         secretary_general: None,
                         agenda: Vec::new(),
                         agenda_adopted: false,
+                        tellers: Vec::new(),
                     },
                 );
             }
@@ -374,6 +385,7 @@ impl Assembly {
                 opened_at,
                 closes_at,
                 public_key,
+                tellers,
             } => {
                 Arc::make_mut(&mut self.polls).insert(
                     *poll,
@@ -391,6 +403,9 @@ impl Assembly {
                         opened_at: *opened_at,
                         closes_at: *closes_at,
                         public_key: public_key.clone(),
+                        tellers: tellers.clone(),
+                        shares: BTreeMap::new(),
+                        counting_since: None,
                         state: PollState::Open,
                         ballots: BTreeMap::new(),
                         sealed: Vec::new(),
@@ -420,6 +435,36 @@ impl Assembly {
             Event::TotalsConfirmed { poll, by } => {
                 if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll).map(Arc::make_mut) {
                     p.confirmed_by = Some(by.clone());
+                }
+            }
+            Event::PollCountStarted { poll, present, at } => {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll).map(Arc::make_mut) {
+                    p.state = PollState::Counting;
+                    p.counting_since = Some((*at, *present));
+                }
+            }
+            Event::TellerShareSubmitted { poll, member, share } => {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll).map(Arc::make_mut) {
+                    p.shares.insert(member.clone(), share.clone());
+                }
+            }
+            Event::TellersAppointed { session, members } => {
+                if let Some(s) = self.sessions.get_mut(session) {
+                    let old = std::mem::take(&mut s.tellers);
+                    s.tellers = members
+                        .iter()
+                        .map(|m| Teller {
+                            member: m.clone(),
+                            key: old.iter().find(|t| &t.member == m).and_then(|t| t.key.clone()),
+                        })
+                        .collect();
+                }
+            }
+            Event::TellerKeyRegistered { session, member, key } => {
+                if let Some(t) =
+                    self.sessions.get_mut(session).and_then(|s| s.tellers.iter_mut().find(|t| &t.member == member))
+                {
+                    t.key = Some(key.clone());
                 }
             }
             Event::PollClosed { poll, result, .. } => {

@@ -166,6 +166,10 @@ pub enum Command {
         closes_at: Option<DateTime<Utc>>,
         /// Secret polls: the public key ballots are encrypted to.
         public_key: Option<String>,
+        /// Secret polls whose key the session's tellers hold: the tellers, in the
+        /// order of their keys in `public_key`. Empty when the server holds the key.
+        #[serde(default)]
+        tellers: Vec<MemberId>,
     },
     CastVote {
         poll: u32,
@@ -199,8 +203,27 @@ pub enum Command {
     ClosePoll {
         poll: u32,
         at: DateTime<Utc>,
-        /// Secret polls: the decrypted sum and its proof.
+        /// Secret polls whose key the server holds: the decrypted sum and its proof.
+        /// Polls whose key the tellers hold close without it and wait for their shares.
         decryption: Option<SealedTally>,
+    },
+    /// Names the tellers (监票人) of a session (EL art. 43); they hold the keys of its
+    /// secret polls. Keys already registered by tellers who stay are kept.
+    AppointTellers {
+        session: SessionKey,
+        members: Vec<MemberId>,
+    },
+    /// A teller's published key, made on the teller's own device.
+    RegisterTellerKey {
+        session: SessionKey,
+        member: MemberId,
+        key: String,
+    },
+    /// A teller's share of decrypting the sum of a counting poll's ballots.
+    SubmitTellerShare {
+        poll: u32,
+        member: MemberId,
+        share: String,
     },
     // ---- elections (选举); see `election` for the flow and the statutes ----
     /// Sets up an election under an election item of the session's agenda.
@@ -826,6 +849,7 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
             at,
             closes_at,
             public_key,
+            tellers,
         } => open_poll(
             a,
             meeting,
@@ -838,6 +862,7 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
             *at,
             *closes_at,
             public_key,
+            tellers,
         ),
         Command::CastVote { poll, member: id, choice, at } => {
             ballot_allowed(a, *poll, id, *at, VoteMode::Named)?;
@@ -886,6 +911,9 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
             Ok(vec![Event::TotalsConfirmed { poll: *poll, by: by.clone() }])
         }
         Command::ClosePoll { poll, at, decryption } => close_poll(a, *poll, *at, decryption.as_ref()),
+        Command::AppointTellers { session, members } => appoint_tellers(a, *session, members),
+        Command::RegisterTellerKey { session, member: id, key } => register_teller_key(a, *session, id, key),
+        Command::SubmitTellerShare { poll, member: id, share } => submit_teller_share(a, *poll, id, share),
         Command::RecordOpinion { meeting, item, member: id, text: body } => {
             let m = meeting_open(a, meeting)?;
             if m.kind != MeetingKind::Delegation {
@@ -1090,6 +1118,7 @@ fn open_poll(
     at: DateTime<Utc>,
     closes_at: Option<DateTime<Utc>>,
     public_key: &Option<String>,
+    tellers: &[MemberId],
 ) -> Decision {
     let m = meeting_open(a, meeting)?;
     if m.state != MeetingState::InProgress {
@@ -1178,6 +1207,43 @@ fn open_poll(
         }
         (_, None) => {}
     }
+    if !tellers.is_empty() {
+        if mode != VoteMode::Secret {
+            return Err(RuleError::model("poll.tellers_secret_only", "only a secret poll's key is held by tellers")
+                .field("tellers"));
+        }
+        let appointed: Vec<&MemberId> = session.tellers.iter().map(|t| &t.member).collect();
+        if appointed != tellers.iter().collect::<Vec<_>>() {
+            return Err(RuleError::statute(
+                "poll.tellers_mismatch",
+                source::EL_43,
+                "the poll's key holders must be the session's tellers",
+            )
+            .field("tellers"));
+        }
+        let mut keys = Vec::new();
+        for t in &session.tellers {
+            let Some(k) = &t.key else {
+                let name = a.members.get(&t.member).map_or("", |m| m.name.as_str());
+                return Err(RuleError::statute(
+                    "poll.teller_key_missing",
+                    source::EL_43,
+                    format!("teller {name} ({}) has not registered a key yet", t.member),
+                )
+                .field("tellers"));
+            };
+            keys.push(k.clone());
+        }
+        let joint = crate::sealed::joint_key(&keys)
+            .map_err(|e| RuleError::model("poll.key_invalid", format!("the tellers' keys: {e}")).field("tellers"))?;
+        if public_key.as_deref() != Some(joint.as_str()) {
+            return Err(RuleError::model(
+                "poll.key_mismatch",
+                "the public key is not the joint key of the session's tellers",
+            )
+            .field("public_key"));
+        }
+    }
     let disclosure = if mode == VoteMode::Secret { Disclosure::TurnoutOnly } else { disclosure };
     let electorate = a.seated_members().count() as u32;
     let present = present_count(a, meeting);
@@ -1200,6 +1266,7 @@ fn open_poll(
         opened_at: at,
         closes_at,
         public_key: public_key.clone(),
+        tellers: tellers.to_vec(),
     }])
 }
 
@@ -1208,8 +1275,18 @@ fn poll_open(a: &Assembly, number: u32) -> Result<&crate::Poll, RuleError> {
         .polls
         .get(&number)
         .ok_or_else(|| RuleError::model("poll.unknown", format!("no poll {number}")).field("poll"))?;
-    if p.state == PollState::Closed {
-        return Err(RuleError::model("poll.closed", format!("poll {number} is closed")).field("poll"));
+    match p.state {
+        PollState::Open => {}
+        PollState::Counting => {
+            return Err(RuleError::model(
+                "poll.closed",
+                format!("poll {number} is closed; its tellers are decrypting the count"),
+            )
+            .field("poll"));
+        }
+        PollState::Closed => {
+            return Err(RuleError::model("poll.closed", format!("poll {number} is closed")).field("poll"));
+        }
     }
     Ok(p)
 }
@@ -1254,6 +1331,18 @@ fn close_poll(a: &Assembly, number: u32, at: DateTime<Utc>, decryption: Option<&
     let p = poll_open(a, number)?;
     let (totals, proof) = match p.mode {
         VoteMode::Named => (p.named_totals(), None),
+        VoteMode::Secret if !p.tellers.is_empty() => {
+            if decryption.is_some() {
+                return Err(RuleError::statute(
+                    "poll.tellers_decrypt",
+                    source::EL_43,
+                    "this poll's key is held by its tellers; its sum is decrypted from their shares",
+                )
+                .field("decryption"));
+            }
+            let present = present_count(a, &p.meeting);
+            return Ok(vec![Event::PollCountStarted { poll: number, present, at }]);
+        }
         VoteMode::Secret => {
             let Some(d) = decryption else {
                 return Err(RuleError::model(
@@ -1269,13 +1358,6 @@ fn close_poll(a: &Assembly, number: u32, at: DateTime<Utc>, decryption: Option<&
                 RuleError::model("poll.decryption_invalid", format!("the decryption does not check out: {e}"))
                     .field("decryption")
             })?;
-            if d.totals.cast() as usize != p.sealed.len() {
-                return Err(RuleError::model(
-                    "poll.decryption_invalid",
-                    "the decrypted totals do not add up to the ballots cast",
-                )
-                .field("decryption"));
-            }
             (d.totals, Some(d.proof.clone()))
         }
         VoteMode::ShowOfHands | VoteMode::Paper => {
@@ -1288,7 +1370,26 @@ fn close_poll(a: &Assembly, number: u32, at: DateTime<Utc>, decryption: Option<&
             (*t, None)
         }
     };
-    let present = present_count(a, &p.meeting).max(totals.cast()).min(p.electorate.max(totals.cast()));
+    let present = present_count(a, &p.meeting);
+    Ok(vec![poll_closed(p, totals, present, at, proof)?])
+}
+
+/// The closing event of a poll with its counted totals: the result by the poll's rule.
+fn poll_closed(
+    p: &crate::Poll,
+    totals: Totals,
+    present: u32,
+    at: DateTime<Utc>,
+    proof: Option<String>,
+) -> Result<Event, RuleError> {
+    if p.mode == VoteMode::Secret && totals.cast() as usize != p.sealed.len() {
+        return Err(RuleError::model(
+            "poll.decryption_invalid",
+            "the decrypted totals do not add up to the ballots cast",
+        )
+        .field("decryption"));
+    }
+    let present = present.max(totals.cast()).min(p.electorate.max(totals.cast()));
     let count = ResolutionCount {
         members: p.electorate,
         present,
@@ -1298,8 +1399,8 @@ fn close_poll(a: &Assembly, number: u32, at: DateTime<Utc>, decryption: Option<&
     };
     let r = plenum_tally::decide_resolution(&p.rule, &count, None)
         .map_err(|e| RuleError::model("poll.count", e.to_string()))?;
-    Ok(vec![Event::PollClosed {
-        poll: number,
+    Ok(Event::PollClosed {
+        poll: p.number,
         result: PollResult {
             totals,
             not_voted: p.electorate.saturating_sub(totals.cast()),
@@ -1310,5 +1411,112 @@ fn close_poll(a: &Assembly, number: u32, at: DateTime<Utc>, decryption: Option<&
             closed_at: at,
         },
         decryption: proof,
-    }])
+    })
+}
+
+/// Most tellers a session may have: each adds a share every count must wait for.
+pub const MAX_TELLERS: usize = 15;
+
+fn appoint_tellers(a: &Assembly, session: SessionKey, members: &[MemberId]) -> Decision {
+    let s = open_session(a, session)?;
+    if members.is_empty() {
+        return Err(RuleError::statute("tellers.empty", source::EL_43, "name at least one teller")
+            .field("members"));
+    }
+    if members.len() > MAX_TELLERS {
+        return Err(RuleError::model(
+            "tellers.too_many",
+            format!("at most {MAX_TELLERS} tellers: every count waits for each one's share"),
+        )
+        .field("members"));
+    }
+    let mut seen = BTreeSet::new();
+    for id in members {
+        seated_member(a, id, "members")?;
+        if !seen.insert(id) {
+            return Err(RuleError::model("tellers.duplicate", format!("{id} is named twice")).field("members"));
+        }
+    }
+    if let Some(p) = a.polls.values().find(|p| p.state != PollState::Closed && !p.tellers.is_empty()) {
+        let here = a.meetings.get(&p.meeting).is_some_and(|m| m.session == s.key);
+        if here {
+            return Err(RuleError::model(
+                "tellers.poll_pending",
+                format!("poll {} is not yet counted by the present tellers", p.number),
+            )
+            .field("members"));
+        }
+    }
+    Ok(vec![Event::TellersAppointed { session, members: members.to_vec() }])
+}
+
+fn register_teller_key(a: &Assembly, session: SessionKey, id: &MemberId, key: &str) -> Decision {
+    let s = open_session(a, session)?;
+    if !s.tellers.iter().any(|t| &t.member == id) {
+        return Err(RuleError::statute(
+            "teller.not_appointed",
+            source::EL_43,
+            format!("{id} is not a teller of session {session}"),
+        )
+        .field("member"));
+    }
+    let key = key.trim();
+    if key.len() > 1_024 {
+        return Err(RuleError::model("teller.key_invalid", "the key is too long").field("key"));
+    }
+    crate::sealed::check_key(key)
+        .map_err(|e| RuleError::model("teller.key_invalid", format!("the key does not check out: {e}")).field("key"))?;
+    if s.tellers.iter().any(|t| &t.member != id && t.key.as_deref() == Some(key)) {
+        return Err(RuleError::model("teller.key_duplicate", "another teller has registered this key")
+            .field("key"));
+    }
+    Ok(vec![Event::TellerKeyRegistered { session, member: id.clone(), key: key.to_owned() }])
+}
+
+fn submit_teller_share(a: &Assembly, number: u32, id: &MemberId, share: &str) -> Decision {
+    let p = a
+        .polls
+        .get(&number)
+        .ok_or_else(|| RuleError::model("poll.unknown", format!("no poll {number}")).field("poll"))?;
+    let Some((since, present)) = p.counting_since.filter(|_| p.state == PollState::Counting) else {
+        return Err(RuleError::model("poll.not_counting", format!("poll {number} is not waiting for its tellers"))
+            .field("poll"));
+    };
+    let Some(place) = p.tellers.iter().position(|t| t == id) else {
+        return Err(RuleError::statute(
+            "poll.not_teller",
+            source::EL_43,
+            format!("{id} does not hold a key of poll {number}"),
+        )
+        .field("member"));
+    };
+    if p.shares.contains_key(id) {
+        return Err(RuleError::model("poll.share_sent", format!("{id} has already sent a share")).field("member"));
+    }
+    let share = share.trim();
+    if share.is_empty() || share.len() > 4_096 {
+        return Err(RuleError::model("poll.share_invalid", "the share is empty or too long").field("share"));
+    }
+    let key = p.public_key.as_deref().unwrap_or_default();
+    let holder = crate::sealed::verify_share(key, &p.sealed, share).map_err(|e| {
+        RuleError::model("poll.share_invalid", format!("the share does not check out: {e}")).field("share")
+    })?;
+    if holder != place {
+        return Err(RuleError::model("poll.share_invalid", "the share was made with another teller's key")
+            .field("share"));
+    }
+    let mut events =
+        vec![Event::TellerShareSubmitted { poll: number, member: id.clone(), share: share.to_owned() }];
+    if p.shares.len() + 1 == p.tellers.len() {
+        let shares: Vec<String> = p
+            .tellers
+            .iter()
+            .map(|t| if t == id { share.to_owned() } else { p.shares.get(t).cloned().unwrap_or_default() })
+            .collect();
+        let (totals, proof) = crate::sealed::combine(key, &p.sealed, &shares).map_err(|e| {
+            RuleError::model("poll.decryption_invalid", format!("the shares do not combine: {e}")).field("share")
+        })?;
+        events.push(poll_closed(p, totals, present, since, Some(proof))?);
+    }
+    Ok(events)
 }

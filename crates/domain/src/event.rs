@@ -149,6 +149,9 @@ pub enum Event {
         opened_at: DateTime<Utc>,
         closes_at: Option<DateTime<Utc>>,
         public_key: Option<String>,
+        /// The tellers who hold the key, in the key's order; empty when the server does.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tellers: Vec<MemberId>,
     },
     /// A named vote: who chose what, published.
     VoteCast {
@@ -178,6 +181,32 @@ pub enum Event {
         item: u32,
         member: MemberId,
         text: String,
+    },
+    /// A poll whose key the tellers hold stops taking ballots; the result follows
+    /// when every teller has sent a share of the decryption.
+    PollCountStarted {
+        poll: u32,
+        /// Members present at that moment, for rules whose base is those present.
+        present: u32,
+        at: DateTime<Utc>,
+    },
+    /// One teller's share of decrypting the sum of a poll's ballots, with its proofs.
+    TellerShareSubmitted {
+        poll: u32,
+        member: MemberId,
+        share: String,
+    },
+    /// The tellers (监票人) of a session, who check the count (EL art. 43) and hold
+    /// the keys of its secret polls.
+    TellersAppointed {
+        session: SessionKey,
+        members: Vec<MemberId>,
+    },
+    /// A teller's published key, made on the teller's own device.
+    TellerKeyRegistered {
+        session: SessionKey,
+        member: MemberId,
+        key: String,
     },
     PollClosed {
         poll: u32,
@@ -305,6 +334,10 @@ impl Event {
             Event::SealedBallotCast { .. } => "SealedBallotCast",
             Event::TotalsEntered { .. } => "TotalsEntered",
             Event::TotalsConfirmed { .. } => "TotalsConfirmed",
+            Event::PollCountStarted { .. } => "PollCountStarted",
+            Event::TellerShareSubmitted { .. } => "TellerShareSubmitted",
+            Event::TellersAppointed { .. } => "TellersAppointed",
+            Event::TellerKeyRegistered { .. } => "TellerKeyRegistered",
             Event::PollClosed { .. } => "PollClosed",
             Event::OpinionRecorded { .. } => "OpinionRecorded",
             Event::ElectionCreated { .. } => "ElectionCreated",

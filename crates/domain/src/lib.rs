@@ -13,7 +13,7 @@ pub mod poll;
 pub mod rules;
 pub mod sealed;
 
-pub use assembly::{AgendaItem, Assembly, Group, HistoryEntry, Meeting, Member, PostHolding, Session, Term};
+pub use assembly::{AgendaItem, Assembly, Group, HistoryEntry, Meeting, Member, PostHolding, Session, Teller, Term};
 pub use command::{Command, MemberDraft, ProfileChanges, SealedTally, decide, present_count};
 pub use election::{
     CandidateDraft, Elected, Election, ElectionMethod, ElectionStage, Margin, Nominator, OfficeKind,
@@ -28,5 +28,5 @@ pub use poll::{
 };
 pub use rules::{
     AssemblyRules, BodyKind, Gender, GroupKind, ItemKind, ItemState, Level, MeetingKind, MeetingState,
-    MemberStatus, Post, Quorum, RuleError,
+    MemberStatus, Post, Quorum, RuleError, source,
 };

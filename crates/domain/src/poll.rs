@@ -84,6 +84,8 @@ pub enum PollSubject {
 #[serde(rename_all = "snake_case")]
 pub enum PollState {
     Open,
+    /// Closed to ballots; waiting for the tellers who hold its key to decrypt the sum.
+    Counting,
     Closed,
 }
 
@@ -140,6 +142,17 @@ pub struct Poll {
     pub closes_at: Option<DateTime<Utc>>,
     /// Secret polls: the election public key the ballots are encrypted to.
     pub public_key: Option<String>,
+    /// Secret polls whose key the session's tellers hold, one share each, in the order
+    /// of the key's holders; empty when the server holds the key.
+    #[serde(default)]
+    pub tellers: Vec<MemberId>,
+    /// Those tellers' shares of decrypting the sum, as they arrive.
+    #[serde(default)]
+    pub shares: BTreeMap<MemberId, String>,
+    /// When the poll stopped taking ballots for its tellers to count, and how many
+    /// members were present then.
+    #[serde(default)]
+    pub counting_since: Option<(DateTime<Utc>, u32)>,
     pub state: PollState,
     /// Who voted; for named polls also what. Secret polls keep `None` here.
     pub ballots: BTreeMap<MemberId, Option<Choice>>,

@@ -49,6 +49,8 @@ pub mod source {
     pub const OL_17: &str = "OL art. 17";
     /// Electoral Law (2020).
     pub const EL_12: &str = "EL art. 12";
+    /// Tellers (监票人) chosen by the deputies check the count.
+    pub const EL_43: &str = "EL art. 43";
     /// Deputies Law (2025).
     pub const DL_62: &str = "DL art. 62";
 }

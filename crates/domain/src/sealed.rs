@@ -1,10 +1,17 @@
-//! Secret ballots of a poll, as the strings the journal holds. A poll's key is one
-//! trustee key (`plenum-ballot`); every ballot and every decryption is bound to the
+//! Secret ballots of a poll, as the strings the journal holds. A poll's key is held
+//! either by the server alone (one trustee key from `plenum-ballot`) or by the
+//! session's tellers (监票人, EL art. 43), one trustee key each, so that only all of
+//! them together can decrypt. Every ballot and every decryption is bound to the
 //! poll's public key, so nothing can be moved from one poll into another.
 //!
 //! The journal records "member X cast ciphertext C"; only the homomorphic sum of all
-//! ciphertexts is ever decrypted, and the decryption carries a Chaum–Pedersen proof
-//! that anyone can check against the journal.
+//! ciphertexts is ever decrypted, and the decryption carries one Chaum–Pedersen proof
+//! per key holder that anyone can check against the journal.
+//!
+//! Formats: a poll's public key is its holders' published keys joined by `;` (one
+//! key for the server's own); a holder's share of the decryption is its three
+//! partial decryptions (yes, no, abstain) joined by `,`; a poll's proof is the
+//! holders' shares in key order, joined by `;`.
 
 use crate::poll::{Choice, Totals};
 use plenum_ballot::{
@@ -24,18 +31,69 @@ fn rule() -> Result<BallotRule, String> {
     BallotRule::exactly_one(OPTIONS).map_err(|e| e.to_string())
 }
 
-fn election_key(public: &str) -> Result<(TrusteePublic, PublicKey), String> {
-    let trustee: TrusteePublic = public.parse().map_err(|e| format!("public key: {e}"))?;
-    let pk = combine_public_keys(KEY_CONTEXT, std::slice::from_ref(&trustee))
-        .map_err(|e| format!("public key: {e}"))?;
-    Ok((trustee, pk))
+/// The key holders' published keys, in order.
+fn holders(public: &str) -> Result<Vec<TrusteePublic>, String> {
+    public
+        .split(';')
+        .enumerate()
+        .map(|(i, k)| k.parse().map_err(|e| format!("public key {}: {e}", i + 1)))
+        .collect()
 }
 
-/// A fresh key for a poll: (public, secret hex). The secret never enters the journal.
+/// The holders, and the key ballots are encrypted to (the sum of theirs, after
+/// checking that each holder knows its secret and no key repeats).
+fn election_key(public: &str) -> Result<(Vec<TrusteePublic>, PublicKey), String> {
+    let trustees = holders(public)?;
+    let pk = combine_public_keys(KEY_CONTEXT, &trustees).map_err(|e| format!("public key: {e}"))?;
+    Ok((trustees, pk))
+}
+
+/// A fresh key pair: (public, secret hex). The server makes one for a poll whose key
+/// it holds itself; a teller makes one on their own device (`plenum teller keygen`).
+/// The secret never enters the journal.
 pub fn new_key() -> Result<(String, String), String> {
     let key = TrusteeKey::generate(&mut OsRng);
     let public = key.publish(KEY_CONTEXT, &mut OsRng);
     Ok((public.to_string(), key.to_secret_hex().to_string()))
+}
+
+/// Checks one holder's published key: well formed, with its proof that the holder
+/// knows the secret behind it.
+pub fn check_key(public: &str) -> Result<(), String> {
+    if public.contains(';') {
+        return Err("one key, not several".into());
+    }
+    election_key(public).map(|_| ())
+}
+
+/// The poll key of several holders: their keys in order. Fails if one does not check
+/// or two are the same.
+pub fn joint_key(keys: &[String]) -> Result<String, String> {
+    if keys.is_empty() {
+        return Err("no key holders".into());
+    }
+    let public = keys.join(";");
+    election_key(&public)?;
+    Ok(public)
+}
+
+/// How many holders a poll's key has.
+pub fn holder_count(public: &str) -> usize {
+    public.split(';').count()
+}
+
+/// The one holder of a key the server holds itself (election rounds).
+fn single_holder(public: &str) -> Result<TrusteePublic, String> {
+    let (mut trustees, _) = election_key(public)?;
+    match (trustees.pop(), trustees.is_empty()) {
+        (Some(t), true) => Ok(t),
+        _ => Err("this key has several holders; the count needs each one's share".into()),
+    }
+}
+
+/// The place of `key` among the poll key's holders.
+pub fn holder_index(public: &str, key: &str) -> Option<usize> {
+    public.split(';').position(|k| k == key)
 }
 
 /// Encrypts one choice, with proofs that the ballot selects exactly one option.
@@ -72,47 +130,95 @@ fn totals_of(counts: &[u64]) -> Result<Totals, String> {
     Ok(Totals { yes: get(0)?, no: get(1)?, abstain: get(2)? })
 }
 
-/// Decrypts the sum of the ballots with the poll's secret key: the totals, and the
-/// proof (one partial decryption per option).
-pub fn decrypt_sum(public: &str, secret: &str, ballots: &[String]) -> Result<(Totals, String), String> {
-    let (trustee, _) = election_key(public)?;
+/// One holder's share of decrypting the sum of `ballots`, made with its secret key
+/// (by the server for its own key, by a teller on their own device). It is computed
+/// only on the sums: a holder never decrypts a single ballot.
+pub fn share(public: &str, secret: &str, ballots: &[String]) -> Result<String, String> {
     let key = TrusteeKey::from_secret_hex(secret).map_err(|e| format!("secret key: {e}"))?;
-    let ctx = context(public);
-    let mut counts = Vec::new();
-    let mut proof = Vec::new();
-    for ct in sums(ballots)? {
-        let partial = partial_decrypt(&key, &ct, &ctx, &mut OsRng);
-        counts.push(
-            combine_partials(std::slice::from_ref(&trustee), &ct, std::slice::from_ref(&partial), &ctx)
-                .map_err(|e| e.to_string())?,
-        );
-        proof.push(partial.to_string());
+    let trustees = holders(public)?;
+    if !trustees.iter().any(|t| t.key == *key.public_key()) {
+        return Err("this secret key is not one of the poll's key holders".into());
     }
-    Ok((totals_of(&counts)?, proof.join(",")))
+    let ctx = context(public);
+    let parts: Vec<String> =
+        sums(ballots)?.iter().map(|ct| partial_decrypt(&key, ct, &ctx, &mut OsRng).to_string()).collect();
+    Ok(parts.join(","))
+}
+
+/// Checks a share against the sums of `ballots`; gives the place of the holder who
+/// made it.
+pub fn verify_share(public: &str, ballots: &[String], share: &str) -> Result<usize, String> {
+    let trustees = holders(public)?;
+    let cts = sums(ballots)?;
+    let partials = parse_share(share, cts.len())?;
+    let Some(first) = partials.first() else {
+        return Err("the share is empty".into());
+    };
+    let holder = trustees
+        .iter()
+        .position(|t| t.key == first.trustee)
+        .ok_or("the share is not by one of the poll's key holders")?;
+    let ctx = context(public);
+    for (ct, partial) in cts.iter().zip(&partials) {
+        verify_partial(&trustees[holder], ct, partial, &ctx).map_err(|e| e.to_string())?;
+    }
+    Ok(holder)
+}
+
+fn parse_share(share: &str, options: usize) -> Result<Vec<PartialDecryption>, String> {
+    let partials: Vec<PartialDecryption> = share
+        .split(',')
+        .map(|p| p.trim().parse().map_err(|e| format!("share: {e}")))
+        .collect::<Result<_, String>>()?;
+    if partials.len() != options {
+        return Err(format!("the share has {} parts for {options} options", partials.len()));
+    }
+    Ok(partials)
+}
+
+/// The totals from every holder's share (in key order), and the poll's proof.
+pub fn combine(public: &str, ballots: &[String], shares: &[String]) -> Result<(Totals, String), String> {
+    let proof = shares.join(";");
+    let totals = decrypt_with_proof(public, ballots, &proof)?;
+    Ok((totals, proof))
+}
+
+/// Decrypts the sum of the ballots with the poll's secret key, when the server holds
+/// it: the totals, and the proof.
+pub fn decrypt_sum(public: &str, secret: &str, ballots: &[String]) -> Result<(Totals, String), String> {
+    if holder_count(public) != 1 {
+        return Err("the poll's key is held by several holders; each must send their share".into());
+    }
+    let s = share(public, secret, ballots)?;
+    combine(public, ballots, &[s])
+}
+
+/// What a poll's proof decrypts the sum of `ballots` to, after checking every
+/// holder's share of it, from public data only.
+fn decrypt_with_proof(public: &str, ballots: &[String], proof: &str) -> Result<Totals, String> {
+    let trustees = holders(public)?;
+    let ctx = context(public);
+    let cts = sums(ballots)?;
+    let shares: Vec<Vec<PartialDecryption>> =
+        proof.split(';').map(|s| parse_share(s, cts.len())).collect::<Result<_, String>>()?;
+    if shares.len() != trustees.len() {
+        return Err(format!("the proof has {} shares for {} key holders", shares.len(), trustees.len()));
+    }
+    let mut counts = Vec::new();
+    for (option, ct) in cts.iter().enumerate() {
+        let partials: Vec<PartialDecryption> = shares.iter().map(|s| s[option]).collect();
+        for (trustee, partial) in trustees.iter().zip(&partials) {
+            verify_partial(trustee, ct, partial, &ctx).map_err(|e| e.to_string())?;
+        }
+        counts.push(combine_partials(&trustees, ct, &partials, &ctx).map_err(|e| e.to_string())?);
+    }
+    totals_of(&counts)
 }
 
 /// Checks that `totals` is the decryption of the sum of `ballots`, using only public
 /// data: the poll's public key, the ballots and the proof.
 pub fn verify_sum(public: &str, ballots: &[String], totals: &Totals, proof: &str) -> Result<(), String> {
-    let (trustee, _) = election_key(public)?;
-    let ctx = context(public);
-    let partials: Vec<PartialDecryption> = proof
-        .split(',')
-        .map(|p| p.parse().map_err(|e| format!("proof: {e}")))
-        .collect::<Result<_, String>>()?;
-    let cts = sums(ballots)?;
-    if partials.len() != cts.len() {
-        return Err(format!("the proof has {} parts for {} options", partials.len(), cts.len()));
-    }
-    let mut counts = Vec::new();
-    for (ct, partial) in cts.iter().zip(&partials) {
-        verify_partial(&trustee, ct, partial, &ctx).map_err(|e| e.to_string())?;
-        counts.push(
-            combine_partials(std::slice::from_ref(&trustee), ct, std::slice::from_ref(partial), &ctx)
-                .map_err(|e| e.to_string())?,
-        );
-    }
-    let got = totals_of(&counts)?;
+    let got = decrypt_with_proof(public, ballots, proof)?;
     if &got != totals {
         return Err(format!(
             "the proof decrypts to {} yes, {} no, {} abstain, not {} / {} / {}",
@@ -204,7 +310,7 @@ pub fn decrypt_round(
     candidates: usize,
     ballots: &[Vec<String>],
 ) -> Result<(Vec<Totals>, String), String> {
-    let (trustee, _) = election_key(public)?;
+    let trustee = single_holder(public)?;
     let key = TrusteeKey::from_secret_hex(secret).map_err(|e| format!("secret key: {e}"))?;
     let mut totals = Vec::with_capacity(candidates);
     let mut proof = Vec::with_capacity(candidates * OPTIONS as usize);
@@ -235,7 +341,7 @@ pub fn verify_round(
     totals: &[Totals],
     proof: &str,
 ) -> Result<(), String> {
-    let (trustee, _) = election_key(public)?;
+    let trustee = single_holder(public)?;
     if totals.len() != candidates {
         return Err(format!("{} totals for {candidates} candidates", totals.len()));
     }

@@ -115,6 +115,7 @@ fn adopt_agenda_by_hands(h: &mut Vec<Event>, n: usize) {
     then(
         h,
         Command::OpenPoll {
+            tellers: Vec::new(),
             meeting: meet("prep"),
             subject: PollSubject::Agenda,
             title: "通过议程".into(),
@@ -546,6 +547,7 @@ fn arb_command() -> impl Strategy<Value = Command> {
             method: CheckInMethod::Desk
         }),
         meeting.clone().prop_map(|mt| Command::OpenPoll {
+            tellers: Vec::new(),
             meeting: mt,
             subject: PollSubject::Agenda,
             title: "表决".into(),
@@ -648,6 +650,7 @@ fn open(
     closes_at: Option<chrono::DateTime<Utc>>,
 ) -> Command {
     Command::OpenPoll {
+        tellers: Vec::new(),
         meeting: meet("prep"),
         subject,
         title: "表决".into(),
@@ -1283,6 +1286,7 @@ mod elections {
         // One vote at a time.
         expect_rule(when(&h, open_paper(21)), "election.round_open", None);
         let poll = Command::OpenPoll {
+            tellers: Vec::new(),
             meeting: meet(PLENARY),
             subject: PollSubject::Item(1),
             title: "x".into(),

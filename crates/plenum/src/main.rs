@@ -1,7 +1,8 @@
-//! The `plenum` command: run the server, the demo, imports and journal checks.
+//! The `plenum` command: run the server, the demo, imports, journal checks and the tellers' offline steps.
 
 mod config;
 mod tally;
+mod teller;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -60,6 +61,37 @@ enum Cmd {
     },
     /// Count a resolution or an election round from a JSON file (`-`: stdin) and print the result.
     Tally { file: PathBuf },
+    /// For a teller (监票人) of secret polls whose key the tellers hold: make a key, compute a share.
+    Teller {
+        #[command(subcommand)]
+        what: TellerCmd,
+    },
+}
+
+/// Run by each teller on their own device, offline; neither needs a database.
+#[derive(Subcommand)]
+enum TellerCmd {
+    /// Make a key pair: write it to a new file (mode 0600) and print the public key to register.
+    Keygen {
+        /// The key file to create; an existing file is never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a closed poll's ballots and print this teller's share of decrypting their sum.
+    Share {
+        /// The key file made by `plenum teller keygen`.
+        #[arg(long)]
+        key: PathBuf,
+        /// The poll's count input (JSON, from the poll's page; `-`: stdin).
+        #[arg(long)]
+        input: PathBuf,
+    },
+    /// For anyone: check a counted poll's ballots and every teller's share, and print the totals.
+    Verify {
+        /// The poll's count input (JSON, from the poll's page; `-`: stdin).
+        #[arg(long)]
+        input: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -102,6 +134,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Offline, on a teller's device: no settings, journal or runtime.
+    if let Cmd::Teller { what } = &cli.command {
+        return match what {
+            TellerCmd::Keygen { out } => teller::keygen(out),
+            TellerCmd::Share { key, input } => teller::share(key, input),
+            TellerCmd::Verify { input } => teller::verify(input),
+        };
+    }
     tracing_subscriber::fmt()
         .with_max_level(match std::env::var("PLENUM_LOG").as_deref() {
             Ok("debug") => tracing::Level::DEBUG,
@@ -134,6 +174,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
     match cli.command {
         Cmd::Tally { file } => return Ok(tally::run(&file)),
+        // Handled in `main`, before any of this.
+        Cmd::Teller { .. } => bail!("plenum teller runs without a database"),
         Cmd::Serve { listen } => {
             if let Some(l) = listen {
                 config.listen = l;

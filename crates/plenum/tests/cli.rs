@@ -1,4 +1,4 @@
-//! The `plenum` command as a user runs it: demo, import, journal verify and stats,
+//! The `plenum` command as a user runs it: demo, import, journal verify and stats, teller keys and shares,
 //! configuration.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -400,5 +400,209 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+// ---- tellers: keys and shares made offline ---------------------------------------------
+
+fn teller(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plenum"))
+        .current_dir(dir)
+        .env_remove("PLENUM_CONFIG")
+        .env_remove("PLENUM_DATABASE")
+        .arg("teller")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Makes a teller key with the CLI; gives its public key.
+fn teller_key(dir: &Path, file: &str) -> String {
+    let o = teller(dir, &["keygen", "--out", file]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    out.trim().to_owned()
+}
+
+fn key_file(dir: &Path, file: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap()
+}
+
+/// Writes a count input as the server serves it.
+fn count_input(dir: &Path, public_key: &str, ballots: &[String]) -> std::path::PathBuf {
+    let input = plenum_app::polls::CountInput {
+        assembly: "taiyuan-rd-15".into(),
+        poll: 3,
+        title: "关于预算的决议".into(),
+        public_key: public_key.to_owned(),
+        tellers: vec!["m0001".into(), "m0002".into()],
+        ballots: ballots.to_vec(),
+        shares: Default::default(),
+    };
+    let file = dir.join(format!("count-{}.json", fastrand::u32(..)));
+    std::fs::write(&file, serde_json::to_string(&input).unwrap()).unwrap();
+    file
+}
+
+fn share(dir: &Path, key: &str, input: &Path) -> Output {
+    teller(dir, &["share", "--key", key, "--input", input.to_str().unwrap()])
+}
+
+/// The command refused with `expected` in its message and printed nothing to paste.
+fn refused(o: &Output, expected: &str) {
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "stdout: {} stderr: {err}", text(&o.stdout));
+    assert!(err.contains(expected), "expected {expected:?} in: {err}");
+    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
+}
+
+#[test]
+fn teller_keygen_writes_a_private_file_and_never_overwrites_it() {
+    use plenum_domain::sealed;
+    let dir = tempfile::tempdir().unwrap();
+    // No settings are read: a broken settings file stops every other command.
+    std::fs::write(dir.path().join("plenum.toml"), "databse = 1\n").unwrap();
+    let o = teller(dir.path(), &["keygen", "--out", "a.key"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let public = text(&o.stdout).trim().to_owned();
+    let file = key_file(dir.path(), "a.key");
+    assert_eq!(file.as_object().unwrap().len(), 3, "{file}");
+    assert_eq!(file["format"], "plenum-teller-key/1");
+    assert_eq!(file["public"], public.as_str());
+    sealed::check_key(&public).unwrap();
+    let secret = file["secret"].as_str().unwrap();
+    assert!(!secret.is_empty());
+    // The secret is in the file only.
+    assert!(!text(&o.stdout).contains(secret) && !text(&o.stderr).contains(secret));
+    let note = text(&o.stderr);
+    assert!(note.contains("tellers page") && note.contains("offline") && note.contains("lost"), "{note}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("a.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    }
+
+    // A second keygen to the same file is refused and leaves the key as it was.
+    let before = std::fs::read(dir.path().join("a.key")).unwrap();
+    let o = teller(dir.path(), &["keygen", "--out", "a.key"]);
+    refused(&o, "already exists");
+    assert_eq!(std::fs::read(dir.path().join("a.key")).unwrap(), before);
+
+    // Each key is new.
+    assert_ne!(teller_key(dir.path(), "b.key"), public);
+}
+
+#[test]
+fn tellers_shares_made_offline_decrypt_the_sum() {
+    use plenum_domain::{Choice, sealed};
+    let dir = tempfile::tempdir().unwrap();
+    let keys = [teller_key(dir.path(), "a.key"), teller_key(dir.path(), "b.key")];
+    let poll_key = sealed::joint_key(&keys).unwrap();
+    let votes = [Choice::Yes, Choice::No, Choice::Yes, Choice::Abstain, Choice::Yes, Choice::No];
+    let ballots: Vec<String> = votes.iter().map(|c| sealed::encrypt(&poll_key, *c).unwrap()).collect();
+    let input = count_input(dir.path(), &poll_key, &ballots);
+
+    let mut shares = Vec::new();
+    for (place, file) in ["a.key", "b.key"].into_iter().enumerate() {
+        let o = share(dir.path(), file, &input);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let out = text(&o.stdout);
+        assert_eq!(out.lines().count(), 1, "{out}");
+        let s = out.trim().to_owned();
+        assert_eq!(sealed::verify_share(&poll_key, &ballots, &s).unwrap(), place);
+        let note = text(&o.stderr);
+        assert_eq!(note.trim().lines().count(), 1, "{note}");
+        assert!(note.contains("poll 3") && note.contains("关于预算的决议"), "{note}");
+        assert!(note.contains("6 ballots checked"), "{note}");
+        assert!(note.contains("paste the line on stdout into the poll's page"), "{note}");
+        shares.push(s);
+    }
+    let (totals, _proof) = sealed::combine(&poll_key, &ballots, &shares).unwrap();
+    assert_eq!((totals.yes, totals.no, totals.abstain), (3, 2, 1));
+    // One teller's share alone decrypts nothing.
+    assert!(sealed::combine(&poll_key, &ballots, &shares[..1]).is_err());
+
+    // Anyone checks the count from the published input with both shares in.
+    let mut published: plenum_app::polls::CountInput =
+        serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    published.shares.insert("m0001".into(), shares[0].clone());
+    let write = |i: &plenum_app::polls::CountInput| {
+        let file = dir.path().join(format!("published-{}.json", fastrand::u32(..)));
+        std::fs::write(&file, serde_json::to_string(i).unwrap()).unwrap();
+        file
+    };
+    let verify = |file: &Path| teller(dir.path(), &["verify", "--input", file.to_str().unwrap()]);
+    refused(&verify(&write(&published)), "1 of 2 tellers' shares are in");
+    // A share swapped for the other teller's, or for one of other ballots, fails.
+    published.shares.insert("m0002".into(), shares[0].clone());
+    refused(&verify(&write(&published)), "do not check");
+    published.shares.insert("m0002".into(), shares[1].clone());
+    let o = verify(&write(&published));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let got: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    assert_eq!((got["yes"].as_u64(), got["no"].as_u64(), got["abstain"].as_u64()), (Some(3), Some(2), Some(1)));
+    assert_eq!(got["ballots"].as_u64(), Some(6));
+    let mut fewer = published.clone();
+    fewer.ballots.pop();
+    refused(&verify(&write(&fewer)), "do not check");
+}
+
+#[test]
+fn teller_share_refuses_a_foreign_key_and_bad_ballots() {
+    use plenum_domain::{Choice, sealed};
+    let dir = tempfile::tempdir().unwrap();
+    let keys = [teller_key(dir.path(), "a.key"), teller_key(dir.path(), "b.key")];
+    let poll_key = sealed::joint_key(&keys).unwrap();
+    let ballots: Vec<String> = [Choice::Yes, Choice::No, Choice::Abstain]
+        .iter()
+        .map(|c| sealed::encrypt(&poll_key, *c).unwrap())
+        .collect();
+    // The input is good: it is what makes each refusal below.
+    assert!(share(dir.path(), "a.key", &count_input(dir.path(), &poll_key, &ballots)).status.success());
+
+    // A key the poll was not encrypted to: the operator may have swapped the keys.
+    teller_key(dir.path(), "c.key");
+    let o = share(dir.path(), "c.key", &count_input(dir.path(), &poll_key, &ballots));
+    refused(&o, "not among the 2 key holders");
+    assert!(text(&o.stderr).contains("replaced"), "{}", text(&o.stderr));
+
+    // A tampered ballot, named by its number: one hex digit changed, or a ballot of
+    // another poll put in its place.
+    let mut tampered = ballots.clone();
+    let b = &tampered[1];
+    let at = b.len() / 2;
+    let digit = if &b[at..=at] == "0" { "1" } else { "0" };
+    tampered[1] = format!("{}{digit}{}", &b[..at], &b[at + 1..]);
+    refused(&share(dir.path(), "a.key", &count_input(dir.path(), &poll_key, &tampered)), "ballot 2 ");
+    let (other, _) = sealed::new_key().unwrap();
+    let mut foreign = ballots.clone();
+    foreign[2] = sealed::encrypt(&other, Choice::Yes).unwrap();
+    refused(&share(dir.path(), "a.key", &count_input(dir.path(), &poll_key, &foreign)), "ballot 3 ");
+
+    // A ballot counted twice.
+    let mut copied = ballots.clone();
+    copied.push(ballots[0].clone());
+    refused(
+        &share(dir.path(), "b.key", &count_input(dir.path(), &poll_key, &copied)),
+        "ballot 4 is a copy of ballot 1",
+    );
+
+    // Malformed key files: not JSON, another format, a broken public key, and one
+    // teller's public key with another's secret.
+    let input = count_input(dir.path(), &poll_key, &ballots);
+    std::fs::write(dir.path().join("x.key"), "not json").unwrap();
+    refused(&share(dir.path(), "x.key", &input), "x.key is malformed");
+    let (a, b) = (key_file(dir.path(), "a.key"), key_file(dir.path(), "b.key"));
+    let bad = [
+        serde_json::json!({"format": "plenum-teller-key/2", "public": a["public"], "secret": a["secret"]}),
+        serde_json::json!({"format": "plenum-teller-key/1", "public": "00ff", "secret": a["secret"]}),
+        serde_json::json!({"format": "plenum-teller-key/1", "public": a["public"], "secret": b["secret"]}),
+    ];
+    for (i, k) in bad.iter().enumerate() {
+        let name = format!("bad{i}.key");
+        std::fs::write(dir.path().join(&name), k.to_string()).unwrap();
+        refused(&share(dir.path(), &name, &input), &format!("{name} is malformed"));
     }
 }

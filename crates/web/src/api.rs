@@ -7,7 +7,7 @@ use crate::Web;
 use crate::auth::{self, Caller, Role};
 use crate::error::{ApiError, ApiResult, ErrorBody, Failure};
 use crate::pages::{self, IssuedLogin, LoginOutcome, MemberQuery};
-use crate::{elections as el, elections_api as ea, plenary as pl, plenary_api as pa};
+use crate::{elections as el, elections_api as ea, plenary as pl, plenary_api as pa, tellers as te};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,10 +24,12 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
     paths(create_token, revoke_token, me, change_password, assemblies, assembly, members, member, agenda, move_item, command, accounts, bulk_accounts,
         pa::meetings, pa::attendance, pa::check_in, pa::bulk_check_in, pa::leave, pa::meeting_opinions, pa::record_opinion, pa::session_opinions,
         pa::polls, pa::poll, pa::open_poll, pa::vote, pa::totals, pa::confirm, pa::close,
+        te::list, te::appoint, te::register_key, te::count_input, te::share,
         ea::list, ea::detail, ea::create, ea::nominate, ea::withdraw, ea::fix, ea::preliminary, ea::open_round, ea::paper, ea::ballot, ea::count),
     components(schemas(ErrorBody, TokenRequest, TokenResponse, Me, PasswordChange, AssemblySummary, AssemblyDetail, GroupSummary, SessionSummary, MemberSummary, MemberDetail, HistoryItem, AgendaView, AgendaItemView, MoveRequest, CommandRequest, Receipt, AccountSummary, BulkRequest, IssuedLogin, Role,
         pl::MeetingSummary, pl::AttendanceView, pl::QuorumView, pl::GroupAttendance, pl::MemberRef, pl::ExcusedMember, pl::OpinionView, pl::PollView, pl::Counts, pl::EnteredTotals, pl::PollOutcome, pl::DelegationResult, pl::NotVoted, pl::MyBallot,
         pa::CheckInRequest, pa::BulkCheckInRequest, pa::LeaveRequest, pa::OpinionRequest, pa::PollSummary, pa::OpenPollRequest, pa::OpenedPoll, pa::VoteRequest, pa::TotalsRequest,
+        te::TellerView, te::TellerShareView, te::AppointRequest, te::KeyRequest, te::ShareRequest,
         el::ElectionSummary, el::ElectionView, el::MarginView, el::CandidateView, el::NominationView, el::PreliminaryRow, el::FixedView, el::CountRow, el::VoidBallotView, el::PlanView, el::RoundResultView, el::PaperProgress, el::RoundView, el::ElectedView, el::MyElectionBallot, el::CandidateInput,
         ea::CreateElectionRequest, ea::CreatedElection, ea::NominateRequest, ea::WithdrawRequest, ea::KeyRequest, ea::VoteCount, ea::PreliminaryRequest, ea::OpenRoundRequest, ea::OpenedRound, ea::PaperEntryInput, ea::PaperRequest, ea::PaperOutcome, ea::PaperState, ea::ElectionBallotRequest, ea::CountRequest)),
     modifiers(&BearerAuth)

@@ -21,6 +21,7 @@ mod metrics;
 pub mod pages;
 pub mod plenary;
 pub mod plenary_api;
+pub mod tellers;
 
 use auth::{Access, CSRF_COOKIE, Caller, LANG_COOKIE, Role, SESSION_COOKIE};
 use axum::Router;
@@ -152,6 +153,17 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
             get(plenary::opinions_pdf_file),
         ),
         r(g.clone(), "/assemblies/{id}/projector", Public, get(plenary::projector)),
+        // Tellers: their keys, and their shares of a secret poll's count.
+        r(g.clone(), "/assemblies/{id}/sessions/{session}/tellers", Public, get(tellers::page)),
+        r(p.clone(), "/assemblies/{id}/sessions/{session}/tellers", Roles(CHAIR), post(tellers::appoint_form)),
+        r(
+            p.clone(),
+            "/assemblies/{id}/sessions/{session}/tellers/key",
+            Roles(MEMBERS),
+            post(tellers::key_form),
+        ),
+        r(g.clone(), "/assemblies/{id}/polls/{poll}/count-input.json", Public, get(tellers::count_input_file)),
+        r(p.clone(), "/assemblies/{id}/polls/{poll}/shares", Roles(MEMBERS), post(tellers::share_form)),
         // Elections: the record, running them, tellers' paper entry, the phone ballot.
         r(g.clone(), "/assemblies/{id}/elections", Public, get(elections::list)),
         r(p.clone(), "/assemblies/{id}/elections", Roles(CHAIR), post(elections::create)),
@@ -286,6 +298,16 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
             post(plenary_api::confirm),
         ),
         r(p.clone(), "/api/v1/assemblies/{id}/polls/{poll}/close", Roles(CHAIR), post(plenary_api::close)),
+        r(g.clone(), "/api/v1/assemblies/{id}/sessions/{session}/tellers", Public, get(tellers::list)),
+        r(p.clone(), "/api/v1/assemblies/{id}/sessions/{session}/tellers", Roles(CHAIR), post(tellers::appoint)),
+        r(
+            p.clone(),
+            "/api/v1/assemblies/{id}/sessions/{session}/tellers/key",
+            Roles(MEMBERS),
+            post(tellers::register_key),
+        ),
+        r(g.clone(), "/api/v1/assemblies/{id}/polls/{poll}/count-input", Public, get(tellers::count_input)),
+        r(p.clone(), "/api/v1/assemblies/{id}/polls/{poll}/shares", Roles(MEMBERS), post(tellers::share)),
         r(g.clone(), "/api/v1/assemblies/{id}/elections", Public, get(elections_api::list)),
         r(p.clone(), "/api/v1/assemblies/{id}/elections", Roles(CHAIR), post(elections_api::create)),
         r(g.clone(), "/api/v1/assemblies/{id}/elections/{election}", Public, get(elections_api::detail)),

@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, FixedOffset, Utc};
-use plenum_app::polls::PollRequest;
+use plenum_app::polls::{KeyCustody, PollRequest};
 use plenum_app::reports::{self, ReportLang};
 use plenum_domain::{
     Assembly, AssemblyId, BodyKind, CheckInMethod, Choice, Command, Disclosure, GroupId, ItemKind, ItemState,
@@ -591,6 +591,11 @@ pub struct PollView {
     pub not_voted: Option<Vec<NotVoted>>,
     /// The caller's ballot, for a member of the assembly.
     pub me: Option<MyBallot>,
+    /// Secret polls: who holds the key, `server` or `tellers`.
+    pub custody: Option<String>,
+    /// Polls whose key the tellers hold: each teller, and whether their share of the
+    /// decryption is in.
+    pub tellers: Vec<crate::tellers::TellerShareView>,
 }
 
 fn rule_citation(rule: &ResolutionRule, lang: Lang) -> String {
@@ -856,6 +861,9 @@ fn poll_view_of(
         delegations,
         not_voted,
         me,
+        custody: (p.mode == VoteMode::Secret)
+            .then(|| if p.tellers.is_empty() { "server" } else { "tellers" }.to_owned()),
+        tellers: crate::tellers::poll_tellers(a, p),
     }
 }
 
@@ -877,6 +885,8 @@ pub struct OpenPollInput {
     pub mode: String,
     pub disclosure: String,
     pub duration_minutes: Option<u32>,
+    /// Secret polls: `server` (default) or `tellers`.
+    pub custody: String,
 }
 
 fn parse_mode(s: &str) -> Option<VoteMode> {
@@ -960,7 +970,16 @@ pub fn poll_request(
     if title_en.is_empty() {
         title_en = de;
     }
-    Ok(PollRequest { meeting, subject, title, title_en, rule, mode, disclosure, duration })
+    let custody = match input.custody.trim() {
+        "" | "server" => KeyCustody::Server,
+        "tellers" if mode == VoteMode::Secret => KeyCustody::Tellers,
+        "tellers" => {
+            return Err(Failure::bad_request("only a secret poll's key can be held by the tellers")
+                .field("custody"));
+        }
+        _ => return Err(Failure::bad_request("custody is server or tellers").field("custody")),
+    };
+    Ok(PollRequest { meeting, subject, title, title_en, rule, mode, disclosure, duration, custody })
 }
 
 // ---- opinions ---------------------------------------------------------------------------
@@ -1065,7 +1084,7 @@ impl FormData {
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
-    fn text(&self, name: &str) -> String {
+    pub(crate) fn text(&self, name: &str) -> String {
         self.get(name).unwrap_or("").to_owned()
     }
     fn all(&self, name: &str) -> Vec<&str> {
@@ -1083,10 +1102,10 @@ impl FormData {
 
 // ---- pages: plumbing ----------------------------------------------------------------------
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// A failure as a page (which puts the rules' messages in the reader's language).
-fn page_error(f: impl Into<Failure>, lang: Lang) -> PageError {
+pub(crate) fn page_error(f: impl Into<Failure>, lang: Lang) -> PageError {
     PageError(f.into(), lang)
 }
 
@@ -1135,6 +1154,7 @@ fn done_message(done: Option<&str>, lang: Lang) -> Option<&'static str> {
         "totals" => "plenary.done.totals",
         "confirmed" => "plenary.done.confirmed",
         "closed" => "plenary.done.closed",
+        "share" => "plenary.done.share",
         _ => return None,
     };
     Some(lang.t(key))
@@ -1586,6 +1606,7 @@ pub(crate) fn open_input_from_form(meeting: &MeetingId, f: &FormData) -> Result<
         mode: f.text("mode"),
         disclosure: f.text("disclosure"),
         duration_minutes: f.number("duration_minutes")?,
+        custody: f.text("custody"),
     })
 }
 
@@ -1657,6 +1678,12 @@ pub struct PollDisplay {
     pub missing: Vec<(String, Vec<(String, bool)>)>,
     pub missing_count: usize,
     pub delegations: Vec<DelegationResult>,
+    /// Closed to ballots, waiting for the tellers' shares.
+    pub counting: bool,
+    /// The caller is a teller of this counting poll whose share is not in yet.
+    pub my_share_due: bool,
+    /// Tellers' shares in, of all.
+    pub shares_in: (usize, usize),
 }
 
 /// Time left as m:ss (or h:mm:ss).
@@ -1697,7 +1724,11 @@ fn display_of(
     PollDisplay {
         title: lang.pick(&p.title, &p.title_en).to_owned(),
         open,
-        state: lang.t(if open { "plenary.poll.open" } else { "plenary.poll.closed" }),
+        state: lang.t(match p.state {
+            PollState::Open => "plenary.poll.open",
+            PollState::Counting => "plenary.poll.counting",
+            PollState::Closed => "plenary.poll.closed",
+        }),
         mode: mode_label(p.mode, lang),
         disclosure: disclosure_label(p.disclosure, lang),
         secret: p.mode == VoteMode::Secret,
@@ -1722,6 +1753,10 @@ fn display_of(
         missing,
         missing_count,
         delegations,
+        counting: p.state == PollState::Counting,
+        shares_in: (p.shares.len(), p.tellers.len()),
+        my_share_due: p.state == PollState::Counting
+            && me.is_some_and(|m| p.tellers.contains(m) && !p.shares.contains_key(m)),
         v,
     }
 }
@@ -1992,7 +2027,7 @@ pub async fn opinions_pdf_file(
 
 /// The assembly and session a summary page or export is asked for; not found unless
 /// both exist.
-fn session_of(
+pub(crate) fn session_of(
     web: &Web,
     id: &str,
     session: &str,

@@ -316,6 +316,9 @@ pub struct OpenPollRequest {
     pub disclosure: Option<String>,
     /// Close automatically after this many minutes.
     pub duration_minutes: Option<u32>,
+    /// Secret polls: who holds the key, `server` (default: the server, until the close)
+    /// or `tellers` (the session's tellers; nobody can decrypt without all of them).
+    pub custody: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -355,6 +358,7 @@ pub async fn open_poll(
         mode: req.mode,
         disclosure: req.disclosure.unwrap_or_default(),
         duration_minutes: req.duration_minutes,
+        custody: req.custody.unwrap_or_default(),
         ..OpenPollInput::default()
     };
     let request = plenary::poll_request(&a, &input, rule)?;
@@ -452,7 +456,7 @@ pub async fn close(
     let p = a
         .polls
         .get(&n)
-        .filter(|p| p.state == PollState::Closed)
+        .filter(|p| p.state != PollState::Open)
         .ok_or_else(|| Failure::internal("the poll did not close").json())?;
     Ok(Json(plenary::poll_view(&a, p, c.api_lang, c.is(STAFF), None)))
 }
