@@ -1106,6 +1106,7 @@ async fn run_ballots(url: String, args: &BallotsArgs) -> Result<BallotsResult> {
         mode: plenum_domain::VoteMode::Named,
         disclosure: plenum_domain::Disclosure::Counts,
         duration: None,
+        custody: Default::default(),
     };
     let (first, _) = app.open_poll(&assembly, "bench", request.clone()).await?;
     let voters: Arc<Vec<(MemberId, String)>> =

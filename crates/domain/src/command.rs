@@ -877,6 +877,18 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
                 )
                 .field("ballot"));
             }
+            // A ballot that does not prove its own validity, or a copy of one already
+            // cast (which would count that voter's choice twice), would make the sum
+            // wrong or undecryptable.
+            let p = poll_open(a, *poll)?;
+            crate::sealed::verify(p.public_key.as_deref().unwrap_or_default(), ballot).map_err(|e| {
+                RuleError::model("ballot.invalid", format!("the encrypted ballot does not check out: {e}"))
+                    .field("ballot")
+            })?;
+            if p.sealed.iter().any(|b| b == ballot) {
+                return Err(RuleError::model("ballot.copy", "this encrypted ballot has already been cast")
+                    .field("ballot"));
+            }
             Ok(vec![Event::SealedBallotCast { poll: *poll, member: id.clone(), ballot: ballot.clone() }])
         }
         Command::EnterTotals { poll, totals, by } => {
@@ -1147,6 +1159,17 @@ fn open_poll(
         ));
     }
     let session = open_session(a, m.session)?;
+    if let Some(p) = a.polls.values().find(|p| {
+        p.state == PollState::Counting
+            && p.subject == *subject
+            && a.meetings.get(&p.meeting).is_some_and(|pm| pm.session == m.session)
+    }) {
+        return Err(RuleError::model(
+            "poll.subject_counting",
+            format!("poll {} on the same subject is still being counted by its tellers", p.number),
+        )
+        .field("subject"));
+    }
     match subject {
         PollSubject::Agenda => {
             if session.agenda_adopted {
@@ -1223,6 +1246,7 @@ fn open_poll(
         }
         let mut keys = Vec::new();
         for t in &session.tellers {
+            seated_member(a, &t.member, "tellers")?;
             let Some(k) = &t.key else {
                 let name = a.members.get(&t.member).map_or("", |m| m.name.as_str());
                 return Err(RuleError::statute(
@@ -1437,15 +1461,17 @@ fn appoint_tellers(a: &Assembly, session: SessionKey, members: &[MemberId]) -> D
             return Err(RuleError::model("tellers.duplicate", format!("{id} is named twice")).field("members"));
         }
     }
-    if let Some(p) = a.polls.values().find(|p| p.state != PollState::Closed && !p.tellers.is_empty()) {
-        let here = a.meetings.get(&p.meeting).is_some_and(|m| m.session == s.key);
-        if here {
-            return Err(RuleError::model(
-                "tellers.poll_pending",
-                format!("poll {} is not yet counted by the present tellers", p.number),
-            )
-            .field("members"));
-        }
+    let pending = a.polls.values().find(|p| {
+        p.state != PollState::Closed
+            && !p.tellers.is_empty()
+            && a.meetings.get(&p.meeting).is_some_and(|m| m.session == s.key)
+    });
+    if let Some(p) = pending {
+        return Err(RuleError::model(
+            "tellers.poll_pending",
+            format!("poll {} is not yet counted by the present tellers", p.number),
+        )
+        .field("members"));
     }
     Ok(vec![Event::TellersAppointed { session, members: members.to_vec() }])
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use plenum_domain::command::MAX_TELLERS;
 use plenum_domain::rules::deputy_quota;
 use plenum_domain::sealed;
 use plenum_domain::*;
@@ -879,6 +880,558 @@ fn opinions_are_voiced_in_ones_own_delegation_meeting_on_reports() {
     let a = Assembly::replay(&h);
     assert_eq!(a.opinions.len(), 1);
     assert_eq!(a.opinions[0].session, S);
+}
+
+// ---- tellers (监票人, EL art. 43) and secret polls whose key they hold ------------
+
+fn d(i: usize) -> MemberId {
+    mid(&format!("d-{i:04}"))
+}
+
+fn appoint(members: &[usize]) -> Command {
+    Command::AppointTellers { session: S, members: members.iter().map(|i| d(*i)).collect() }
+}
+
+fn register(member: usize, key: &str) -> Command {
+    Command::RegisterTellerKey { session: S, member: d(member), key: key.into() }
+}
+
+/// Keys made on `n` tellers' own devices: (public, secret).
+fn teller_keys(n: usize) -> Vec<(String, String)> {
+    (0..n).map(|_| sealed::new_key().unwrap()).collect()
+}
+
+fn joint(keys: &[(String, String)]) -> String {
+    sealed::joint_key(&keys.iter().map(|k| k.0.clone()).collect::<Vec<_>>()).unwrap()
+}
+
+/// A secret poll on the agenda whose key the tellers `tellers` hold.
+fn open_by_tellers(public_key: &str, tellers: &[usize]) -> Command {
+    let mut c = open(PollSubject::Agenda, VoteMode::Secret, Some(public_key.into()), None);
+    if let Command::OpenPoll { tellers: t, .. } = &mut c {
+        *t = tellers.iter().map(|i| d(*i)).collect();
+    }
+    c
+}
+
+/// `preparatory(10, 9)` with d-0001, d-0002, … appointed tellers, one per key in
+/// `keys`, each key registered by its teller.
+fn with_tellers(keys: &[(String, String)]) -> Vec<Event> {
+    let mut h = preparatory(10, 9);
+    then(&mut h, appoint(&(1..=keys.len()).collect::<Vec<_>>()));
+    for (i, (public, _)) in keys.iter().enumerate() {
+        then(&mut h, register(i + 1, public));
+    }
+    h
+}
+
+fn sealed_ballot(public_key: &str, member: usize, choice: Choice) -> Command {
+    Command::CastSealedBallot {
+        poll: 1,
+        member: d(member),
+        ballot: sealed::encrypt(public_key, choice).unwrap(),
+        at: at(9, 1),
+    }
+}
+
+/// Three tellers hold the key of poll 1 on the agenda; d-0001, d-0002, … cast
+/// `choices`, and the poll is closed at 9:05: it waits for the tellers' shares.
+fn counting(choices: &[Choice]) -> (Vec<Event>, Vec<(String, String)>, String) {
+    let keys = teller_keys(3);
+    let public = joint(&keys);
+    let mut h = with_tellers(&keys);
+    then(&mut h, open_by_tellers(&public, &[1, 2, 3]));
+    for (i, c) in choices.iter().enumerate() {
+        then(&mut h, sealed_ballot(&public, i + 1, *c));
+    }
+    then(&mut h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: None });
+    (h, keys, public)
+}
+
+/// Teller `teller`'s share (made with `keys[key]`'s secret) of poll 1's sum.
+fn share_of(h: &[Event], public: &str, secret: &str, teller: usize) -> Command {
+    let a = Assembly::replay(h);
+    let share = sealed::share(public, secret, &a.polls[&1].sealed).unwrap();
+    Command::SubmitTellerShare { poll: 1, member: d(teller), share }
+}
+
+#[test]
+fn at_least_one_teller_is_appointed_el_art_43() {
+    let h = preparatory(10, 9);
+    let e = expect_rule(when(&h, appoint(&[])), "tellers.empty", Some("EL art. 43"));
+    assert_eq!(e.field, Some("members"));
+}
+
+#[test]
+fn a_teller_is_named_only_once() {
+    let h = preparatory(10, 9);
+    expect_rule(when(&h, appoint(&[1, 2, 1])), "tellers.duplicate", None);
+    assert!(Assembly::replay(&h).sessions[&S].tellers.is_empty());
+}
+
+#[test]
+fn a_teller_is_a_deputy_whose_mandate_has_not_ended_dl_art_62() {
+    let mut h = preparatory(10, 9);
+    let e = expect_rule(
+        when(&h, Command::AppointTellers { session: S, members: vec![d(1), mid("d-0099")] }),
+        "member.unknown",
+        None,
+    );
+    assert_eq!(e.field, Some("members"));
+    then(
+        &mut h,
+        Command::ChangeMemberStatus {
+            member: d(3),
+            status: MemberStatus::Resigned,
+            reason: "辞职，经常委会接受".into(),
+            effective_on: date(2022, 1, 10),
+        },
+    );
+    let e = expect_rule(when(&h, appoint(&[1, 2, 3])), "member.mandate_ended", Some("DL art. 62"));
+    assert_eq!(e.field, Some("members"));
+    // A deputy on leave still holds the mandate.
+    then(
+        &mut h,
+        Command::ChangeMemberStatus {
+            member: d(4),
+            status: MemberStatus::OnLeave,
+            reason: "因病".into(),
+            effective_on: date(2022, 1, 10),
+        },
+    );
+    assert!(when(&h, appoint(&[1, 2, 4])).is_ok());
+}
+
+#[test]
+fn at_most_max_tellers_are_appointed() {
+    let mut h = with_members(MAX_TELLERS + 1);
+    schedule(&mut h, "prep", MeetingKind::Preparatory);
+    let all: Vec<usize> = (1..=MAX_TELLERS + 1).collect();
+    let e = expect_rule(when(&h, appoint(&all)), "tellers.too_many", None);
+    assert!(e.message.contains(&MAX_TELLERS.to_string()), "{e}");
+    then(&mut h, appoint(&all[..MAX_TELLERS]));
+    assert_eq!(Assembly::replay(&h).sessions[&S].tellers.len(), MAX_TELLERS);
+}
+
+#[test]
+fn reappointing_tellers_keeps_the_keys_of_those_who_stay_el_art_43() {
+    let keys = teller_keys(3);
+    let mut h = with_tellers(&keys);
+    then(&mut h, appoint(&[2, 4, 1]));
+    let a = Assembly::replay(&h);
+    let tellers: Vec<(MemberId, Option<String>)> =
+        a.sessions[&S].tellers.iter().map(|t| (t.member.clone(), t.key.clone())).collect();
+    assert_eq!(tellers, vec![(d(2), Some(keys[1].0.clone())), (d(4), None), (d(1), Some(keys[0].0.clone()))]);
+    // Teller 3 is no teller any more, and gets no key back when named again.
+    expect_rule(when(&h, register(3, &keys[2].0)), "teller.not_appointed", Some("EL art. 43"));
+    then(&mut h, appoint(&[3, 2]));
+    let a = Assembly::replay(&h);
+    let tellers: Vec<(MemberId, Option<String>)> =
+        a.sessions[&S].tellers.iter().map(|t| (t.member.clone(), t.key.clone())).collect();
+    assert_eq!(tellers, vec![(d(3), None), (d(2), Some(keys[1].0.clone()))]);
+}
+
+#[test]
+fn only_a_teller_registers_a_key_el_art_43() {
+    let keys = teller_keys(1);
+    let mut h = preparatory(10, 9);
+    // No tellers yet.
+    expect_rule(when(&h, register(1, &keys[0].0)), "teller.not_appointed", Some("EL art. 43"));
+    then(&mut h, appoint(&[1, 2]));
+    let e = expect_rule(when(&h, register(3, &keys[0].0)), "teller.not_appointed", Some("EL art. 43"));
+    assert_eq!(e.field, Some("member"));
+    then(&mut h, register(1, &keys[0].0));
+    let a = Assembly::replay(&h);
+    assert_eq!(a.sessions[&S].tellers[0].key.as_deref(), Some(keys[0].0.as_str()));
+    assert_eq!(a.sessions[&S].tellers[1].key, None);
+}
+
+#[test]
+fn a_malformed_teller_key_is_refused() {
+    let keys = teller_keys(2);
+    let mut h = preparatory(10, 9);
+    then(&mut h, appoint(&[1]));
+    let two = format!("{};{}", keys[0].0, keys[1].0);
+    let truncated = &keys[0].0[..keys[0].0.len() - 2];
+    for bad in ["", "not a key", &keys[0].0.to_uppercase(), truncated, &two, &"a".repeat(2_000)] {
+        let e = expect_rule(when(&h, register(1, bad)), "teller.key_invalid", None);
+        assert_eq!(e.field, Some("key"), "{bad}");
+    }
+    assert_eq!(Assembly::replay(&h).sessions[&S].tellers[0].key, None);
+}
+
+#[test]
+fn a_teller_key_whose_proof_does_not_verify_is_refused() {
+    let (public, _) = sealed::new_key().unwrap();
+    let mut h = preparatory(10, 9);
+    then(&mut h, appoint(&[1]));
+    // The key is the point (64 hex digits), then the proof that its holder knows the
+    // secret; change one digit of the proof.
+    let mut forged = public.clone().into_bytes();
+    forged[64] = if forged[64] == b'0' { b'1' } else { b'0' };
+    let forged = String::from_utf8(forged).unwrap();
+    let e = expect_rule(when(&h, register(1, &forged)), "teller.key_invalid", None);
+    assert!(e.message.contains("proof does not verify"), "{e}");
+    then(&mut h, register(1, &public));
+}
+
+#[test]
+fn a_teller_cannot_register_another_tellers_key() {
+    let keys = teller_keys(2);
+    let mut h = preparatory(10, 9);
+    then(&mut h, appoint(&[1, 2]));
+    then(&mut h, register(1, &keys[0].0));
+    let e = expect_rule(when(&h, register(2, &keys[0].0)), "teller.key_duplicate", None);
+    assert_eq!(e.field, Some("key"));
+    // A teller may register a new key of their own, once no other teller has it.
+    then(&mut h, register(1, &keys[1].0));
+    then(&mut h, register(2, &keys[0].0));
+    let a = Assembly::replay(&h);
+    assert_eq!(a.sessions[&S].tellers[1].key.as_deref(), Some(keys[0].0.as_str()));
+}
+
+#[test]
+fn only_a_secret_poll_has_its_key_held_by_tellers() {
+    let keys = teller_keys(2);
+    let h = with_tellers(&keys);
+    for mode in [VoteMode::Named, VoteMode::ShowOfHands] {
+        let mut c = open(PollSubject::Agenda, mode, None, None);
+        if let Command::OpenPoll { tellers, .. } = &mut c {
+            *tellers = vec![d(1), d(2)];
+        }
+        let e = expect_rule(when(&h, c), "poll.tellers_secret_only", None);
+        assert_eq!(e.field, Some("tellers"));
+    }
+}
+
+#[test]
+fn a_poll_held_by_tellers_waits_for_every_tellers_key_el_art_43() {
+    let keys = teller_keys(3);
+    let mut h = preparatory(10, 9);
+    then(&mut h, appoint(&[1, 2, 3]));
+    then(&mut h, register(1, &keys[0].0));
+    then(&mut h, register(3, &keys[2].0));
+    let public = sealed::joint_key(&[keys[0].0.clone(), keys[2].0.clone()]).unwrap();
+    let e = expect_rule(
+        when(&h, open_by_tellers(&public, &[1, 2, 3])),
+        "poll.teller_key_missing",
+        Some("EL art. 43"),
+    );
+    assert!(e.message.contains("d-0002"), "{e}");
+    then(&mut h, register(2, &keys[1].0));
+    then(&mut h, open_by_tellers(&joint(&keys), &[1, 2, 3]));
+    let a = Assembly::replay(&h);
+    assert_eq!(a.polls[&1].tellers, vec![d(1), d(2), d(3)]);
+    assert_eq!(a.polls[&1].public_key.as_deref(), Some(joint(&keys).as_str()));
+}
+
+#[test]
+fn a_poll_held_by_tellers_is_encrypted_to_their_joint_key() {
+    let keys = teller_keys(3);
+    let h = with_tellers(&keys);
+    let (other, _) = sealed::new_key().unwrap();
+    // Another key, the tellers' keys in another order, or only some of them.
+    let reordered = joint(&[keys[1].clone(), keys[0].clone(), keys[2].clone()]);
+    let some = joint(&keys[..2]);
+    for public in [other, reordered, some, keys[0].0.clone()] {
+        let e = expect_rule(when(&h, open_by_tellers(&public, &[1, 2, 3])), "poll.key_mismatch", None);
+        assert_eq!(e.field, Some("public_key"));
+    }
+    assert!(when(&h, open_by_tellers(&joint(&keys), &[1, 2, 3])).is_ok());
+}
+
+#[test]
+fn a_poll_is_held_by_the_sessions_tellers_in_their_order_el_art_43() {
+    let keys = teller_keys(3);
+    let h = with_tellers(&keys);
+    let public = joint(&keys);
+    for tellers in [&[3, 2, 1][..], &[1, 2], &[1, 2, 3, 4], &[1, 2, 4]] {
+        let e = expect_rule(
+            when(&h, open_by_tellers(&public, tellers)),
+            "poll.tellers_mismatch",
+            Some("EL art. 43"),
+        );
+        assert_eq!(e.field, Some("tellers"), "{tellers:?}");
+    }
+    // A session without tellers has no poll held by tellers.
+    let h = preparatory(10, 9);
+    expect_rule(when(&h, open_by_tellers(&public, &[1, 2, 3])), "poll.tellers_mismatch", Some("EL art. 43"));
+}
+
+#[test]
+fn a_poll_held_by_tellers_is_counted_from_every_tellers_verified_share_el_art_43() {
+    let choices = [
+        Choice::Yes,
+        Choice::No,
+        Choice::Yes,
+        Choice::Yes,
+        Choice::Abstain,
+        Choice::Yes,
+        Choice::Yes,
+        Choice::Yes,
+    ];
+    let (mut h, keys, public) = counting(&choices);
+    let a = Assembly::replay(&h);
+    assert_eq!(a.polls[&1].state, PollState::Counting);
+    assert_eq!(a.polls[&1].result, None);
+    assert_eq!(a.polls[&1].sealed.len(), choices.len());
+    assert!(a.polls[&1].ballots.values().all(Option::is_none));
+    assert!(a.open_poll().is_none());
+    // No more ballots, and no second close.
+    expect_rule(when(&h, sealed_ballot(&public, 9, Choice::No)), "poll.closed", None);
+    expect_rule(
+        when(&h, Command::ClosePoll { poll: 1, at: at(9, 6), decryption: None }),
+        "poll.closed",
+        None,
+    );
+
+    // A member who is not a teller, even with a teller's true share.
+    let e =
+        expect_rule(when(&h, share_of(&h, &public, &keys[0].1, 4)), "poll.not_teller", Some("EL art. 43"));
+    assert_eq!(e.field, Some("member"));
+    // Teller 2's share, sent as teller 1's.
+    let e = expect_rule(when(&h, share_of(&h, &public, &keys[1].1, 1)), "poll.share_invalid", None);
+    assert_eq!(e.field, Some("share"));
+    // Garbage, an empty share, and a share of another poll's sum.
+    let garbage = |share: &str| Command::SubmitTellerShare { poll: 1, member: d(1), share: share.into() };
+    let (other, other_secret) = sealed::new_key().unwrap();
+    let elsewhere =
+        sealed::share(&other, &other_secret, &[sealed::encrypt(&other, Choice::Yes).unwrap()]).unwrap();
+    for bad in ["not a share", "", "  ", "00,00,00", &"ab".repeat(3_000), &elsewhere] {
+        expect_rule(when(&h, garbage(bad)), "poll.share_invalid", None);
+    }
+    // A true share of only some of the ballots.
+    let partial = sealed::share(&public, &keys[0].1, &a.polls[&1].sealed[..7]).unwrap();
+    expect_rule(when(&h, garbage(&partial)), "poll.share_invalid", None);
+
+    // Tellers 1 and 2: still counting, no result.
+    for teller in [1, 2] {
+        let evs = when(&h, share_of(&h, &public, &keys[teller - 1].1, teller)).unwrap();
+        assert!(matches!(evs.as_slice(), [Event::TellerShareSubmitted { .. }]), "{evs:?}");
+        h.extend(evs);
+        let a = Assembly::replay(&h);
+        assert_eq!(a.polls[&1].state, PollState::Counting);
+        assert_eq!(a.polls[&1].result, None);
+        assert_eq!(a.polls[&1].shares.len(), teller);
+    }
+    let e = expect_rule(when(&h, share_of(&h, &public, &keys[0].1, 1)), "poll.share_sent", None);
+    assert_eq!(e.field, Some("member"));
+    // The tellers cannot be replaced while the poll waits for them.
+    expect_rule(when(&h, appoint(&[1, 2, 4])), "tellers.poll_pending", None);
+
+    // The last share closes the poll with the sum of the ballots.
+    let evs = when(&h, share_of(&h, &public, &keys[2].1, 3)).unwrap();
+    let [Event::TellerShareSubmitted { member, share, .. }, Event::PollClosed { result, decryption, .. }] =
+        evs.as_slice()
+    else {
+        panic!("{evs:?}")
+    };
+    assert_eq!(member, &d(3));
+    assert_eq!(result.totals, Totals { yes: 6, no: 1, abstain: 1 });
+    assert_eq!(result.not_voted, 2);
+    assert_eq!(result.closed_at, at(9, 5));
+    // 6 of 10 deputies is more than half of all deputies (OL art. 25).
+    assert!(result.adopted, "{}", result.basis);
+    assert_eq!(result.required, 6);
+    assert!(result.basis.contains("OL art. 25"), "{}", result.basis);
+    // The proof is the shares in the tellers' order, and anyone can check it.
+    let proof = decryption.clone().unwrap();
+    let a = Assembly::replay(&h);
+    let shares: Vec<&str> = proof.split(';').collect();
+    assert_eq!(shares.len(), 3);
+    assert_eq!(shares[0], a.polls[&1].shares[&d(1)]);
+    assert_eq!(shares[1], a.polls[&1].shares[&d(2)]);
+    assert_eq!(shares[2], share.as_str());
+    sealed::verify_sum(&public, &a.polls[&1].sealed, &result.totals, &proof).unwrap();
+    let lie = Totals { yes: 7, no: 0, abstain: 1 };
+    assert!(sealed::verify_sum(&public, &a.polls[&1].sealed, &lie, &proof).is_err());
+    h.extend(evs.clone());
+
+    let a = Assembly::replay(&h);
+    assert_eq!(a.polls[&1].state, PollState::Closed);
+    assert_eq!(a.polls[&1].result.as_ref(), Some(result));
+    assert!(a.sessions[&S].agenda_adopted);
+    expect_rule(when(&h, share_of(&h, &public, &keys[2].1, 3)), "poll.not_counting", None);
+    // Once counted, the tellers may be replaced.
+    then(&mut h, appoint(&[1, 2, 4]));
+    // Every event of the count survives its stored form.
+    for e in &h {
+        let (kind, payload) = e.to_payload().unwrap();
+        assert_eq!(&Event::from_payload(kind, &payload).unwrap(), e, "{kind}");
+    }
+}
+
+#[test]
+fn a_poll_held_by_tellers_follows_the_rule_when_not_adopted_ol_art_25() {
+    // 5 yes of 10 deputies is not more than half of all deputies.
+    let choices =
+        [Choice::Yes, Choice::Yes, Choice::No, Choice::Yes, Choice::Abstain, Choice::Yes, Choice::Yes];
+    let (mut h, keys, public) = counting(&choices);
+    for teller in [3, 1, 2] {
+        let share = share_of(&h, &public, &keys[teller - 1].1, teller);
+        then(&mut h, share);
+    }
+    let a = Assembly::replay(&h);
+    let result = a.polls[&1].result.clone().unwrap();
+    assert_eq!(result.totals, Totals { yes: 5, no: 1, abstain: 1 });
+    assert_eq!(result.not_voted, 3);
+    assert!(!result.adopted, "{}", result.basis);
+    assert_eq!(result.required, 6);
+    assert!(!a.sessions[&S].agenda_adopted);
+}
+
+#[test]
+fn a_poll_held_by_tellers_with_no_ballots_counts_zero() {
+    let (mut h, keys, public) = counting(&[]);
+    for teller in [1, 2, 3] {
+        let share = share_of(&h, &public, &keys[teller - 1].1, teller);
+        then(&mut h, share);
+    }
+    let a = Assembly::replay(&h);
+    assert_eq!(a.polls[&1].state, PollState::Closed);
+    let result = a.polls[&1].result.clone().unwrap();
+    assert_eq!(result.totals, Totals { yes: 0, no: 0, abstain: 0 });
+    assert_eq!(result.not_voted, 10);
+    assert!(!result.adopted);
+}
+
+#[test]
+fn tellers_cannot_be_replaced_while_their_poll_is_open() {
+    let keys = teller_keys(2);
+    let mut h = with_tellers(&keys);
+    then(&mut h, open_by_tellers(&joint(&keys), &[1, 2]));
+    let e = expect_rule(when(&h, appoint(&[1, 3])), "tellers.poll_pending", None);
+    assert!(e.message.contains("poll 1"), "{e}");
+}
+
+#[test]
+fn a_sealed_ballot_must_prove_itself_and_be_cast_once() {
+    let keys = teller_keys(2);
+    let public = joint(&keys);
+    let mut h = with_tellers(&keys);
+    then(&mut h, open_by_tellers(&public, &[1, 2]));
+    let cast = |member: usize, ballot: String| Command::CastSealedBallot {
+        poll: 1,
+        member: d(member),
+        ballot,
+        at: at(9, 1),
+    };
+    // Garbage, and a ballot encrypted to another poll's key: neither proves itself.
+    expect_rule(when(&h, cast(1, "00ff".into())), "ballot.invalid", None);
+    let (other, _) = sealed::new_key().unwrap();
+    expect_rule(when(&h, cast(1, sealed::encrypt(&other, Choice::Yes).unwrap())), "ballot.invalid", None);
+    // A copy of another member's ballot would count that choice twice.
+    let first = sealed::encrypt(&public, Choice::No).unwrap();
+    then(&mut h, cast(1, first.clone()));
+    expect_rule(when(&h, cast(2, first)), "ballot.copy", None);
+    // A fresh ballot of the same choice is fine.
+    then(&mut h, cast(2, sealed::encrypt(&public, Choice::No).unwrap()));
+    assert_eq!(Assembly::replay(&h).polls[&1].sealed.len(), 2);
+}
+
+#[test]
+fn a_subject_being_counted_takes_no_second_poll() {
+    let (h, _, _) = counting(&[Choice::Yes]);
+    let again = open(PollSubject::Agenda, VoteMode::Named, None, None);
+    expect_rule(when(&h, again), "poll.subject_counting", None);
+}
+
+#[test]
+fn a_teller_whose_mandate_ended_cannot_hold_a_poll_key_dl_art_62() {
+    let keys = teller_keys(2);
+    let mut h = with_tellers(&keys);
+    then(
+        &mut h,
+        Command::ChangeMemberStatus {
+            member: d(2),
+            status: plenum_domain::MemberStatus::Resigned,
+            reason: "辞职".into(),
+            effective_on: chrono::NaiveDate::from_ymd_opt(2022, 1, 10).unwrap(),
+        },
+    );
+    expect_rule(
+        when(&h, open_by_tellers(&joint(&keys), &[1, 2])),
+        "member.mandate_ended",
+        Some("DL art. 62"),
+    );
+}
+
+#[test]
+fn a_poll_held_by_tellers_takes_no_decryption_from_the_server_el_art_43() {
+    let (h, keys, public) = counting(&[Choice::Yes, Choice::No]);
+    // While open, a decryption given at the close is refused, even a true one.
+    let mut open_h = h.clone();
+    open_h.pop();
+    let a = Assembly::replay(&open_h);
+    assert_eq!(a.polls[&1].state, PollState::Open);
+    let shares: Vec<String> =
+        keys.iter().map(|(_, secret)| sealed::share(&public, secret, &a.polls[&1].sealed).unwrap()).collect();
+    let (totals, proof) = sealed::combine(&public, &a.polls[&1].sealed, &shares).unwrap();
+    assert_eq!(totals, Totals { yes: 1, no: 1, abstain: 0 });
+    let e = expect_rule(
+        when(
+            &open_h,
+            Command::ClosePoll { poll: 1, at: at(9, 5), decryption: Some(SealedTally { totals, proof }) },
+        ),
+        "poll.tellers_decrypt",
+        Some("EL art. 43"),
+    );
+    assert_eq!(e.field, Some("decryption"));
+    // The close without it starts the count.
+    let evs = when(&open_h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: None }).unwrap();
+    assert!(matches!(evs.as_slice(), [Event::PollCountStarted { poll: 1, present: 9, .. }]), "{evs:?}");
+    assert_eq!(Assembly::replay(&h).polls[&1].state, PollState::Counting);
+}
+
+#[test]
+fn a_teller_share_is_taken_only_while_the_poll_is_counting() {
+    let keys = teller_keys(2);
+    let public = joint(&keys);
+    let mut h = with_tellers(&keys);
+    expect_rule(
+        when(&h, Command::SubmitTellerShare { poll: 1, member: d(1), share: "x".into() }),
+        "poll.unknown",
+        None,
+    );
+    then(&mut h, open_by_tellers(&public, &[1, 2]));
+    then(&mut h, sealed_ballot(&public, 5, Choice::Yes));
+    let e = expect_rule(when(&h, share_of(&h, &public, &keys[0].1, 1)), "poll.not_counting", None);
+    assert_eq!(e.field, Some("poll"));
+}
+
+#[test]
+fn a_server_held_secret_poll_closes_at_once_even_when_the_session_has_tellers() {
+    let keys = teller_keys(2);
+    let mut h = with_tellers(&keys);
+    let (public, secret) = sealed::new_key().unwrap();
+    then(&mut h, open(PollSubject::Agenda, VoteMode::Secret, Some(public.clone()), None));
+    let choices =
+        [Choice::Yes, Choice::Yes, Choice::Abstain, Choice::Yes, Choice::Yes, Choice::Yes, Choice::Yes];
+    for (i, c) in choices.iter().enumerate() {
+        then(&mut h, sealed_ballot(&public, i + 1, *c));
+    }
+    let a = Assembly::replay(&h);
+    assert!(a.polls[&1].tellers.is_empty());
+    expect_rule(
+        when(&h, Command::ClosePoll { poll: 1, at: at(9, 5), decryption: None }),
+        "poll.decryption_required",
+        None,
+    );
+    let (totals, proof) = sealed::decrypt_sum(&public, &secret, &a.polls[&1].sealed).unwrap();
+    let evs = when(
+        &h,
+        Command::ClosePoll { poll: 1, at: at(9, 5), decryption: Some(SealedTally { totals, proof }) },
+    )
+    .unwrap();
+    let [Event::PollClosed { result, decryption, .. }] = evs.as_slice() else { panic!("{evs:?}") };
+    assert_eq!(result.totals, Totals { yes: 6, no: 0, abstain: 1 });
+    assert!(result.adopted, "{}", result.basis);
+    sealed::verify_sum(&public, &a.polls[&1].sealed, &result.totals, decryption.as_deref().unwrap()).unwrap();
+    h.extend(evs.clone());
+    let a = Assembly::replay(&h);
+    assert_eq!(a.polls[&1].state, PollState::Closed);
+    assert!(a.polls[&1].shares.is_empty());
+    expect_rule(when(&h, share_of(&h, &public, &secret, 1)), "poll.not_counting", None);
 }
 
 // ==== elections (issue #5): nominations, margins, rounds, paper and electronic ====

@@ -601,6 +601,21 @@ pub async fn command(
     let cmd: Command = serde_json::from_value(req.command).map_err(|e| {
         Failure::bad_request(format!("the command is not valid: {e}")).field("command").json()
     })?;
+    // What only a voter or a teller may send for themselves is not the staff's to send
+    // in their name: a key registered for a teller by someone else would let that
+    // someone decrypt the tellers' polls.
+    if matches!(
+        cmd,
+        Command::CastSealedBallot { .. } | Command::RegisterTellerKey { .. } | Command::SubmitTellerShare { .. }
+    ) {
+        return Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "secret ballots, teller keys and tellers' shares are sent by the member themselves, through their own routes",
+        )
+        .field("command")
+        .json());
+    }
     let r = web.app.execute(&id, &c.actor(), cmd, req.command_id).await?;
     Ok(Json(r.into()))
 }
