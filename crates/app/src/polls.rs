@@ -214,6 +214,17 @@ impl App {
         self.execute(assembly, actor, Command::SubmitTellerShare { poll, member, share }, None).await
     }
 
+    /// Declares void a poll its tellers cannot decrypt, so its subject can be voted again.
+    pub async fn void_count(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        poll: u32,
+        reason: String,
+    ) -> Result<Receipt, AppError> {
+        self.execute(assembly, actor, Command::VoidCount { poll, reason, at: Utc::now() }, None).await
+    }
+
     /// What the tellers of a secret poll need to compute their shares.
     pub fn count_input(&self, assembly: &AssemblyId, poll: u32) -> Option<CountInput> {
         self.read(assembly, |a| {

@@ -436,7 +436,7 @@ fn poll_report(a: &Assembly, number: u32, lang: ReportLang) -> Result<Report, St
     let meeting = a.meetings.get(&p.meeting);
     let session = meeting.and_then(|m| a.sessions.get(&m.session));
     // Provisional until the result: while open, and while the tellers decrypt.
-    let open = p.state != PollState::Closed;
+    let open = matches!(p.state, PollState::Open | PollState::Counting);
     let noun = c.member_noun();
     let mut facts: Vec<(String, String)> = Vec::new();
     let mut fact = |k: String, v: String| facts.push((k, v));
@@ -491,6 +491,13 @@ fn poll_report(a: &Assembly, number: u32, lang: ReportLang) -> Result<Report, St
     fact(c.tr("开始时间", "Opened").to_owned(), c.time(p.opened_at));
     let closed = match (&p.result, p.closes_at) {
         (Some(r), _) => c.time(r.closed_at),
+        (None, _) if p.state == PollState::Void => {
+            let reason = p.void_reason.clone().unwrap_or_default();
+            match lang {
+                ReportLang::Zh => format!("未能计票，已宣布作废：{reason}"),
+                ReportLang::En => format!("not counted, declared void: {reason}"),
+            }
+        }
         (None, _) if p.state == PollState::Counting => {
             let since = p.counting_since.map(|(at, _)| c.time(at)).unwrap_or_default();
             let (sent, all) = (p.shares.len(), p.tellers.len());

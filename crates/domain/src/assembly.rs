@@ -406,6 +406,7 @@ impl Assembly {
                         tellers: tellers.clone(),
                         shares: BTreeMap::new(),
                         counting_since: None,
+                        void_reason: None,
                         state: PollState::Open,
                         ballots: BTreeMap::new(),
                         sealed: Vec::new(),
@@ -441,6 +442,12 @@ impl Assembly {
                 if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll).map(Arc::make_mut) {
                     p.state = PollState::Counting;
                     p.counting_since = Some((*at, *present));
+                }
+            }
+            Event::PollVoided { poll, reason, .. } => {
+                if let Some(p) = Arc::make_mut(&mut self.polls).get_mut(poll).map(Arc::make_mut) {
+                    p.state = PollState::Void;
+                    p.void_reason = Some(reason.clone());
                 }
             }
             Event::TellerShareSubmitted { poll, member, share } => {

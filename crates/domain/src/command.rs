@@ -225,6 +225,13 @@ pub enum Command {
         member: MemberId,
         share: String,
     },
+    /// Declares void a poll its tellers cannot decrypt (a key lost or withheld), so
+    /// that its subject can be put to a new vote.
+    VoidCount {
+        poll: u32,
+        reason: String,
+        at: DateTime<Utc>,
+    },
     // ---- elections (选举); see `election` for the flow and the statutes ----
     /// Sets up an election under an election item of the session's agenda.
     CreateElection {
@@ -926,6 +933,21 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
         Command::AppointTellers { session, members } => appoint_tellers(a, *session, members),
         Command::RegisterTellerKey { session, member: id, key } => register_teller_key(a, *session, id, key),
         Command::SubmitTellerShare { poll, member: id, share } => submit_teller_share(a, *poll, id, share),
+        Command::VoidCount { poll, reason, at } => {
+            let p = a
+                .polls
+                .get(poll)
+                .ok_or_else(|| RuleError::model("poll.unknown", format!("no poll {poll}")).field("poll"))?;
+            if p.state != PollState::Counting {
+                return Err(RuleError::model(
+                    "poll.not_counting",
+                    format!("poll {poll} is not waiting for its tellers"),
+                )
+                .field("poll"));
+            }
+            text("reason", reason, MAX_NAME)?;
+            Ok(vec![Event::PollVoided { poll: *poll, reason: reason.trim().to_owned(), at: *at }])
+        }
         Command::RecordOpinion { meeting, item, member: id, text: body } => {
             let m = meeting_open(a, meeting)?;
             if m.kind != MeetingKind::Delegation {
@@ -1308,7 +1330,7 @@ fn poll_open(a: &Assembly, number: u32) -> Result<&crate::Poll, RuleError> {
             )
             .field("poll"));
         }
-        PollState::Closed => {
+        PollState::Closed | PollState::Void => {
             return Err(RuleError::model("poll.closed", format!("poll {number} is closed")).field("poll"));
         }
     }
@@ -1462,7 +1484,7 @@ fn appoint_tellers(a: &Assembly, session: SessionKey, members: &[MemberId]) -> D
         }
     }
     let pending = a.polls.values().find(|p| {
-        p.state != PollState::Closed
+        matches!(p.state, PollState::Open | PollState::Counting)
             && !p.tellers.is_empty()
             && a.meetings.get(&p.meeting).is_some_and(|m| m.session == s.key)
     });

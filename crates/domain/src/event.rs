@@ -190,6 +190,12 @@ pub enum Event {
         present: u32,
         at: DateTime<Utc>,
     },
+    /// A poll its tellers could not decrypt, declared void by the chair: never counted.
+    PollVoided {
+        poll: u32,
+        reason: String,
+        at: DateTime<Utc>,
+    },
     /// One teller's share of decrypting the sum of a poll's ballots, with its proofs.
     TellerShareSubmitted {
         poll: u32,
@@ -336,6 +342,7 @@ impl Event {
             Event::TotalsConfirmed { .. } => "TotalsConfirmed",
             Event::PollCountStarted { .. } => "PollCountStarted",
             Event::TellerShareSubmitted { .. } => "TellerShareSubmitted",
+            Event::PollVoided { .. } => "PollVoided",
             Event::TellersAppointed { .. } => "TellersAppointed",
             Event::TellerKeyRegistered { .. } => "TellerKeyRegistered",
             Event::PollClosed { .. } => "PollClosed",

@@ -87,6 +87,9 @@ pub enum PollState {
     /// Closed to ballots; waiting for the tellers who hold its key to decrypt the sum.
     Counting,
     Closed,
+    /// Never counted: its tellers could not decrypt it (a key lost or withheld), and
+    /// the chair declared it void; the subject may be put to a new vote.
+    Void,
 }
 
 /// Totals entered by hand (show of hands, paper).
@@ -153,6 +156,9 @@ pub struct Poll {
     /// members were present then.
     #[serde(default)]
     pub counting_since: Option<(DateTime<Utc>, u32)>,
+    /// Why a poll that could not be counted was declared void.
+    #[serde(default)]
+    pub void_reason: Option<String>,
     pub state: PollState,
     /// Who voted; for named polls also what. Secret polls keep `None` here.
     pub ballots: BTreeMap<MemberId, Option<Choice>>,

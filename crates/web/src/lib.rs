@@ -164,6 +164,7 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
         ),
         r(g.clone(), "/assemblies/{id}/polls/{poll}/count-input.json", Public, get(tellers::count_input_file)),
         r(p.clone(), "/assemblies/{id}/polls/{poll}/shares", Roles(MEMBERS), post(tellers::share_form)),
+        r(p.clone(), "/assemblies/{id}/polls/{poll}/void", Roles(CHAIR), post(tellers::void_form)),
         // Elections: the record, running them, tellers' paper entry, the phone ballot.
         r(g.clone(), "/assemblies/{id}/elections", Public, get(elections::list)),
         r(p.clone(), "/assemblies/{id}/elections", Roles(CHAIR), post(elections::create)),
@@ -308,6 +309,7 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
         ),
         r(g.clone(), "/api/v1/assemblies/{id}/polls/{poll}/count-input", Public, get(tellers::count_input)),
         r(p.clone(), "/api/v1/assemblies/{id}/polls/{poll}/shares", Roles(MEMBERS), post(tellers::share)),
+        r(p.clone(), "/api/v1/assemblies/{id}/polls/{poll}/void", Roles(CHAIR), post(tellers::void)),
         r(g.clone(), "/api/v1/assemblies/{id}/elections", Public, get(elections_api::list)),
         r(p.clone(), "/api/v1/assemblies/{id}/elections", Roles(CHAIR), post(elections_api::create)),
         r(g.clone(), "/api/v1/assemblies/{id}/elections/{election}", Public, get(elections_api::detail)),

@@ -570,7 +570,8 @@ pub struct PollView {
     pub mode: String,
     /// counts or turnout_only.
     pub disclosure: String,
-    /// open or closed.
+    /// open, counting (closed to ballots, waiting for the tellers' shares), closed,
+    /// or void (its tellers could not decrypt it).
     pub state: String,
     /// Members holding a mandate when the poll opened.
     pub electorate: u32,
@@ -596,6 +597,8 @@ pub struct PollView {
     /// Polls whose key the tellers hold: each teller, and whether their share of the
     /// decryption is in.
     pub tellers: Vec<crate::tellers::TellerShareView>,
+    /// Why a poll its tellers could not decrypt was declared void.
+    pub void_reason: Option<String>,
 }
 
 fn rule_citation(rule: &ResolutionRule, lang: Lang) -> String {
@@ -864,6 +867,7 @@ fn poll_view_of(
         custody: (p.mode == VoteMode::Secret)
             .then(|| if p.tellers.is_empty() { "server" } else { "tellers" }.to_owned()),
         tellers: crate::tellers::poll_tellers(a, p),
+        void_reason: p.void_reason.clone(),
     }
 }
 
@@ -1155,6 +1159,7 @@ fn done_message(done: Option<&str>, lang: Lang) -> Option<&'static str> {
         "confirmed" => "plenary.done.confirmed",
         "closed" => "plenary.done.closed",
         "share" => "plenary.done.share",
+        "void" => "plenary.done.void",
         _ => return None,
     };
     Some(lang.t(key))
@@ -1230,6 +1235,15 @@ pub struct PollRow {
     pub adopted: bool,
 }
 
+fn state_label(state: PollState, lang: Lang) -> &'static str {
+    lang.t(match state {
+        PollState::Open => "plenary.poll.open",
+        PollState::Counting => "plenary.poll.counting",
+        PollState::Closed => "plenary.poll.closed",
+        PollState::Void => "plenary.poll.void",
+    })
+}
+
 fn poll_row(a: &Assembly, p: &Poll, lang: Lang) -> PollRow {
     let v = poll_view(a, p, lang, false, None);
     PollRow {
@@ -1238,7 +1252,7 @@ fn poll_row(a: &Assembly, p: &Poll, lang: Lang) -> PollRow {
         subject: v.subject_title,
         mode: mode_label(p.mode, lang),
         open: p.state == PollState::Open,
-        state: lang.t(if p.state == PollState::Open { "plenary.poll.open" } else { "plenary.poll.closed" }),
+        state: state_label(p.state, lang),
         turnout: v.turnout,
         electorate: p.electorate,
         verdict: p
@@ -1724,11 +1738,7 @@ fn display_of(
     PollDisplay {
         title: lang.pick(&p.title, &p.title_en).to_owned(),
         open,
-        state: lang.t(match p.state {
-            PollState::Open => "plenary.poll.open",
-            PollState::Counting => "plenary.poll.counting",
-            PollState::Closed => "plenary.poll.closed",
-        }),
+        state: state_label(p.state, lang),
         mode: mode_label(p.mode, lang),
         disclosure: disclosure_label(p.disclosure, lang),
         secret: p.mode == VoteMode::Secret,

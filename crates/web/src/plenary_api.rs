@@ -237,7 +237,8 @@ pub struct PollSummary {
     pub item: Option<u32>,
     pub mode: String,
     pub disclosure: String,
-    /// open or closed.
+    /// open, counting (closed to ballots, waiting for the tellers' shares), closed,
+    /// or void (its tellers could not decrypt it).
     pub state: String,
     pub turnout: u32,
     pub electorate: u32,

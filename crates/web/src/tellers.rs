@@ -200,6 +200,20 @@ pub async fn share_form(
     Ok(see_other(&format!("/assemblies/{id}/polls/{n}?done=share#tellers")))
 }
 
+/// The chair declares void a poll its tellers cannot decrypt.
+pub async fn void_form(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, n)): Path<(String, u32)>,
+    body: Bytes,
+) -> PageResult {
+    let lang = c.lang;
+    let id = crate::plenary::assembly_id(&id, lang)?;
+    let f = FormData::parse(&body);
+    web.app.void_count(&id, &c.actor(), n, f.text("reason")).await.map_err(|e| page_error(e, lang))?;
+    Ok(see_other(&format!("/assemblies/{id}/polls/{n}?done=void")))
+}
+
 /// The count input as a file, for a teller to take to their own device.
 pub async fn count_input_file(
     State(web): State<Web>,
@@ -238,6 +252,12 @@ pub struct AppointRequest {
 pub struct KeyRequest {
     /// The public key printed by `plenum teller keygen`.
     pub key: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VoidRequest {
+    /// Why the count cannot be completed, e.g. which teller's key is lost.
+    pub reason: String,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -331,4 +351,20 @@ pub async fn share(
     let id = crate::api::assembly_id(&id)?;
     let member = own_member(&c, &id).ok_or_else(|| not_a_member().json())?;
     Ok(Json(web.app.submit_teller_share(&id, &c.actor(), n, member, req.share).await?.into()))
+}
+
+/// Declare void a poll its tellers cannot decrypt (a key lost or withheld): it is
+/// never counted, and its subject may be put to a new vote.
+#[utoipa::path(post, path = "/api/v1/assemblies/{id}/polls/{poll}/void", request_body = VoidRequest,
+    params(("id" = String, Path), ("poll" = u32, Path)),
+    responses((status = 200, body = Receipt), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn void(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, n)): Path<(String, u32)>,
+    Json(req): Json<VoidRequest>,
+) -> ApiResult<Json<Receipt>> {
+    let id = crate::api::assembly_id(&id)?;
+    Ok(Json(web.app.void_count(&id, &c.actor(), n, req.reason).await?.into()))
 }

@@ -27,6 +27,8 @@ use std::time::Duration;
 mod elections;
 #[path = "web/plenary.rs"]
 mod plenary;
+#[path = "web/tellers.rs"]
+mod tellers;
 
 const CONGRESS: &str = "taiyuan-rd-15";
 const CPPCC: &str = "taiyuan-zx-14";
@@ -290,6 +292,12 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/assemblies/{id}/polls/{poll}/totals", STAFF),
     ("POST", "/assemblies/{id}/polls/{poll}/confirm", CHAIR),
     ("POST", "/assemblies/{id}/polls/{poll}/close", CHAIR),
+    ("GET", "/assemblies/{id}/sessions/{session}/tellers", ALL),
+    ("POST", "/assemblies/{id}/sessions/{session}/tellers", CHAIR),
+    ("POST", "/assemblies/{id}/sessions/{session}/tellers/key", MEMBERS),
+    ("GET", "/assemblies/{id}/polls/{poll}/count-input.json", ALL),
+    ("POST", "/assemblies/{id}/polls/{poll}/shares", MEMBERS),
+    ("POST", "/assemblies/{id}/polls/{poll}/void", CHAIR),
     ("GET", "/assemblies/{id}/polls/{poll}/report.csv", ALL),
     ("GET", "/assemblies/{id}/polls/{poll}/report.pdf", ALL),
     ("GET", "/assemblies/{id}/sessions/{session}/opinions", ALL),
@@ -345,6 +353,12 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/v1/assemblies/{id}/polls/{poll}/totals", STAFF),
     ("POST", "/api/v1/assemblies/{id}/polls/{poll}/confirm", CHAIR),
     ("POST", "/api/v1/assemblies/{id}/polls/{poll}/close", CHAIR),
+    ("GET", "/api/v1/assemblies/{id}/sessions/{session}/tellers", ALL),
+    ("POST", "/api/v1/assemblies/{id}/sessions/{session}/tellers", CHAIR),
+    ("POST", "/api/v1/assemblies/{id}/sessions/{session}/tellers/key", MEMBERS),
+    ("GET", "/api/v1/assemblies/{id}/polls/{poll}/count-input", ALL),
+    ("POST", "/api/v1/assemblies/{id}/polls/{poll}/shares", MEMBERS),
+    ("POST", "/api/v1/assemblies/{id}/polls/{poll}/void", CHAIR),
     ("GET", "/api/v1/assemblies/{id}/elections", ALL),
     ("POST", "/api/v1/assemblies/{id}/elections", CHAIR),
     ("GET", "/api/v1/assemblies/{id}/elections/{election}", ALL),
@@ -455,6 +469,7 @@ async fn call(
         ("POST", "/api/v1/accounts/bulk") => b.post_json(&path, &json!({"assembly": CONGRESS})).await,
         (m, p) if plenary::handles(m, p) => plenary::matrix_request(b, p, &path).await,
         (m, p) if elections::handles(m, p) => elections::matrix_request(b, p, &path).await,
+        (m, p) if tellers::handles(m, p) => tellers::matrix_request(b, p, &path).await,
         _ => panic!("the matrix has no request for {method} {pattern}: add one to `call`"),
     }
 }
@@ -1309,19 +1324,14 @@ async fn live_stream(db: TestDb) {
     assert_eq!(ev.data["data"]["data"]["state"], "done");
     drop(live);
 
-    // Three moves while away, and one in another assembly.
+    // Three moves while away, and a change in another assembly (whose demo session has
+    // no item left to move: a member's profile).
     let p2 = move_item(3, "in_progress").await;
-    let cppcc = sec.get("/api/v1/assemblies/taiyuan-zx-14/sessions/14-1/agenda").await.json();
-    let pending =
-        cppcc["items"].as_array().unwrap().iter().find(|i| i["state"] == "pending").unwrap()["number"]
-            .as_u64()
-            .unwrap();
-    let r = sec
-        .post_json(
-            &format!("/api/v1/assemblies/taiyuan-zx-14/sessions/14-1/agenda/{pending}"),
-            &json!({"to": "deferred"}),
-        )
-        .await;
+    let cppcc = sec.get("/api/v1/assemblies/taiyuan-zx-14/members").await.json();
+    let member = cppcc[0]["id"].as_str().unwrap().to_owned();
+    let amend =
+        json!({"command": "amend_member_profile", "member": member, "changes": {"phone": "13900000002"}});
+    let r = sec.post_json("/api/v1/assemblies/taiyuan-zx-14/commands", &json!({"command": amend})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let other = r.json()["position"].as_u64().unwrap();
     let p3 = move_item(3, "done").await;

@@ -92,13 +92,13 @@ fn congress() -> AssemblyId {
 }
 
 /// The member a login stands for.
-async fn member_of(s: &Server, username: &str) -> MemberId {
+pub(super) async fn member_of(s: &Server, username: &str) -> MemberId {
     let acc = s.app.journal().account_by_username(username).await.unwrap().unwrap();
     MemberId::parse(acc.member.unwrap()).unwrap()
 }
 
 /// Gives `members` deputy logins named `username-N`.
-async fn add_logins(s: &Server, username: &str, members: &[MemberId]) -> Vec<String> {
+pub(super) async fn add_logins(s: &Server, username: &str, members: &[MemberId]) -> Vec<String> {
     let hash = plenum_web::auth::hash_password(DEMO_PASSWORD, true).unwrap();
     let names: Vec<String> = (0..members.len()).map(|i| format!("{username}-{i}")).collect();
     let accounts = members
@@ -119,7 +119,7 @@ async fn add_logins(s: &Server, username: &str, members: &[MemberId]) -> Vec<Str
 }
 
 /// Members present at the plenary who have not voted in `poll`, the demo logins left out.
-async fn present_not_voted(s: &Server, poll: u32, n: usize) -> Vec<MemberId> {
+pub(super) async fn present_not_voted(s: &Server, poll: u32, n: usize) -> Vec<MemberId> {
     let skip = [member_of(s, "deputy").await, member_of(s, "presidium").await];
     s.app
         .read(&congress(), |a| {
@@ -136,7 +136,7 @@ async fn present_not_voted(s: &Server, poll: u32, n: usize) -> Vec<MemberId> {
         .unwrap()
 }
 
-fn name_of(s: &Server, id: &MemberId) -> String {
+pub(super) fn name_of(s: &Server, id: &MemberId) -> String {
     s.app.read(&congress(), |a| a.members[id].name.clone()).unwrap()
 }
 
