@@ -14,13 +14,13 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use fastrand::Rng;
+use plenum_domain::sealed;
 use plenum_domain::{
     AssemblyId, BodyKind, CandidateDraft, Choice, Command, Disclosure, Gender, GroupId, GroupKind, ItemKind,
     ItemState, Level, Margin, MeetingId, MeetingKind, MemberDraft, MemberId, MemberStatus, Nominator,
     OfficeKind, PaperEntry, PollSubject, Post, ProfileChanges, ResolutionRule, RoundMode, SessionKey, Totals,
     VoteMode,
 };
-use plenum_domain::sealed;
 use plenum_tally::Ballot;
 use std::collections::BTreeSet;
 
@@ -1384,7 +1384,12 @@ fn cppcc(out: &mut Vec<DemoStep>) -> Res<()> {
         ballots.push(ballot.clone());
         s.push_as(
             DEPUTY_DEVICE,
-            Command::CastSealedBallot { poll: 1, member: id.clone(), ballot, at: beijing(2022, 1, 13, 15, 42)? },
+            Command::CastSealedBallot {
+                poll: 1,
+                member: id.clone(),
+                ballot,
+                at: beijing(2022, 1, 13, 15, 42)?,
+            },
         );
     }
     s.push(Command::ClosePoll { poll: 1, at: beijing(2022, 1, 13, 15, 50)?, decryption: None });
@@ -1666,8 +1671,13 @@ mod tests {
         // Anyone can check the count against the journal's ciphertexts: the proof is
         // the tellers' shares in the key's order.
         let shares: Vec<String> = p.tellers.iter().map(|t| p.shares[t].clone()).collect();
-        plenum_domain::sealed::verify_sum(p.public_key.as_deref().unwrap(), &p.sealed, &r.totals, &shares.join(";"))
-            .unwrap();
+        plenum_domain::sealed::verify_sum(
+            p.public_key.as_deref().unwrap(),
+            &p.sealed,
+            &r.totals,
+            &shares.join(";"),
+        )
+        .unwrap();
     }
 
     #[test]

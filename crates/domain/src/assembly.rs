@@ -468,8 +468,10 @@ impl Assembly {
                 }
             }
             Event::TellerKeyRegistered { session, member, key } => {
-                if let Some(t) =
-                    self.sessions.get_mut(session).and_then(|s| s.tellers.iter_mut().find(|t| &t.member == member))
+                if let Some(t) = self
+                    .sessions
+                    .get_mut(session)
+                    .and_then(|s| s.tellers.iter_mut().find(|t| &t.member == member))
                 {
                     t.key = Some(key.clone());
                 }

@@ -1254,8 +1254,11 @@ fn open_poll(
     }
     if !tellers.is_empty() {
         if mode != VoteMode::Secret {
-            return Err(RuleError::model("poll.tellers_secret_only", "only a secret poll's key is held by tellers")
-                .field("tellers"));
+            return Err(RuleError::model(
+                "poll.tellers_secret_only",
+                "only a secret poll's key is held by tellers",
+            )
+            .field("tellers"));
         }
         let appointed: Vec<&MemberId> = session.tellers.iter().map(|t| &t.member).collect();
         if appointed != tellers.iter().collect::<Vec<_>>() {
@@ -1280,8 +1283,9 @@ fn open_poll(
             };
             keys.push(k.clone());
         }
-        let joint = crate::sealed::joint_key(&keys)
-            .map_err(|e| RuleError::model("poll.key_invalid", format!("the tellers' keys: {e}")).field("tellers"))?;
+        let joint = crate::sealed::joint_key(&keys).map_err(|e| {
+            RuleError::model("poll.key_invalid", format!("the tellers' keys: {e}")).field("tellers")
+        })?;
         if public_key.as_deref() != Some(joint.as_str()) {
             return Err(RuleError::model(
                 "poll.key_mismatch",
@@ -1466,8 +1470,9 @@ pub const MAX_TELLERS: usize = 15;
 fn appoint_tellers(a: &Assembly, session: SessionKey, members: &[MemberId]) -> Decision {
     let s = open_session(a, session)?;
     if members.is_empty() {
-        return Err(RuleError::statute("tellers.empty", source::EL_43, "name at least one teller")
-            .field("members"));
+        return Err(
+            RuleError::statute("tellers.empty", source::EL_43, "name at least one teller").field("members")
+        );
     }
     if members.len() > MAX_TELLERS {
         return Err(RuleError::model(
@@ -1480,7 +1485,9 @@ fn appoint_tellers(a: &Assembly, session: SessionKey, members: &[MemberId]) -> D
     for id in members {
         seated_member(a, id, "members")?;
         if !seen.insert(id) {
-            return Err(RuleError::model("tellers.duplicate", format!("{id} is named twice")).field("members"));
+            return Err(
+                RuleError::model("tellers.duplicate", format!("{id} is named twice")).field("members")
+            );
         }
     }
     let pending = a.polls.values().find(|p| {
@@ -1512,11 +1519,13 @@ fn register_teller_key(a: &Assembly, session: SessionKey, id: &MemberId, key: &s
     if key.len() > 1_024 {
         return Err(RuleError::model("teller.key_invalid", "the key is too long").field("key"));
     }
-    crate::sealed::check_key(key)
-        .map_err(|e| RuleError::model("teller.key_invalid", format!("the key does not check out: {e}")).field("key"))?;
+    crate::sealed::check_key(key).map_err(|e| {
+        RuleError::model("teller.key_invalid", format!("the key does not check out: {e}")).field("key")
+    })?;
     if s.tellers.iter().any(|t| &t.member != id && t.key.as_deref() == Some(key)) {
-        return Err(RuleError::model("teller.key_duplicate", "another teller has registered this key")
-            .field("key"));
+        return Err(
+            RuleError::model("teller.key_duplicate", "another teller has registered this key").field("key")
+        );
     }
     Ok(vec![Event::TellerKeyRegistered { session, member: id.clone(), key: key.to_owned() }])
 }
@@ -1527,8 +1536,11 @@ fn submit_teller_share(a: &Assembly, number: u32, id: &MemberId, share: &str) ->
         .get(&number)
         .ok_or_else(|| RuleError::model("poll.unknown", format!("no poll {number}")).field("poll"))?;
     let Some((since, present)) = p.counting_since.filter(|_| p.state == PollState::Counting) else {
-        return Err(RuleError::model("poll.not_counting", format!("poll {number} is not waiting for its tellers"))
-            .field("poll"));
+        return Err(RuleError::model(
+            "poll.not_counting",
+            format!("poll {number} is not waiting for its tellers"),
+        )
+        .field("poll"));
     };
     let Some(place) = p.tellers.iter().position(|t| t == id) else {
         return Err(RuleError::statute(
@@ -1539,7 +1551,9 @@ fn submit_teller_share(a: &Assembly, number: u32, id: &MemberId, share: &str) ->
         .field("member"));
     };
     if p.shares.contains_key(id) {
-        return Err(RuleError::model("poll.share_sent", format!("{id} has already sent a share")).field("member"));
+        return Err(
+            RuleError::model("poll.share_sent", format!("{id} has already sent a share")).field("member")
+        );
     }
     let share = share.trim();
     if share.is_empty() || share.len() > 4_096 {
@@ -1562,7 +1576,8 @@ fn submit_teller_share(a: &Assembly, number: u32, id: &MemberId, share: &str) ->
             .map(|t| if t == id { share.to_owned() } else { p.shares.get(t).cloned().unwrap_or_default() })
             .collect();
         let (totals, proof) = crate::sealed::combine(key, &p.sealed, &shares).map_err(|e| {
-            RuleError::model("poll.decryption_invalid", format!("the shares do not combine: {e}")).field("share")
+            RuleError::model("poll.decryption_invalid", format!("the shares do not combine: {e}"))
+                .field("share")
         })?;
         events.push(poll_closed(p, totals, present, since, Some(proof))?);
     }

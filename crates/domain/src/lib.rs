@@ -13,7 +13,9 @@ pub mod poll;
 pub mod rules;
 pub mod sealed;
 
-pub use assembly::{AgendaItem, Assembly, Group, HistoryEntry, Meeting, Member, PostHolding, Session, Teller, Term};
+pub use assembly::{
+    AgendaItem, Assembly, Group, HistoryEntry, Meeting, Member, PostHolding, Session, Teller, Term,
+};
 pub use command::{Command, MemberDraft, ProfileChanges, SealedTally, decide, present_count};
 pub use election::{
     CandidateDraft, Elected, Election, ElectionMethod, ElectionStage, Margin, Nominator, OfficeKind,

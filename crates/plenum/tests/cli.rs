@@ -542,7 +542,10 @@ fn tellers_shares_made_offline_decrypt_the_sum() {
     let o = verify(&write(&published));
     assert!(o.status.success(), "{}", text(&o.stderr));
     let got: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
-    assert_eq!((got["yes"].as_u64(), got["no"].as_u64(), got["abstain"].as_u64()), (Some(3), Some(2), Some(1)));
+    assert_eq!(
+        (got["yes"].as_u64(), got["no"].as_u64(), got["abstain"].as_u64()),
+        (Some(3), Some(2), Some(1))
+    );
     assert_eq!(got["ballots"].as_u64(), Some(6));
     let mut fewer = published.clone();
     fewer.ballots.pop();

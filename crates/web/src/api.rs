@@ -606,7 +606,9 @@ pub async fn command(
     // someone decrypt the tellers' polls.
     if matches!(
         cmd,
-        Command::CastSealedBallot { .. } | Command::RegisterTellerKey { .. } | Command::SubmitTellerShare { .. }
+        Command::CastSealedBallot { .. }
+            | Command::RegisterTellerKey { .. }
+            | Command::SubmitTellerShare { .. }
     ) {
         return Err(Failure::new(
             StatusCode::FORBIDDEN,

@@ -155,14 +155,24 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
         r(g.clone(), "/assemblies/{id}/projector", Public, get(plenary::projector)),
         // Tellers: their keys, and their shares of a secret poll's count.
         r(g.clone(), "/assemblies/{id}/sessions/{session}/tellers", Public, get(tellers::page)),
-        r(p.clone(), "/assemblies/{id}/sessions/{session}/tellers", Roles(CHAIR), post(tellers::appoint_form)),
+        r(
+            p.clone(),
+            "/assemblies/{id}/sessions/{session}/tellers",
+            Roles(CHAIR),
+            post(tellers::appoint_form),
+        ),
         r(
             p.clone(),
             "/assemblies/{id}/sessions/{session}/tellers/key",
             Roles(MEMBERS),
             post(tellers::key_form),
         ),
-        r(g.clone(), "/assemblies/{id}/polls/{poll}/count-input.json", Public, get(tellers::count_input_file)),
+        r(
+            g.clone(),
+            "/assemblies/{id}/polls/{poll}/count-input.json",
+            Public,
+            get(tellers::count_input_file),
+        ),
         r(p.clone(), "/assemblies/{id}/polls/{poll}/shares", Roles(MEMBERS), post(tellers::share_form)),
         r(p.clone(), "/assemblies/{id}/polls/{poll}/void", Roles(CHAIR), post(tellers::void_form)),
         // Elections: the record, running them, tellers' paper entry, the phone ballot.
@@ -300,7 +310,12 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
         ),
         r(p.clone(), "/api/v1/assemblies/{id}/polls/{poll}/close", Roles(CHAIR), post(plenary_api::close)),
         r(g.clone(), "/api/v1/assemblies/{id}/sessions/{session}/tellers", Public, get(tellers::list)),
-        r(p.clone(), "/api/v1/assemblies/{id}/sessions/{session}/tellers", Roles(CHAIR), post(tellers::appoint)),
+        r(
+            p.clone(),
+            "/api/v1/assemblies/{id}/sessions/{session}/tellers",
+            Roles(CHAIR),
+            post(tellers::appoint),
+        ),
         r(
             p.clone(),
             "/api/v1/assemblies/{id}/sessions/{session}/tellers/key",

@@ -978,8 +978,9 @@ pub fn poll_request(
         "" | "server" => KeyCustody::Server,
         "tellers" if mode == VoteMode::Secret => KeyCustody::Tellers,
         "tellers" => {
-            return Err(Failure::bad_request("only a secret poll's key can be held by the tellers")
-                .field("custody"));
+            return Err(
+                Failure::bad_request("only a secret poll's key can be held by the tellers").field("custody")
+            );
         }
         _ => return Err(Failure::bad_request("custody is server or tellers").field("custody")),
     };

@@ -10,9 +10,7 @@ use crate::auth::{CHAIR, Caller};
 use crate::error::{ApiError, ApiResult, ErrorBody, Failure, PageError};
 use crate::i18n::Lang;
 use crate::pages::{self, Chrome, card, render};
-use crate::plenary::{
-    FormData, PageResult, own_member, page_error, see_other, session_of, not_a_member,
-};
+use crate::plenary::{FormData, PageResult, not_a_member, own_member, page_error, see_other, session_of};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -88,9 +86,7 @@ fn member_ids(values: &[&str]) -> Result<Vec<MemberId>, Failure> {
         .iter()
         .flat_map(|v| v.split(|c: char| c.is_whitespace() || c == ',' || c == '，' || c == '、'))
         .filter(|s| !s.is_empty())
-        .map(|s| {
-            MemberId::parse(s).map_err(|e| Failure::bad_request(format!("{s}: {e}")).field("members"))
-        })
+        .map(|s| MemberId::parse(s).map_err(|e| Failure::bad_request(format!("{s}: {e}")).field("members")))
         .collect()
 }
 
@@ -223,8 +219,8 @@ pub async fn count_input_file(
     let lang = c.lang;
     let id = crate::plenary::assembly_id(&id, lang)?;
     let input = count_input_of(&web, &id, n).map_err(|f| page_error(f, lang))?;
-    let body = serde_json::to_vec_pretty(&input)
-        .map_err(|e| PageError(Failure::internal(e.to_string()), lang))?;
+    let body =
+        serde_json::to_vec_pretty(&input).map_err(|e| PageError(Failure::internal(e.to_string()), lang))?;
     let disposition = format!("attachment; filename=\"count-input-{id}-{n}.json\"");
     Ok((
         [(header::CONTENT_TYPE, "application/json".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
@@ -266,7 +262,11 @@ pub struct ShareRequest {
     pub share: String,
 }
 
-fn api_session(web: &Web, id: &str, session: &str) -> Result<(AssemblyId, SessionKey, std::sync::Arc<Assembly>), ApiError> {
+fn api_session(
+    web: &Web,
+    id: &str,
+    session: &str,
+) -> Result<(AssemblyId, SessionKey, std::sync::Arc<Assembly>), ApiError> {
     let id = crate::api::assembly_id(id)?;
     let key = SessionKey::parse(session)
         .map_err(|e| Failure::bad_request(e.to_string()).field("session").json())?;

@@ -83,13 +83,12 @@ fn refusal(r: &Reply) -> (StatusCode, String) {
 /// The `PollClosed` event of a poll in the journal: its payload.
 async fn poll_closed_event(s: &Server, assembly: &str, poll: u32) -> Value {
     let events = s.app.journal().read_all(0, 1_000_000).await.unwrap();
-    let ev = events
+    events
         .iter()
         .filter(|e| e.stream == assembly && e.kind == "PollClosed")
         .map(|e| serde_json::from_str::<Value>(&e.payload).unwrap())
         .find(|v| v["poll"].as_u64() == Some(u64::from(poll)))
-        .unwrap_or_else(|| panic!("no PollClosed for poll {poll} of {assembly}"));
-    ev
+        .unwrap_or_else(|| panic!("no PollClosed for poll {poll} of {assembly}"))
 }
 
 fn totals_of(result: &Value) -> Totals {
