@@ -169,6 +169,10 @@ struct StormArgs {
     /// Delegations the members are spread over.
     #[arg(long, default_value_t = 35)]
     groups: usize,
+    /// The poll's voting mode: `named`, or `secret` (each ballot encrypted by the
+    /// server and checked by the rules in the writer; the key held by the server).
+    #[arg(long, default_value = "named")]
+    mode: String,
 }
 
 #[derive(clap::Args)]
@@ -1416,8 +1420,8 @@ async fn national(addr: SocketAddr, voters: usize, groups: usize) -> Result<Elec
     Ok(Electorate { staff, voters })
 }
 
-async fn open_poll(staff: &mut Api, rule: &str) -> Result<u32> {
-    let body = json!({"meeting": PLENARY, "subject": "item", "item": 1, "rule": rule, "mode": "named"});
+async fn open_poll(staff: &mut Api, rule: &str, mode: &str) -> Result<u32> {
+    let body = json!({"meeting": PLENARY, "subject": "item", "item": 1, "rule": rule, "mode": mode});
     let v = staff.post(&format!("/api/v1/assemblies/{NAT}/polls"), &body).await?;
     v["poll"].as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| anyhow!("no poll number in {v}"))
 }
@@ -1519,7 +1523,7 @@ async fn storm_on(ctx: &Ctx, a: &StormArgs, db: &Db) -> Result<()> {
     let addr = server.addr;
     let Electorate { mut staff, voters } = national(addr, a.voters, a.groups).await?;
     let (mut live, follower) = follow(addr, NAT).await?;
-    let poll = open_poll(&mut staff, &a.rule).await?;
+    let poll = open_poll(&mut staff, &a.rule, &a.mode).await?;
     sleep(Duration::from_millis(200)).await;
     while live.try_recv().is_ok() {}
     let path_before = staff.write_path().await?;
@@ -1596,7 +1600,7 @@ async fn storm_on(ctx: &Ctx, a: &StormArgs, db: &Db) -> Result<()> {
             max_lag.as_secs_f64() * 1000.0,
         ),
         json!({
-            "bench": "vote_storm", "backend": backend, "voters": voters.len(), "seconds": a.seconds,
+            "bench": "vote_storm", "backend": backend, "mode": a.mode, "voters": voters.len(), "seconds": a.seconds,
             "acked": acked.len(), "errors": errors.len(), "first_errors": errors.iter().take(5).collect::<Vec<_>>(),
             "latency": lat_json(&hist), "storm_secs": storm_secs, "scheduler_lag_max_ms": max_lag.as_secs_f64() * 1000.0,
             "server_cores": server_cores, "bench_cores": client_cores, "rule": a.rule,
@@ -1645,7 +1649,7 @@ async fn storm_on(ctx: &Ctx, a: &StormArgs, db: &Db) -> Result<()> {
     // The close, as the live clients see it.
     let mut ballots_seen = 0usize;
     while let Ok(s) = live.try_recv() {
-        ballots_seen += usize::from(s.kind == "VoteCast");
+        ballots_seen += usize::from(s.kind == "VoteCast" || s.kind == "SealedBallotCast");
     }
     let t0 = Instant::now();
     let closed = staff.post(&format!("/api/v1/assemblies/{NAT}/polls/{poll}/close"), &json!({})).await?;
@@ -1653,7 +1657,7 @@ async fn storm_on(ctx: &Ctx, a: &StormArgs, db: &Db) -> Result<()> {
     let mut on_live = None;
     let deadline = t0 + Duration::from_secs(10);
     while let Ok(Some(s)) = timeout(deadline.saturating_duration_since(Instant::now()), live.recv()).await {
-        ballots_seen += usize::from(s.kind == "VoteCast");
+        ballots_seen += usize::from(s.kind == "VoteCast" || s.kind == "SealedBallotCast");
         if s.kind == "PollClosed" {
             on_live = Some(s.at.saturating_duration_since(t0));
             break;
@@ -1928,7 +1932,7 @@ async fn peak_ballots(ctx: &Ctx, a: &PeakArgs, db: &Db) -> Result<(f64, f64)> {
     let addr = server.addr;
     let Electorate { mut staff, voters } = national(addr, a.voters, a.groups).await?;
     let staff_token = staff.token.clone().ok_or_else(|| anyhow!("no staff token"))?;
-    let first = open_poll(&mut staff, "roberts-rules").await?;
+    let first = open_poll(&mut staff, "roberts-rules", "named").await?;
     let n = voters.len();
     let voters = Arc::new(voters);
     let rot = Arc::new(Rotation::new(first, n));

@@ -351,12 +351,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("tellers.title", "监票人", "Tellers"),
     (
         "tellers.intro",
-        "监票人由代表推选，负责监督计票（《选举法》第四十三条）。在无记名电子表决中，每位监票人在自己的设备上生成一把密钥并登记其公钥；选票加密后只有全体监票人共同参与才能解密票数总和，任何单张选票都无法被解密，系统运维人员也不例外。",
-        "Tellers are chosen by the deputies to oversee the count (Electoral Law art. 43). In a secret electronic ballot each teller makes a key on their own device and registers its public part; the ballots can then be decrypted only as a sum, and only with every teller taking part: no single ballot can be decrypted, by the operator or anyone else.",
+        "监票人由会议推选，负责监督计票（人民代表大会的监票人由代表推选，《选举法》第四十三条）。在无记名电子表决中，每位监票人在自己的设备上生成一把密钥并登记其公钥；选票加密后只有全体监票人共同参与才能解密票数总和，任何单张选票都无法被解密，系统运维人员也不例外。",
+        "Tellers are chosen by the meeting to oversee the count (at a People's Congress, by the deputies: Electoral Law art. 43). In a secret electronic ballot each teller makes a key on their own device and registers its public part; the ballots can then be decrypted only as a sum, and only with every teller taking part: no single ballot can be decrypted, by the operator or anyone else.",
     ),
     ("tellers.none", "本次会议尚未确定监票人。", "No tellers have been named for this session."),
     ("tellers.name", "姓名", "Name"),
-    ("tellers.group", "代表团", "Delegation"),
     ("tellers.key", "公钥指纹", "Key fingerprint"),
     ("tellers.no_key", "尚未登记", "Not registered yet"),
     ("tellers.my_key", "登记我的监票密钥", "Register my teller key"),
@@ -389,6 +388,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "The poll is closed to ballots. Waiting for the tellers' shares of the decryption:",
     ),
     ("tellers.sent", "已提交", "sent"),
+    ("tellers.verify", "任何人都可以核验这一结果：下载计票数据（全部加密选票和每位监票人的解密份额），运行", "Anyone can check this result: download the count input (every encrypted ballot and every teller's share) and run"),
     (
         "tellers.poll.progress",
         "已停止投票，等待监票人解密。已提交解密份额：",
