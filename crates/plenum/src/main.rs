@@ -86,6 +86,15 @@ enum TellerCmd {
         #[arg(long)]
         input: PathBuf,
     },
+    /// Before the vote: check that this teller's key is one of the poll's key holders.
+    Check {
+        /// The key file made by `plenum teller keygen`.
+        #[arg(long)]
+        key: PathBuf,
+        /// The poll's count input (JSON, from the poll's page; `-`: stdin).
+        #[arg(long)]
+        input: PathBuf,
+    },
     /// For anyone: check a counted poll's ballots and every teller's share, and print the totals.
     Verify {
         /// The poll's count input (JSON, from the poll's page; `-`: stdin).
@@ -140,6 +149,7 @@ fn main() -> ExitCode {
             TellerCmd::Keygen { out } => teller::keygen(out),
             TellerCmd::Share { key, input } => teller::share(key, input),
             TellerCmd::Verify { input } => teller::verify(input),
+            TellerCmd::Check { key, input } => teller::check(key, input),
         };
     }
     tracing_subscriber::fmt()

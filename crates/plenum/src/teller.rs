@@ -39,6 +39,11 @@ pub fn share(key: &Path, input: &Path) -> ExitCode {
     finish("share", compute_share(key, input))
 }
 
+/// `plenum teller check --key FILE --input COUNT_INPUT.json`: before the vote.
+pub fn check(key: &Path, input: &Path) -> ExitCode {
+    finish("check", check_holder(key, input))
+}
+
 /// `plenum teller verify --input COUNT_INPUT.json` (`-`: stdin).
 pub fn verify(input: &Path) -> ExitCode {
     finish("verify", verify_count(input))
@@ -122,7 +127,9 @@ fn read_input(path: &Path) -> Result<CountInput, String> {
     serde_json::from_str(&text).map_err(|e| format!("the count input {name} is malformed: {e}"))
 }
 
-fn compute_share(key_path: &Path, input_path: &Path) -> Result<(String, String), String> {
+/// The teller's key, the count input, and the teller's place among the poll's key
+/// holders, after checking the poll's key and that the key file's secret is its own.
+fn holder_of(key_path: &Path, input_path: &Path) -> Result<(KeyFile, CountInput, usize, usize), String> {
     let key = read_key(key_path)?;
     let input = read_input(input_path)?;
     let poll = &input.public_key;
@@ -160,6 +167,27 @@ fn compute_share(key_path: &Path, input_path: &Path) -> Result<(String, String),
         Ok(p) => return Err(mismatch(&format!("it is key holder {}'s", p + 1))),
         Err(e) => return Err(mismatch(&e)),
     }
+    Ok((key, input, place, holders))
+}
+
+/// Before the vote: the teller's key is one of the poll's key holders, so that the
+/// ballots will be encrypted to a key the tellers hold.
+fn check_holder(key_path: &Path, input_path: &Path) -> Result<(String, String), String> {
+    let (_, input, place, holders) = holder_of(key_path, input_path)?;
+    let line = format!("key holder {} of {holders}", place + 1);
+    let note = format!(
+        "{} poll {} \u{201c}{}\u{201d}: your key is one of its {holders} key holders; no ballot can be \
+         decrypted without your share",
+        printable(&input.assembly),
+        input.poll,
+        printable(&input.title),
+    );
+    Ok((line, note))
+}
+
+fn compute_share(key_path: &Path, input_path: &Path) -> Result<(String, String), String> {
+    let (key, input, place, holders) = holder_of(key_path, input_path)?;
+    let poll = &input.public_key;
 
     check_ballots(poll, &input.ballots)?;
 

@@ -504,6 +504,16 @@ fn tellers_shares_made_offline_decrypt_the_sum() {
     let ballots: Vec<String> = votes.iter().map(|c| sealed::encrypt(&poll_key, *c).unwrap()).collect();
     let input = count_input(dir.path(), &poll_key, &ballots);
 
+    // Before the vote each teller checks that their key is one of the poll's.
+    for (place, file) in ["a.key", "b.key"].into_iter().enumerate() {
+        let o = teller(dir.path(), &["check", "--key", file, "--input", input.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        assert_eq!(text(&o.stdout).trim(), format!("key holder {} of 2", place + 1));
+    }
+    teller_key(dir.path(), "stranger.key");
+    let o = teller(dir.path(), &["check", "--key", "stranger.key", "--input", input.to_str().unwrap()]);
+    refused(&o, "not among the 2 key holders");
+
     let mut shares = Vec::new();
     for (place, file) in ["a.key", "b.key"].into_iter().enumerate() {
         let o = share(dir.path(), file, &input);

@@ -388,7 +388,16 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "The poll is closed to ballots. Waiting for the tellers' shares of the decryption:",
     ),
     ("tellers.sent", "已提交", "sent"),
-    ("tellers.verify", "任何人都可以核验这一结果：下载计票数据（全部加密选票和每位监票人的解密份额），运行", "Anyone can check this result: download the count input (every encrypted ballot and every teller's share) and run"),
+    (
+        "tellers.check_hint",
+        "监票人请在投票开始时核对：下列公钥指纹应与您自己的一致；或在保存私钥的设备上运行",
+        "Tellers, check at the start of the vote that the fingerprint beside your name is your key's, or run on the device that holds your key",
+    ),
+    (
+        "tellers.verify",
+        "任何人都可以核验这一结果：下载计票数据（全部加密选票和每位监票人的解密份额），运行",
+        "Anyone can check this result: download the count input (every encrypted ballot and every teller's share) and run",
+    ),
     (
         "tellers.poll.progress",
         "已停止投票，等待监票人解密。已提交解密份额：",

@@ -39,6 +39,9 @@ pub struct TellerView {
 pub struct TellerShareView {
     pub member: String,
     pub name: String,
+    /// The first 16 hex digits of the key this teller holds for the poll, for the
+    /// teller to compare with their own (`plenum teller check`) before the vote.
+    pub fingerprint: String,
     pub sent: bool,
 }
 
@@ -70,11 +73,14 @@ pub fn tellers_of(a: &Assembly, session: &SessionKey, lang: Lang) -> Vec<TellerV
 
 /// The tellers of a poll and whether each has sent a share; empty unless they hold its key.
 pub fn poll_tellers(a: &Assembly, p: &plenum_domain::Poll) -> Vec<TellerShareView> {
+    let keys: Vec<&str> = p.public_key.as_deref().map(|k| k.split(';').collect()).unwrap_or_default();
     p.tellers
         .iter()
-        .map(|t| TellerShareView {
+        .enumerate()
+        .map(|(i, t)| TellerShareView {
             member: t.to_string(),
             name: a.members.get(t).map(|m| m.name.clone()).unwrap_or_else(|| t.to_string()),
+            fingerprint: keys.get(i).map(|k| fingerprint(k)).unwrap_or_default(),
             sent: p.shares.contains_key(t),
         })
         .collect()

@@ -258,7 +258,11 @@ async fn tellers_count_a_secret_poll(db: TestDb) {
     let html = s.browser().get(&page_path).await.body;
     assert!(html.contains("id=\"tellers\"") && html.contains(Lang::Zh.t("tellers.poll.title")), "{html}");
     assert!(html.contains(Lang::Zh.t("tellers.poll.help")), "{html}");
-    assert!(names.iter().all(|n| html.contains(&format!("<li>{n}</li>"))), "{html}");
+    // Beside each name, the fingerprint of the key the poll was encrypted to: theirs.
+    for (n, (public, _)) in names.iter().zip(&keys) {
+        assert!(html.contains(&format!("<li>{n} <code>{}…</code></li>", &public[..16])), "{n}: {html}");
+    }
+    assert!(html.contains("plenum teller check"), "{html}");
 
     // The close leaves it counting: no more ballots, no result yet.
     let mut chair = s.api(&s.token("presidium", DEMO_PASSWORD).await);
@@ -335,8 +339,15 @@ async fn tellers_count_a_secret_poll(db: TestDb) {
     );
     let html = pres.get(&format!("{page_path}?done=share")).await.body;
     assert!(html.contains(Lang::Zh.t("plenary.done.share")), "{html}");
-    assert!(html.contains(&format!("<li>{}: {}</li>", names[0], Lang::Zh.t("tellers.sent"))), "{html}");
-    assert!(html.contains(&format!("<li>{}: {}</li>", names[1], Lang::Zh.t("tellers.waiting"))), "{html}");
+    let print = |i: usize| format!("<code>{}…</code>", &keys[i].0[..16]);
+    assert!(
+        html.contains(&format!("<li>{} {}: {}</li>", names[0], print(0), Lang::Zh.t("tellers.sent"))),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<li>{} {}: {}</li>", names[1], print(1), Lang::Zh.t("tellers.waiting"))),
+        "{html}"
+    );
     assert!(!html.contains(&format!("action=\"{page_path}/shares\"")), "the share is in: no form again");
     // The second sends theirs through the API.
     let share_1 = sealed::share(&public, &keys[1].1, &ballots).unwrap();
@@ -584,6 +595,17 @@ async fn demo_cppcc_poll_counted_by_tellers(db: TestDb) {
     }
     assert_eq!(prints.len(), 3, "three different keys");
     assert!(!page.body.contains(Lang::Zh.t("tellers.no_key")), "{}", page.body);
+    // The poll shows, beside each teller, the key it was encrypted to: the session's.
+    let poll_page = s.browser().get("/assemblies/taiyuan-zx-14/polls/1").await.body;
+    for (t, l) in tellers.iter().zip(listed) {
+        assert_eq!(t["fingerprint"], l["fingerprint"], "{t} {l}");
+        assert!(
+            poll_page.contains(&format!("<code>{}…</code>", t["fingerprint"].as_str().unwrap())),
+            "{poll_page}"
+        );
+    }
+    // And how anyone can check it.
+    assert!(poll_page.contains("plenum teller verify"), "{poll_page}");
 
     // Its count checks out against its public count input, and so does the journal's
     // proof.
