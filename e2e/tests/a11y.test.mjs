@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, newContext, login, shot,
-  PASSWORD, AGENDA_PATH, MEMBERS_PATH,
+  PASSWORD, AGENDA_PATH, MEMBERS_PATH, ASSEMBLY, SESSION,
 } from '../lib/harness.mjs';
 
 /** Which element has the focus, described for messages. */
@@ -220,6 +220,37 @@ describe('keyboard and accessibility', () => {
       const contrast = 1.05 / (lum(r.color) + 0.05);
       assert.ok(contrast >= 3, `${r.el}: focus outline ${r.color} has ${contrast.toFixed(2)}:1 against white`);
     }
+    await ctx.close();
+  });
+
+  it('labels the tellers\' forms and keeps the tellers\' pages legible', async () => {
+    const ctx = await newContext(browser, server);
+    const page = await ctx.newPage();
+    await login(page, 'presidium');
+    const tellersPath = `/assemblies/${ASSEMBLY}/sessions/${SESSION}/tellers`;
+    await page.goto(tellersPath);
+    // The presidium's form to name the tellers.
+    assert.equal(await page.locator('main form textarea#members').count(), 1);
+    assert.deepEqual(await unlabelled(page), [], 'tellers page (chair)');
+    assert.deepEqual(await lowContrast(page), [], 'tellers page: text under WCAG AA contrast');
+    // Named a teller, the presidium member gets the form for their own key.
+    const me = JSON.parse(await (await ctx.request.get(`${server.url}/api/v1/me`)).text());
+    assert.ok(me.member, `the presidium login stands for a member: ${JSON.stringify(me)}`);
+    await page.locator('#members').fill(me.member);
+    await Promise.all([
+      page.waitForURL((u) => u.searchParams.get('done') === 'appointed'),
+      page.locator('form:has(#members) button[type=submit]').click(),
+    ]);
+    assert.equal(await page.locator('main form textarea#key').count(), 1, 'the key form');
+    assert.deepEqual(await unlabelled(page), [], 'tellers page (teller)');
+    assert.deepEqual(await lowContrast(page), [], 'tellers page (teller): contrast');
+    await shot(page, 'desktop-tellers');
+    // The CPPCC's poll counted by its tellers, as the public sees it.
+    await page.goto('/assemblies/taiyuan-zx-14/polls/1');
+    assert.equal(await page.locator('#tellers li').count(), 3);
+    assert.deepEqual(await lowContrast(page), [], 'teller-counted poll: contrast');
+    await shot(page, 'desktop-poll-counted-by-tellers');
+    assert.deepEqual(ctx.pageErrors, []);
     await ctx.close();
   });
 
