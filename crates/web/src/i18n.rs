@@ -389,6 +389,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ),
     ("tellers.sent", "已提交", "sent"),
     (
+        "tellers.your_share_due",
+        "您是监票人：请提交解密份额",
+        "You are a teller: send your share of the decryption",
+    ),
+    (
         "tellers.check_hint",
         "监票人请在投票开始时核对：下列公钥指纹应与您自己的一致；或在保存私钥的设备上运行",
         "Tellers, check at the start of the vote that the fingerprint beside your name is your key's, or run on the device that holds your key",

@@ -2242,6 +2242,9 @@ pub struct LiveCard {
     pub me_can_vote: bool,
     pub me_voted: bool,
     pub key: String,
+    /// Polls closed to ballots and waiting for their tellers: (number, title, shares
+    /// in, tellers, the caller is a teller whose share is due).
+    pub counting: Vec<(u32, String, usize, usize, bool)>,
 }
 
 pub fn dashboard(web: &Web, c: &Caller) -> Vec<LiveCard> {
@@ -2253,10 +2256,21 @@ pub fn dashboard(web: &Web, c: &Caller) -> Vec<LiveCard> {
                 let a = &v.state;
                 let meeting = a.meeting_in_progress();
                 let poll = a.open_poll();
-                if meeting.is_none() && poll.is_none() {
+                let me = own_member(c, id).and_then(|m| a.members.get(&m));
+                let counting: Vec<(u32, String, usize, usize, bool)> = a
+                    .polls
+                    .values()
+                    .filter(|p| p.state == PollState::Counting)
+                    .map(|p| {
+                        let due =
+                            me.is_some_and(|x| p.tellers.contains(&x.id) && !p.shares.contains_key(&x.id));
+                        let title = lang.pick(&p.title, &p.title_en).to_owned();
+                        (p.number, title, p.shares.len(), p.tellers.len(), due)
+                    })
+                    .collect();
+                if meeting.is_none() && poll.is_none() && counting.is_empty() {
                     return None;
                 }
-                let me = own_member(c, id).and_then(|m| a.members.get(&m));
                 // The member's own meeting: the plenary, or their delegation's.
                 let my_meeting = me.and_then(|x| {
                     a.meetings
@@ -2285,6 +2299,7 @@ pub fn dashboard(web: &Web, c: &Caller) -> Vec<LiveCard> {
                     me_can_vote: ballot.as_ref().is_some_and(|b| b.can_vote),
                     me_voted: ballot.as_ref().is_some_and(|b| b.voted),
                     key: fresh_key(),
+                    counting,
                 })
             })
             .collect()

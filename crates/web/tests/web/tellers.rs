@@ -329,6 +329,13 @@ async fn tellers_count_a_secret_poll(db: TestDb) {
     let downloaded = pres.get(&format!("{page_path}/count-input.json")).await.json();
     let ballots_0: Vec<String> =
         downloaded["ballots"].as_array().unwrap().iter().map(|b| b.as_str().unwrap().to_owned()).collect();
+    // The teller's dashboard says a share is due, and where.
+    let home = pres.get("/").await.body;
+    assert!(
+        home.contains(Lang::Zh.t("tellers.your_share_due"))
+            && home.contains(&format!("href=\"{page_path}#tellers\"")),
+        "{home}"
+    );
     let share_0 = sealed::share(&public, &keys[0].1, &ballots_0).unwrap();
     let r = pres.post_form(&format!("{page_path}/shares"), &[("share", &share_0)]).await;
     assert_eq!(
@@ -349,6 +356,9 @@ async fn tellers_count_a_secret_poll(db: TestDb) {
         "{html}"
     );
     assert!(!html.contains(&format!("action=\"{page_path}/shares\"")), "the share is in: no form again");
+    let home = pres.get("/").await.body;
+    assert!(!home.contains(Lang::Zh.t("tellers.your_share_due")), "the share is in: {home}");
+    assert!(home.contains(Lang::Zh.t("plenary.poll.counting")), "still counting, for all to see: {home}");
     // The second sends theirs through the API.
     let share_1 = sealed::share(&public, &keys[1].1, &ballots).unwrap();
     let r = t1.post_json(&format!("{api}/shares"), &json!({"share": share_1})).await;
