@@ -9,7 +9,7 @@ use super::plenary::{add_logins, member_of, name_of, present_not_voted};
 use super::{Browser, CONGRESS, CPPCC, Reply, Server};
 use plenum_domain::sealed;
 use plenum_domain::{AssemblyId, MemberId, Totals};
-use plenum_journal::Journal;
+use plenum_journal::{AuthStore, Journal};
 use plenum_testkit::TestDb;
 use plenum_web::demo::DEMO_PASSWORD;
 use plenum_web::i18n::Lang;
@@ -243,6 +243,10 @@ async fn tellers_count_a_secret_poll(db: TestDb) {
     let input = s.browser().get(&format!("{api}/count-input")).await.json();
     let joint = sealed::joint_key(&keys.iter().map(|k| k.0.clone()).collect::<Vec<_>>()).unwrap();
     assert_eq!(input["public_key"].as_str(), Some(joint.as_str()));
+    assert_eq!(s.app.journal().secret(&format!("poll-key/{joint}")).await.unwrap(), None);
+    for (public, _) in &keys {
+        assert_eq!(s.app.journal().secret(&format!("poll-key/{public}")).await.unwrap(), None);
+    }
 
     // Some deputies vote.
     let voter_logins = add_logins(&s, "voter", voters).await;
