@@ -983,6 +983,7 @@ fn paper_round(
 ) {
     let issued = ballots.len() as u32;
     s.push(Command::OpenRound {
+        tellers: Vec::new(),
         election,
         meeting: meeting.clone(),
         mode: RoundMode::Paper,

@@ -26,6 +26,26 @@ pub struct RoundRequest {
     pub mode: RoundMode,
     /// Paper: the number of ballots handed out.
     pub ballots_issued: Option<u32>,
+    /// Electronic: who holds the key.
+    pub custody: crate::polls::KeyCustody,
+}
+
+/// What the tellers of an electronic round need to compute their shares offline:
+/// the round's key, its candidates, and every ballot's sub-ballots (one per
+/// candidate, in list order), with no voter beside them.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RoundCountInput {
+    pub assembly: String,
+    pub election: u32,
+    pub round: u32,
+    pub title: String,
+    pub public_key: String,
+    pub tellers: Vec<String>,
+    pub candidates: Vec<String>,
+    pub ballots: Vec<Vec<String>>,
+    /// The shares sent so far, by teller; with all of them, anyone can check the count.
+    #[serde(default)]
+    pub shares: std::collections::BTreeMap<String, String>,
 }
 
 fn key_name(public_key: &str) -> String {
@@ -47,6 +67,9 @@ impl App {
         actor: &str,
         req: RoundRequest,
     ) -> Result<(u32, Receipt), AppError> {
+        if req.mode == RoundMode::Electronic && req.custody == crate::polls::KeyCustody::Tellers {
+            return self.open_teller_round(assembly, actor, req).await;
+        }
         let public_key = if req.mode == RoundMode::Electronic {
             let (public, secret) = sealed::new_key().map_err(AppError::Internal)?;
             self.journal()
@@ -58,6 +81,7 @@ impl App {
             None
         };
         let command = Command::OpenRound {
+            tellers: Vec::new(),
             election: req.election,
             meeting: req.meeting,
             mode: req.mode,
@@ -79,6 +103,111 @@ impl App {
             .flatten()
             .ok_or_else(|| AppError::Internal("the election vanished".into()))?;
         Ok((round, receipt))
+    }
+
+    /// Opens an electronic round encrypted to the joint key of the session's
+    /// tellers; the server holds no secret of it.
+    async fn open_teller_round(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        req: RoundRequest,
+    ) -> Result<(u32, Receipt), AppError> {
+        let (tellers, keys) = self
+            .read(assembly, |a| {
+                let e = a.elections.get(&req.election)?;
+                let s = a.sessions.get(&e.session)?;
+                Some((
+                    s.tellers.iter().map(|t| t.member.clone()).collect::<Vec<_>>(),
+                    s.tellers.iter().filter_map(|t| t.key.clone()).collect::<Vec<_>>(),
+                ))
+            })
+            .flatten()
+            .unwrap_or_default();
+        if tellers.is_empty() {
+            return Err(plenum_domain::RuleError::statute(
+                "poll.no_tellers",
+                plenum_domain::source::EL_43,
+                "the session has no tellers to hold the key; appoint them first",
+            )
+            .field("custody")
+            .into());
+        }
+        // With a key missing, the rules name the problem.
+        let public_key = if keys.len() == tellers.len() { sealed::joint_key(&keys).ok() } else { None }
+            .unwrap_or_default();
+        let command = Command::OpenRound {
+            election: req.election,
+            meeting: req.meeting,
+            mode: req.mode,
+            ballots_issued: req.ballots_issued,
+            public_key: Some(public_key),
+            tellers,
+            at: Utc::now(),
+        };
+        let receipt = self.execute(assembly, actor, command, None).await?;
+        let round = self
+            .read(assembly, |a| a.elections.get(&req.election).map(|e| e.rounds.len() as u32))
+            .flatten()
+            .ok_or_else(|| AppError::Internal("the election vanished".into()))?;
+        Ok((round, receipt))
+    }
+
+    /// Records a teller's share of decrypting a counting round; the last one counts it.
+    pub async fn submit_round_share(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        election: u32,
+        round: u32,
+        member: MemberId,
+        share: String,
+    ) -> Result<Receipt, AppError> {
+        self.execute(assembly, actor, Command::SubmitRoundShare { election, round, member, share }, None)
+            .await
+    }
+
+    /// Declares void a round its tellers cannot decrypt; the same round is held again.
+    pub async fn void_round_count(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        election: u32,
+        round: u32,
+        reason: String,
+    ) -> Result<Receipt, AppError> {
+        self.execute(
+            assembly,
+            actor,
+            Command::VoidRoundCount { election, round, reason, at: Utc::now() },
+            None,
+        )
+        .await
+    }
+
+    /// What the tellers of an electronic round need to compute their shares.
+    pub fn round_count_input(
+        &self,
+        assembly: &AssemblyId,
+        election: u32,
+        round: u32,
+    ) -> Option<RoundCountInput> {
+        self.read(assembly, |a| {
+            let e = a.elections.get(&election)?;
+            let r = round.checked_sub(1).and_then(|i| e.rounds.get(i as usize))?;
+            Some(RoundCountInput {
+                assembly: assembly.to_string(),
+                election,
+                round,
+                title: e.title.clone(),
+                public_key: r.public_key.clone()?,
+                tellers: r.tellers.iter().map(|t| t.to_string()).collect(),
+                candidates: r.candidates.clone(),
+                ballots: r.sealed.clone(),
+                shares: r.shares.iter().map(|(m, s)| (m.to_string(), s.clone())).collect(),
+            })
+        })
+        .flatten()
     }
 
     /// Casts a member's electronic secret ballot in the election's open round:
@@ -146,7 +275,11 @@ impl App {
                 return self.execute(assembly, actor, command, None).await;
             };
             let cast = ballots.len();
+            let tellers_hold_key = self.read(assembly, |a| {
+                a.elections.get(&election).and_then(|e| e.open_round()).is_some_and(|r| !r.tellers.is_empty())
+            }) == Some(true);
             let (decryption, key) = match (mode, public_key) {
+                (RoundMode::Electronic, Some(_)) if tellers_hold_key => (None, None),
                 (RoundMode::Electronic, Some(pk)) => {
                     let name = key_name(&pk);
                     let secret = self

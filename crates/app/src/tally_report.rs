@@ -145,6 +145,7 @@ impl W<'_> {
             ElectionStage::Nominating => self.tr("提名中", "taking nominations"),
             ElectionStage::CandidatesFixed => self.tr("候选人名单已确定", "candidates fixed"),
             ElectionStage::Voting => self.tr("投票中", "voting"),
+            ElectionStage::Counting => self.tr("监票人解密计票中", "counting: awaiting the tellers"),
             ElectionStage::NextRoundDue => self.tr("待进行下一轮投票", "next round due"),
             ElectionStage::Completed => self.tr("选举完成", "completed"),
         }
@@ -296,7 +297,7 @@ fn report(a: &Assembly, number: u32, lang: ReportLang) -> Result<Report, String>
     }
     let mut provisional = None;
     for r in &e.rounds {
-        if r.state == RoundState::Open {
+        if matches!(r.state, RoundState::Open | RoundState::Counting) {
             provisional = Some(
                 w.tr(
                     "临时报告：本轮投票尚未计票，结果以计票后的报告为准",

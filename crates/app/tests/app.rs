@@ -752,6 +752,7 @@ async fn an_electronic_secret_election_round_end_to_end(db: TestDb) {
         meeting: plenary,
         mode: RoundMode::Electronic,
         ballots_issued: None,
+        custody: Default::default(),
     };
     let (round, _) = app.open_round(&aid(), "secretariat", req).await.unwrap();
     assert_eq!(round, 1);
@@ -814,6 +815,7 @@ async fn a_paper_election_round_is_entered_twice_and_a_mismatch_settled(db: Test
         meeting: plenary,
         mode: RoundMode::Paper,
         ballots_issued: Some(12),
+        custody: Default::default(),
     };
     let (round, _) = app.open_round(&aid(), "secretariat", req).await.unwrap();
     let ballot = |yes: &[&str]| plenum_tally::Ballot {

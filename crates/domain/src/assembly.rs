@@ -509,7 +509,10 @@ impl Assembly {
             | Event::ElectionBallotCast { .. }
             | Event::PaperBallotsEntered { .. }
             | Event::PaperBallotMismatch { .. }
-            | Event::RoundCounted { .. } => crate::election::apply(self, event),
+            | Event::RoundCounted { .. }
+            | Event::RoundCountStarted { .. }
+            | Event::RoundShareSubmitted { .. }
+            | Event::RoundVoided { .. } => crate::election::apply(self, event),
             Event::AgendaItemMoved { session, item, state } => {
                 if let Some(it) = self
                     .sessions

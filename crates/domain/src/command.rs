@@ -299,6 +299,10 @@ pub enum Command {
         /// Electronic: the public key the sub-ballots are encrypted to.
         #[serde(default)]
         public_key: Option<String>,
+        /// Electronic rounds whose key the session's tellers hold: the tellers, in the
+        /// order of their keys in `public_key`. Empty when the server holds the key.
+        #[serde(default)]
+        tellers: Vec<MemberId>,
         at: DateTime<Utc>,
     },
     /// An electronic secret ballot: one encrypted sub-ballot per candidate, in list
@@ -337,6 +341,20 @@ pub enum Command {
         /// STV only: the order drawn by lot, when the count calls for one.
         #[serde(default)]
         lot_order: Option<Vec<String>>,
+        at: DateTime<Utc>,
+    },
+    /// A teller's share of decrypting a counting round's per-candidate sums.
+    SubmitRoundShare {
+        election: u32,
+        round: u32,
+        member: MemberId,
+        share: String,
+    },
+    /// Declares void a round its tellers cannot decrypt; the same round is held again.
+    VoidRoundCount {
+        election: u32,
+        round: u32,
+        reason: String,
         at: DateTime<Utc>,
     },
 }
@@ -987,7 +1005,9 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
         | Command::CastElectionBallot { .. }
         | Command::EnterPaperBallot { .. }
         | Command::EnterPaperBallots { .. }
-        | Command::CountRound { .. } => crate::election::decide_election(a, command),
+        | Command::CountRound { .. }
+        | Command::SubmitRoundShare { .. }
+        | Command::VoidRoundCount { .. } => crate::election::decide_election(a, command),
         Command::MoveAgendaItem { session, item, to } => {
             let s = open_session(a, *session)?;
             if !s.agenda_adopted {
@@ -1260,39 +1280,7 @@ fn open_poll(
             )
             .field("tellers"));
         }
-        let appointed: Vec<&MemberId> = session.tellers.iter().map(|t| &t.member).collect();
-        if appointed != tellers.iter().collect::<Vec<_>>() {
-            return Err(RuleError::statute(
-                "poll.tellers_mismatch",
-                source::EL_43,
-                "the poll's key holders must be the session's tellers",
-            )
-            .field("tellers"));
-        }
-        let mut keys = Vec::new();
-        for t in &session.tellers {
-            seated_member(a, &t.member, "tellers")?;
-            let Some(k) = &t.key else {
-                let name = a.members.get(&t.member).map_or("", |m| m.name.as_str());
-                return Err(RuleError::statute(
-                    "poll.teller_key_missing",
-                    source::EL_43,
-                    format!("teller {name} ({}) has not registered a key yet", t.member),
-                )
-                .field("tellers"));
-            };
-            keys.push(k.clone());
-        }
-        let joint = crate::sealed::joint_key(&keys).map_err(|e| {
-            RuleError::model("poll.key_invalid", format!("the tellers' keys: {e}")).field("tellers")
-        })?;
-        if public_key.as_deref() != Some(joint.as_str()) {
-            return Err(RuleError::model(
-                "poll.key_mismatch",
-                "the public key is not the joint key of the session's tellers",
-            )
-            .field("public_key"));
-        }
+        teller_custody(a, session, tellers, public_key.as_deref(), Custody::Poll)?;
     }
     let disclosure = if mode == VoteMode::Secret { Disclosure::TurnoutOnly } else { disclosure };
     let electorate = a.seated_members().count() as u32;
@@ -1318,6 +1306,74 @@ fn open_poll(
         public_key: public_key.clone(),
         tellers: tellers.to_vec(),
     }])
+}
+
+/// What a secret vote's key is held for: a poll, or an election round. Names the
+/// rules a check of its tellers' custody refuses with.
+#[derive(Clone, Copy)]
+pub(crate) enum Custody {
+    Poll,
+    Round,
+}
+
+impl Custody {
+    /// (tellers mismatch, a key missing, the keys do not combine, another key)
+    fn rules(self) -> [&'static str; 4] {
+        match self {
+            Custody::Poll => {
+                ["poll.tellers_mismatch", "poll.teller_key_missing", "poll.key_invalid", "poll.key_mismatch"]
+            }
+            Custody::Round => [
+                "election.tellers_mismatch",
+                "election.teller_key_missing",
+                "election.key_invalid",
+                "election.key_mismatch",
+            ],
+        }
+    }
+}
+
+/// A vote whose key the tellers hold: the tellers are the session's, in order, each
+/// holding a mandate and a registered key, and the public key is exactly their joint
+/// key, so that nobody can slip in a key of their own (EL art. 43).
+pub(crate) fn teller_custody(
+    a: &Assembly,
+    session: &crate::Session,
+    tellers: &[MemberId],
+    public_key: Option<&str>,
+    what: Custody,
+) -> Result<(), RuleError> {
+    let [mismatch, missing, invalid, other] = what.rules();
+    let appointed: Vec<&MemberId> = session.tellers.iter().map(|t| &t.member).collect();
+    if appointed != tellers.iter().collect::<Vec<_>>() {
+        return Err(RuleError::statute(
+            mismatch,
+            source::EL_43,
+            "the key holders must be the session's tellers",
+        )
+        .field("tellers"));
+    }
+    let mut keys = Vec::new();
+    for t in &session.tellers {
+        seated_member(a, &t.member, "tellers")?;
+        let Some(k) = &t.key else {
+            let name = a.members.get(&t.member).map_or("", |m| m.name.as_str());
+            return Err(RuleError::statute(
+                missing,
+                source::EL_43,
+                format!("teller {name} ({}) has not registered a key yet", t.member),
+            )
+            .field("tellers"));
+        };
+        keys.push(k.clone());
+    }
+    let joint = crate::sealed::joint_key(&keys)
+        .map_err(|e| RuleError::model(invalid, format!("the tellers' keys: {e}")).field("tellers"))?;
+    if public_key != Some(joint.as_str()) {
+        return Err(RuleError::model(other, "the public key is not the joint key of the session's tellers")
+            .field("public_key"));
+    }
+    Ok(())
 }
 
 fn poll_open(a: &Assembly, number: u32) -> Result<&crate::Poll, RuleError> {
@@ -1499,6 +1555,22 @@ fn appoint_tellers(a: &Assembly, session: SessionKey, members: &[MemberId]) -> D
         return Err(RuleError::model(
             "tellers.poll_pending",
             format!("poll {} is not yet counted by the present tellers", p.number),
+        )
+        .field("members"));
+    }
+    let round = a.elections.values().filter(|e| e.session == s.key).find_map(|e| {
+        e.rounds
+            .iter()
+            .find(|r| {
+                matches!(r.state, crate::election::RoundState::Open | crate::election::RoundState::Counting)
+                    && !r.tellers.is_empty()
+            })
+            .map(|r| (e.number, r.number))
+    });
+    if let Some((election, round)) = round {
+        return Err(RuleError::model(
+            "tellers.poll_pending",
+            format!("round {round} of election {election} is not yet counted by the present tellers"),
         )
         .field("members"));
     }

@@ -101,6 +101,8 @@ pub mod source {
     pub const EL_31: &str = "EL art. 31";
     /// A ballot choosing more people than seats is void.
     pub const EL_44_2: &str = "EL art. 44 ¶2";
+    /// Tellers chosen by the deputies check the count.
+    pub const EL_43: &str = "EL art. 43";
 }
 
 const MAX_NAME: usize = 200;
@@ -488,7 +490,24 @@ pub struct PaperSlot {
 #[serde(rename_all = "snake_case")]
 pub enum RoundState {
     Open,
+    /// Electronic, its key held by the tellers: closed to ballots, waiting for their
+    /// shares of the decryption.
+    Counting,
     Counted,
+    /// Never counted: its tellers could not decrypt it, and the chair declared it void;
+    /// the same round is held again.
+    Void,
+}
+
+/// A round closed to ballots and waiting for its tellers' shares: what its count will
+/// use when the last share comes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoundCounting {
+    pub lot_order: Option<Vec<String>>,
+    pub at: DateTime<Utc>,
+    /// Members present when the round stopped taking ballots.
+    #[serde(default)]
+    pub present: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -508,6 +527,21 @@ pub struct Round {
     pub ballots_issued: Option<u32>,
     /// Electronic: the key the sub-ballots are encrypted to.
     pub public_key: Option<String>,
+    /// Electronic rounds whose key the session's tellers hold, in the key's order;
+    /// empty when the server holds it.
+    #[serde(default)]
+    pub tellers: Vec<MemberId>,
+    /// Those tellers' shares of the decryption, as they arrive.
+    #[serde(default)]
+    pub shares: BTreeMap<MemberId, String>,
+    #[serde(default)]
+    pub counting: Option<RoundCounting>,
+    /// Why a round its tellers could not decrypt was declared void.
+    #[serde(default)]
+    pub void_reason: Option<String>,
+    /// A void round: the same round, to be held again.
+    #[serde(default)]
+    pub again: Option<RoundPlan>,
     pub opened_at: DateTime<Utc>,
     pub state: RoundState,
     /// Electronic: who voted (never what).
@@ -542,6 +576,8 @@ pub enum ElectionStage {
     CandidatesFixed,
     /// A round is open.
     Voting,
+    /// A round is closed to ballots and waits for its tellers' shares.
+    Counting,
     /// A round was counted and seats remain: the next round is due.
     NextRoundDue,
     /// Every seat is filled.
@@ -554,6 +590,8 @@ impl Election {
             ElectionStage::Completed
         } else if self.open_round().is_some() {
             ElectionStage::Voting
+        } else if self.rounds.last().is_some_and(|r| r.state == RoundState::Counting) {
+            ElectionStage::Counting
         } else if !self.rounds.is_empty() {
             ElectionStage::NextRoundDue
         } else if self.fixed.is_some() {
@@ -576,7 +614,12 @@ impl Election {
         if self.seats_remaining() == 0 {
             return None;
         }
-        self.rounds.last().filter(|r| r.state == RoundState::Counted)?.result.as_ref()?.next_round.as_ref()
+        let last = self.rounds.last()?;
+        match last.state {
+            RoundState::Void => last.again.as_ref(),
+            RoundState::Counted => last.result.as_ref()?.next_round.as_ref(),
+            RoundState::Open | RoundState::Counting => None,
+        }
     }
 
     /// Candidates not withdrawn, in order of nomination.
@@ -651,11 +694,18 @@ fn round_of(e: &Election, round: u32) -> Result<&Round, RuleError> {
         RuleError::model("election.round_unknown", format!("election {} has no round {round}", e.number))
             .field("round")
     })?;
-    if r.state != RoundState::Open {
-        return Err(RuleError::model("election.round_counted", format!("round {round} is already counted"))
-            .field("round"));
+    match r.state {
+        RoundState::Open => Ok(r),
+        RoundState::Counting => Err(RuleError::model(
+            "election.round_counted",
+            format!("round {round} is closed; its tellers are decrypting the count"),
+        )
+        .field("round")),
+        RoundState::Counted | RoundState::Void => {
+            Err(RuleError::model("election.round_counted", format!("round {round} is already counted"))
+                .field("round"))
+        }
     }
-    Ok(r)
 }
 
 /// The round open for voting, or an error naming what is wrong.
@@ -871,8 +921,8 @@ pub(crate) fn decide_election(a: &Assembly, c: &Command) -> Decision {
         Command::RecordPreliminaryVote { election, counts, runoff } => {
             preliminary(a, *election, counts, runoff)
         }
-        Command::OpenRound { election, meeting, mode, ballots_issued, public_key, at } => {
-            open_round(a, *election, meeting, *mode, *ballots_issued, public_key, *at)
+        Command::OpenRound { election, meeting, mode, ballots_issued, public_key, tellers, at } => {
+            open_round(a, *election, meeting, *mode, *ballots_issued, public_key, tellers, *at)
         }
         Command::CastElectionBallot { election, round, member, ballots, at: _ } => {
             let (_, r) = open_round_of(a, *election, *round)?;
@@ -914,6 +964,14 @@ pub(crate) fn decide_election(a: &Assembly, c: &Command) -> Decision {
                 )
                 .field("ballots"));
             }
+            // A copy of a ballot already cast would count that voter's marks twice.
+            // (Each sub-ballot's proofs are checked where it is encrypted, and by every
+            // teller before they decrypt: checking them here, one per candidate, would
+            // hold the writer for milliseconds a ballot.)
+            if r.sealed.iter().any(|b| b.first() == ballots.first()) {
+                return Err(RuleError::model("ballot.copy", "this encrypted ballot has already been cast")
+                    .field("ballots"));
+            }
             Ok(vec![Event::ElectionBallotCast {
                 election: *election,
                 round: *round,
@@ -933,6 +991,33 @@ pub(crate) fn decide_election(a: &Assembly, c: &Command) -> Decision {
         }
         Command::CountRound { election, round, ballots_returned, decryption, lot_order, at } => {
             count(a, *election, *round, *ballots_returned, decryption.as_ref(), lot_order, *at)
+        }
+        Command::SubmitRoundShare { election, round, member, share } => {
+            round_share(a, *election, *round, member, share)
+        }
+        Command::VoidRoundCount { election, round, reason, at } => {
+            let e = election_of(a, *election)?;
+            let r = round.checked_sub(1).and_then(|i| e.rounds.get(i as usize)).ok_or_else(|| {
+                RuleError::model(
+                    "election.round_unknown",
+                    format!("election {election} has no round {round}"),
+                )
+                .field("round")
+            })?;
+            if r.state != RoundState::Counting {
+                return Err(RuleError::model(
+                    "election.not_counting",
+                    format!("round {round} is not waiting for its tellers"),
+                )
+                .field("round"));
+            }
+            crate::command::text("reason", reason, MAX_NAME)?;
+            Ok(vec![Event::RoundVoided {
+                election: *election,
+                round: *round,
+                reason: reason.trim().to_owned(),
+                at: *at,
+            }])
         }
         _ => Err(RuleError::model("election.command", "not an election command")),
     }
@@ -1391,6 +1476,7 @@ fn preliminary(
     ])
 }
 
+#[allow(clippy::too_many_arguments)]
 fn open_round(
     a: &Assembly,
     election: u32,
@@ -1398,6 +1484,7 @@ fn open_round(
     mode: RoundMode,
     ballots_issued: Option<u32>,
     public_key: &Option<String>,
+    tellers: &[MemberId],
     at: DateTime<Utc>,
 ) -> Decision {
     let e = election_of(a, election)?;
@@ -1412,6 +1499,12 @@ fn open_round(
     }
     if let Some(r) = e.open_round() {
         return Err(RuleError::model("election.round_open", format!("round {} is still open", r.number)));
+    }
+    if let Some(r) = e.rounds.last().filter(|r| r.state == RoundState::Counting) {
+        return Err(RuleError::model(
+            "election.round_counting",
+            format!("round {} is still being counted by its tellers", r.number),
+        ));
     }
     let (kind, candidates, seats) = if e.rounds.is_empty() {
         (RoundKind::First, e.fixed_names(), e.seats)
@@ -1486,12 +1579,22 @@ fn open_round(
                 )
                 .field("ballots_issued"));
             }
-            if public_key.is_some() {
+            if public_key.is_some() || !tellers.is_empty() {
                 return Err(RuleError::model("election.key_unexpected", "paper ballots are not encrypted")
                     .field("public_key"));
             }
         }
         RoundMode::Electronic => {
+            // The tellers' custody first: a key missing is theirs to register.
+            if !tellers.is_empty() {
+                crate::command::teller_custody(
+                    a,
+                    s,
+                    tellers,
+                    public_key.as_deref(),
+                    crate::command::Custody::Round,
+                )?;
+            }
             if public_key.as_deref().is_none_or(str::is_empty) {
                 return Err(RuleError::model(
                     "election.key_required",
@@ -1534,6 +1637,7 @@ fn open_round(
         present,
         ballots_issued,
         public_key: public_key.clone(),
+        tellers: tellers.to_vec(),
         opened_at: at,
     }])
 }
@@ -1616,6 +1720,112 @@ fn count(
     at: DateTime<Utc>,
 ) -> Decision {
     let (e, r) = open_round_of(a, election, round)?;
+    if r.mode == RoundMode::Electronic && !r.tellers.is_empty() {
+        if decryption.is_some() {
+            return Err(RuleError::statute(
+                "election.tellers_decrypt",
+                source::EL_43,
+                "this round's key is held by its tellers; its sums are decrypted from their shares",
+            )
+            .field("decryption"));
+        }
+        if ballots_returned.is_some() {
+            return Err(RuleError::model(
+                "election.returned_unexpected",
+                "an electronic round counts its own ballots",
+            )
+            .field("ballots_returned"));
+        }
+        let present = present_count(a, &r.meeting);
+        return Ok(vec![Event::RoundCountStarted {
+            election,
+            round,
+            lot_order: lot_order.clone(),
+            present,
+            at,
+        }]);
+    }
+    Ok(vec![counted(a, e, r, ballots_returned, decryption, lot_order, at)?])
+}
+
+/// A teller's share of a counting round's decryption; the last one counts the round.
+fn round_share(a: &Assembly, election: u32, round: u32, id: &MemberId, share: &str) -> Decision {
+    let e = election_of(a, election)?;
+    let r = round.checked_sub(1).and_then(|i| e.rounds.get(i as usize)).ok_or_else(|| {
+        RuleError::model("election.round_unknown", format!("election {election} has no round {round}"))
+            .field("round")
+    })?;
+    let Some(counting) = r.counting.as_ref().filter(|_| r.state == RoundState::Counting) else {
+        return Err(RuleError::model(
+            "election.not_counting",
+            format!("round {round} is not waiting for its tellers"),
+        )
+        .field("round"));
+    };
+    let Some(place) = r.tellers.iter().position(|t| t == id) else {
+        return Err(RuleError::statute(
+            "election.not_teller",
+            source::EL_43,
+            format!("{id} does not hold a key of round {round}"),
+        )
+        .field("member"));
+    };
+    if r.shares.contains_key(id) {
+        return Err(
+            RuleError::model("election.share_sent", format!("{id} has already sent a share")).field("member")
+        );
+    }
+    let share = share.trim();
+    if share.is_empty() || share.len() > 1_000_000 {
+        return Err(
+            RuleError::model("election.share_invalid", "the share is empty or too long").field("share")
+        );
+    }
+    let key = r.public_key.as_deref().unwrap_or_default();
+    let n = r.candidates.len();
+    let holder =
+        crate::sealed::verify_round_share(key, election, round, n, &r.sealed, share).map_err(|err| {
+            RuleError::model("election.share_invalid", format!("the share does not check out: {err}"))
+                .field("share")
+        })?;
+    if holder != place {
+        return Err(RuleError::model(
+            "election.share_invalid",
+            "the share was made with another teller's key",
+        )
+        .field("share"));
+    }
+    let mut events =
+        vec![Event::RoundShareSubmitted { election, round, member: id.clone(), share: share.to_owned() }];
+    if r.shares.len() + 1 == r.tellers.len() {
+        let shares: Vec<String> = r
+            .tellers
+            .iter()
+            .map(|t| if t == id { share.to_owned() } else { r.shares.get(t).cloned().unwrap_or_default() })
+            .collect();
+        let (totals, proof) = crate::sealed::combine_round(key, election, round, n, &r.sealed, &shares)
+            .map_err(|err| {
+                RuleError::model("election.decryption_invalid", format!("the shares do not combine: {err}"))
+                    .field("share")
+            })?;
+        let d = RoundDecryption { totals, proof };
+        events.push(counted(a, e, r, None, Some(&d), &counting.lot_order, counting.at)?);
+    }
+    Ok(events)
+}
+
+/// The count of a round from its ballots (paper: the settled entries; electronic:
+/// the decrypted sums, checked against the journal's ciphertexts).
+fn counted(
+    a: &Assembly,
+    e: &Election,
+    r: &Round,
+    ballots_returned: Option<u32>,
+    decryption: Option<&RoundDecryption>,
+    lot_order: &Option<Vec<String>>,
+    at: DateTime<Utc>,
+) -> Result<Event, RuleError> {
+    let (election, round) = (e.number, r.number);
     let (ballots, numbers, issued, proof) = match r.mode {
         RoundMode::Paper => {
             if decryption.is_some() {
@@ -1717,7 +1927,10 @@ fn count(
                 .field("decryption"));
             }
             let cast32 = cast as u32;
-            let present = present_count(a, &r.meeting).max(cast32);
+            // Those present when the ballots stopped: for a round its tellers count,
+            // when it closed, not when their last share came.
+            let present =
+                r.counting.as_ref().map_or_else(|| present_count(a, &r.meeting), |c| c.present).max(cast32);
             let ballots = ballots_from_totals(&r.candidates, &d.totals, cast);
             (ballots, (1..=cast32).collect(), present, Some(d.proof.clone()))
         }
@@ -1757,7 +1970,7 @@ fn count(
             }
         })
         .collect();
-    Ok(vec![Event::RoundCounted { election, round, result, elected, decryption: proof, counted_at: at }])
+    Ok(Event::RoundCounted { election, round, result, elected, decryption: proof, counted_at: at })
 }
 
 // ---- apply -------------------------------------------------------------------------
@@ -1845,6 +2058,7 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
             present,
             ballots_issued,
             public_key,
+            tellers,
             opened_at,
         } => {
             if let Some(e) = Arc::make_mut(&mut a.elections).get_mut(election).map(Arc::make_mut) {
@@ -1859,6 +2073,11 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
                     present: *present,
                     ballots_issued: *ballots_issued,
                     public_key: public_key.clone(),
+                    tellers: tellers.clone(),
+                    shares: BTreeMap::new(),
+                    counting: None,
+                    void_reason: None,
+                    again: None,
                     opened_at: *opened_at,
                     state: RoundState::Open,
                     voted: BTreeSet::new(),
@@ -1868,6 +2087,29 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
                     result: None,
                     decryption: None,
                     counted_at: None,
+                });
+            }
+        }
+        Event::RoundCountStarted { election, round, lot_order, present, at } => {
+            if let Some(r) = round_mut(a, *election, *round) {
+                r.state = RoundState::Counting;
+                r.counting = Some(RoundCounting { lot_order: lot_order.clone(), at: *at, present: *present });
+            }
+        }
+        Event::RoundShareSubmitted { election, round, member, share } => {
+            if let Some(r) = round_mut(a, *election, *round) {
+                r.shares.insert(member.clone(), share.clone());
+            }
+        }
+        Event::RoundVoided { election, round, reason, .. } => {
+            if let Some(r) = round_mut(a, *election, *round) {
+                r.state = RoundState::Void;
+                r.void_reason = Some(reason.clone());
+                r.again = Some(RoundPlan {
+                    kind: r.kind,
+                    candidates: r.candidates.clone(),
+                    seats: r.seats,
+                    basis: format!("round {} was declared void, its count not decrypted: {reason}", r.number),
                 });
             }
         }

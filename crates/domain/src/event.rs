@@ -274,6 +274,9 @@ pub enum Event {
         present: u32,
         ballots_issued: Option<u32>,
         public_key: Option<String>,
+        /// The tellers who hold the key, in the key's order; empty when the server does.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tellers: Vec<MemberId>,
         opened_at: DateTime<Utc>,
     },
     /// An electronic secret ballot: who voted, and one ciphertext per candidate; only
@@ -298,6 +301,32 @@ pub enum Event {
         round: u32,
         ballot_no: u32,
         tellers: Vec<String>,
+    },
+    /// An electronic round whose key the tellers hold stops taking ballots; the count
+    /// follows when every teller has sent a share of the decryption.
+    RoundCountStarted {
+        election: u32,
+        round: u32,
+        /// STV only: the order drawn by lot, for the count.
+        #[serde(default)]
+        lot_order: Option<Vec<String>>,
+        /// Members present at that moment.
+        present: u32,
+        at: DateTime<Utc>,
+    },
+    /// One teller's share of decrypting a round's per-candidate sums, with its proofs.
+    RoundShareSubmitted {
+        election: u32,
+        round: u32,
+        member: MemberId,
+        share: String,
+    },
+    /// A round its tellers could not decrypt, declared void by the chair.
+    RoundVoided {
+        election: u32,
+        round: u32,
+        reason: String,
+        at: DateTime<Utc>,
     },
     RoundCounted {
         election: u32,
@@ -357,6 +386,9 @@ impl Event {
             Event::PaperBallotsEntered { .. } => "PaperBallotsEntered",
             Event::PaperBallotMismatch { .. } => "PaperBallotMismatch",
             Event::RoundCounted { .. } => "RoundCounted",
+            Event::RoundCountStarted { .. } => "RoundCountStarted",
+            Event::RoundShareSubmitted { .. } => "RoundShareSubmitted",
+            Event::RoundVoided { .. } => "RoundVoided",
         }
     }
 

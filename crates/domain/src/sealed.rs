@@ -299,9 +299,78 @@ fn round_sums(
     columns.iter().map(|c| aggregate(OPTIONS, c).map_err(|e| e.to_string())).collect()
 }
 
-/// Decrypts, with the round's secret key, only the per-candidate sums of the ballots:
-/// the totals in list order, and the proof (three partial decryptions per candidate,
-/// candidate by candidate, yes/no/abstain).
+/// One holder's share of decrypting a round's per-candidate sums: three partial
+/// decryptions per candidate (yes, no, abstain), candidate by candidate, joined by
+/// `,`. Made with the holder's secret key (by the server for its own key, by a teller
+/// on their own device); never of a single ballot.
+pub fn round_share(
+    public: &str,
+    secret: &str,
+    election: u32,
+    round: u32,
+    candidates: usize,
+    ballots: &[Vec<String>],
+) -> Result<String, String> {
+    let key = TrusteeKey::from_secret_hex(secret).map_err(|e| format!("secret key: {e}"))?;
+    if !holders(public)?.iter().any(|t| t.key == *key.public_key()) {
+        return Err("this secret key is not one of the round's key holders".into());
+    }
+    let mut parts = Vec::with_capacity(candidates * OPTIONS as usize);
+    for (i, sums) in round_sums(candidates, ballots)?.iter().enumerate() {
+        let ctx = round_context(public, election, round, i);
+        for ct in sums {
+            parts.push(partial_decrypt(&key, ct, &ctx, &mut OsRng).to_string());
+        }
+    }
+    Ok(parts.join(","))
+}
+
+/// Checks one holder's share against the round's sums; gives the holder's place.
+pub fn verify_round_share(
+    public: &str,
+    election: u32,
+    round: u32,
+    candidates: usize,
+    ballots: &[Vec<String>],
+    share: &str,
+) -> Result<usize, String> {
+    let trustees = holders(public)?;
+    let partials = parse_share(share, candidates * OPTIONS as usize)?;
+    let Some(first) = partials.first() else {
+        return Err("the share is empty".into());
+    };
+    let holder = trustees
+        .iter()
+        .position(|t| t.key == first.trustee)
+        .ok_or("the share is not by one of the round's key holders")?;
+    for (i, sums) in round_sums(candidates, ballots)?.iter().enumerate() {
+        let ctx = round_context(public, election, round, i);
+        for (j, ct) in sums.iter().enumerate() {
+            let partial = &partials[i * OPTIONS as usize + j];
+            verify_partial(&trustees[holder], ct, partial, &ctx)
+                .map_err(|e| format!("candidate {}: {e}", i + 1))?;
+        }
+    }
+    Ok(holder)
+}
+
+/// The per-candidate totals from every holder's share (in key order), and the
+/// round's proof: the shares joined by `;`.
+pub fn combine_round(
+    public: &str,
+    election: u32,
+    round: u32,
+    candidates: usize,
+    ballots: &[Vec<String>],
+    shares: &[String],
+) -> Result<(Vec<Totals>, String), String> {
+    let proof = shares.join(";");
+    let totals = decrypt_round_with_proof(public, election, round, candidates, ballots, &proof)?;
+    Ok((totals, proof))
+}
+
+/// Decrypts, with the round's secret key when the server holds it, only the
+/// per-candidate sums of the ballots: the totals in list order, and the proof.
 pub fn decrypt_round(
     public: &str,
     secret: &str,
@@ -310,24 +379,47 @@ pub fn decrypt_round(
     candidates: usize,
     ballots: &[Vec<String>],
 ) -> Result<(Vec<Totals>, String), String> {
-    let trustee = single_holder(public)?;
-    let key = TrusteeKey::from_secret_hex(secret).map_err(|e| format!("secret key: {e}"))?;
+    single_holder(public)?;
+    let share = round_share(public, secret, election, round, candidates, ballots)?;
+    combine_round(public, election, round, candidates, ballots, &[share])
+}
+
+/// What a round's proof decrypts the per-candidate sums to, after checking every
+/// holder's share of each, from public data only.
+fn decrypt_round_with_proof(
+    public: &str,
+    election: u32,
+    round: u32,
+    candidates: usize,
+    ballots: &[Vec<String>],
+    proof: &str,
+) -> Result<Vec<Totals>, String> {
+    let trustees = holders(public)?;
+    let per_share = candidates * OPTIONS as usize;
+    let shares: Vec<Vec<PartialDecryption>> = if candidates == 0 {
+        vec![Vec::new(); trustees.len()]
+    } else {
+        proof.split(';').map(|s| parse_share(s, per_share)).collect::<Result<_, String>>()?
+    };
+    if shares.len() != trustees.len() {
+        return Err(format!("the proof has {} shares for {} key holders", shares.len(), trustees.len()));
+    }
     let mut totals = Vec::with_capacity(candidates);
-    let mut proof = Vec::with_capacity(candidates * OPTIONS as usize);
     for (i, sums) in round_sums(candidates, ballots)?.iter().enumerate() {
         let ctx = round_context(public, election, round, i);
         let mut counts = Vec::new();
-        for ct in sums {
-            let partial = partial_decrypt(&key, ct, &ctx, &mut OsRng);
-            counts.push(
-                combine_partials(std::slice::from_ref(&trustee), ct, std::slice::from_ref(&partial), &ctx)
-                    .map_err(|e| e.to_string())?,
-            );
-            proof.push(partial.to_string());
+        for (j, ct) in sums.iter().enumerate() {
+            let partials: Vec<PartialDecryption> =
+                shares.iter().map(|s| s[i * OPTIONS as usize + j]).collect();
+            for (trustee, partial) in trustees.iter().zip(&partials) {
+                verify_partial(trustee, ct, partial, &ctx)
+                    .map_err(|e| format!("candidate {}: {e}", i + 1))?;
+            }
+            counts.push(combine_partials(&trustees, ct, &partials, &ctx).map_err(|e| e.to_string())?);
         }
         totals.push(totals_of(&counts)?);
     }
-    Ok((totals, proof.join(",")))
+    Ok(totals)
 }
 
 /// Checks that `totals` (per candidate, in list order) are the decryptions of the
@@ -341,35 +433,12 @@ pub fn verify_round(
     totals: &[Totals],
     proof: &str,
 ) -> Result<(), String> {
-    let trustee = single_holder(public)?;
     if totals.len() != candidates {
         return Err(format!("{} totals for {candidates} candidates", totals.len()));
     }
-    let partials: Vec<PartialDecryption> = if proof.is_empty() {
-        Vec::new()
-    } else {
-        proof
-            .split(',')
-            .map(|p| p.parse().map_err(|e| format!("proof: {e}")))
-            .collect::<Result<_, String>>()?
-    };
-    let sums = round_sums(candidates, ballots)?;
-    if partials.len() != candidates * OPTIONS as usize {
-        return Err(format!("the proof has {} parts for {candidates} candidates", partials.len()));
-    }
-    for (i, (cts, claimed)) in sums.iter().zip(totals).enumerate() {
-        let ctx = round_context(public, election, round, i);
-        let mut counts = Vec::new();
-        for (j, ct) in cts.iter().enumerate() {
-            let partial = &partials[i * OPTIONS as usize + j];
-            verify_partial(&trustee, ct, partial, &ctx).map_err(|e| format!("candidate {}: {e}", i + 1))?;
-            counts.push(
-                combine_partials(std::slice::from_ref(&trustee), ct, std::slice::from_ref(partial), &ctx)
-                    .map_err(|e| e.to_string())?,
-            );
-        }
-        let got = totals_of(&counts)?;
-        if &got != claimed {
+    let got = decrypt_round_with_proof(public, election, round, candidates, ballots, proof)?;
+    for (i, (got, claimed)) in got.iter().zip(totals).enumerate() {
+        if got != claimed {
             return Err(format!(
                 "candidate {}: the proof decrypts to {} yes, {} no, {} abstain, not {} / {} / {}",
                 i + 1,

@@ -1537,6 +1537,7 @@ mod elections {
 
     fn open_paper(issued: u32) -> Command {
         Command::OpenRound {
+            tellers: Vec::new(),
             election: 1,
             meeting: meet(PLENARY),
             mode: RoundMode::Paper,
@@ -1815,6 +1816,7 @@ mod elections {
             when(
                 &h,
                 Command::OpenRound {
+                    tellers: Vec::new(),
                     election: 1,
                     meeting: meet(PLENARY),
                     mode: RoundMode::Paper,
@@ -2098,6 +2100,7 @@ mod elections {
     fn an_electronic_secret_round_keeps_no_choice_and_counts_only_verified_sums() {
         let mut h = fixed(30, OfficeKind::Deputy, 1, &["甲", "乙"]);
         let open = |key: Option<String>| Command::OpenRound {
+            tellers: Vec::new(),
             election: 1,
             meeting: meet(PLENARY),
             mode: RoundMode::Electronic,
@@ -2197,6 +2200,525 @@ mod elections {
         assert_eq!(elected[0].name, "甲");
         h.extend(evs);
         assert_eq!(election(&h).stage(), ElectionStage::Completed);
+    }
+
+    // ---- electronic rounds whose key the session's tellers hold (EL art. 43) ---------
+
+    /// `fixed(30, Deputy, seats, names)`, and d-0001, d-0002, … appointed tellers, one
+    /// per key in `keys`, each key registered by its teller.
+    fn fixed_with_tellers(keys: &[(String, String)], seats: u32, names: &[&str]) -> Vec<Event> {
+        let mut h = fixed(30, OfficeKind::Deputy, seats, names);
+        then(&mut h, appoint(&(1..=keys.len()).collect::<Vec<_>>()));
+        for (i, (public, _)) in keys.iter().enumerate() {
+            then(&mut h, register(i + 1, public));
+        }
+        h
+    }
+
+    /// An electronic round of election 1 encrypted to `public_key`, held by `tellers`.
+    fn open_by_tellers(public_key: &str, tellers: &[usize]) -> Command {
+        Command::OpenRound {
+            election: 1,
+            meeting: meet(PLENARY),
+            mode: RoundMode::Electronic,
+            ballots_issued: None,
+            public_key: Some(public_key.to_owned()),
+            tellers: tellers.iter().map(|i| d(*i)).collect(),
+            at: t(9, 0),
+        }
+    }
+
+    fn cast_marks(public_key: &str, round: u32, member: usize, marks: &[Choice]) -> Command {
+        Command::CastElectionBallot {
+            election: 1,
+            round,
+            member: d(member),
+            ballots: sealed::encrypt_marks(public_key, 1, round, marks).unwrap(),
+            at: t(9, 1),
+        }
+    }
+
+    /// The close of a round held by tellers, at 9:30: no decryption, no count given.
+    fn close(round: u32) -> Command {
+        Command::CountRound {
+            election: 1,
+            round,
+            ballots_returned: None,
+            decryption: None,
+            lot_order: None,
+            at: t(9, 30),
+        }
+    }
+
+    /// Teller `teller`'s share, made with `secret`, of round `round`'s sums.
+    fn round_share_of(h: &[Event], public_key: &str, secret: &str, round: u32, teller: usize) -> Command {
+        let r = election(h).rounds[round as usize - 1].clone();
+        let share = sealed::round_share(public_key, secret, 1, round, r.candidates.len(), &r.sealed).unwrap();
+        Command::SubmitRoundShare { election: 1, round, member: d(teller), share }
+    }
+
+    #[test]
+    fn a_round_held_by_tellers_is_held_by_the_sessions_tellers_in_their_order_el_art_43() {
+        let keys = teller_keys(3);
+        let public = joint(&keys);
+        let h = fixed_with_tellers(&keys, 1, &["甲", "乙"]);
+        for tellers in [&[3, 2, 1][..], &[1, 2], &[1, 2, 3, 4], &[1, 2, 4]] {
+            let e = expect_rule(
+                when(&h, open_by_tellers(&public, tellers)),
+                "election.tellers_mismatch",
+                Some("EL art. 43"),
+            );
+            assert_eq!(e.field, Some("tellers"), "{tellers:?}");
+        }
+        // A session without tellers has no round held by tellers.
+        let bare = fixed(30, OfficeKind::Deputy, 1, &["甲", "乙"]);
+        expect_rule(
+            when(&bare, open_by_tellers(&public, &[1, 2, 3])),
+            "election.tellers_mismatch",
+            Some("EL art. 43"),
+        );
+        // Tellers, but no key at all: not their joint key.
+        let mut c = open_by_tellers(&public, &[1, 2, 3]);
+        if let Command::OpenRound { public_key, .. } = &mut c {
+            *public_key = None;
+        }
+        expect_rule(when(&h, c), "election.key_mismatch", None);
+        let evs = when(&h, open_by_tellers(&public, &[1, 2, 3])).unwrap();
+        let [Event::RoundOpened { round: 1, tellers, public_key, kind: RoundKind::First, .. }] =
+            evs.as_slice()
+        else {
+            panic!("{evs:?}")
+        };
+        assert_eq!(tellers, &vec![d(1), d(2), d(3)]);
+        assert_eq!(public_key.as_deref(), Some(public.as_str()));
+        let mut h = h;
+        h.extend(evs);
+        let r = election(&h).rounds[0].clone();
+        assert_eq!((r.state, r.tellers.len(), r.shares.len()), (RoundState::Open, 3, 0));
+    }
+
+    #[test]
+    fn a_round_held_by_tellers_waits_for_every_tellers_key_el_art_43() {
+        let keys = teller_keys(3);
+        let mut h = fixed(30, OfficeKind::Deputy, 1, &["甲", "乙"]);
+        then(&mut h, appoint(&[1, 2, 3]));
+        then(&mut h, register(1, &keys[0].0));
+        then(&mut h, register(3, &keys[2].0));
+        let some = sealed::joint_key(&[keys[0].0.clone(), keys[2].0.clone()]).unwrap();
+        for public in [some, joint(&keys)] {
+            let e = expect_rule(
+                when(&h, open_by_tellers(&public, &[1, 2, 3])),
+                "election.teller_key_missing",
+                Some("EL art. 43"),
+            );
+            assert!(e.message.contains("d-0002"), "{e}");
+            assert_eq!(e.field, Some("tellers"));
+        }
+        then(&mut h, register(2, &keys[1].0));
+        then(&mut h, open_by_tellers(&joint(&keys), &[1, 2, 3]));
+        assert_eq!(election(&h).rounds[0].tellers, vec![d(1), d(2), d(3)]);
+    }
+
+    #[test]
+    fn a_round_held_by_tellers_is_encrypted_to_their_joint_key() {
+        let keys = teller_keys(3);
+        let h = fixed_with_tellers(&keys, 1, &["甲", "乙"]);
+        let (other, _) = sealed::new_key().unwrap();
+        // Another key, the tellers' keys in another order, only some of them, one of
+        // them, or garbage.
+        let reordered = joint(&[keys[1].clone(), keys[0].clone(), keys[2].clone()]);
+        let some = joint(&keys[..2]);
+        for public in [other, reordered, some, keys[0].0.clone(), "not a key".into()] {
+            let e =
+                expect_rule(when(&h, open_by_tellers(&public, &[1, 2, 3])), "election.key_mismatch", None);
+            assert_eq!(e.field, Some("public_key"));
+        }
+        assert!(when(&h, open_by_tellers(&joint(&keys), &[1, 2, 3])).is_ok());
+    }
+
+    #[test]
+    fn a_round_is_not_held_by_tellers_whose_keys_do_not_combine() {
+        // Registration refuses a key another teller holds; a journal holding one
+        // anyway (written before that rule, or by hand) still opens no round on it.
+        let keys = teller_keys(2);
+        let mut h = fixed(30, OfficeKind::Deputy, 1, &["甲", "乙"]);
+        then(&mut h, appoint(&[1, 2]));
+        for member in [1, 2] {
+            h.push(Event::TellerKeyRegistered { session: S, member: d(member), key: keys[0].0.clone() });
+        }
+        let public = format!("{0};{0}", keys[0].0);
+        let e = expect_rule(when(&h, open_by_tellers(&public, &[1, 2])), "election.key_invalid", None);
+        assert_eq!(e.field, Some("tellers"));
+    }
+
+    #[test]
+    fn a_teller_whose_mandate_ended_cannot_hold_a_round_key_dl_art_62() {
+        let keys = teller_keys(2);
+        let mut h = fixed_with_tellers(&keys, 1, &["甲", "乙"]);
+        then(
+            &mut h,
+            Command::ChangeMemberStatus {
+                member: d(2),
+                status: MemberStatus::Resigned,
+                reason: "辞职".into(),
+                effective_on: date(2022, 1, 10),
+            },
+        );
+        expect_rule(
+            when(&h, open_by_tellers(&joint(&keys), &[1, 2])),
+            "member.mandate_ended",
+            Some("DL art. 62"),
+        );
+    }
+
+    #[test]
+    fn a_paper_round_has_no_key_and_no_tellers() {
+        let keys = teller_keys(2);
+        let h = fixed_with_tellers(&keys, 1, &["甲", "乙"]);
+        let paper = |public_key: Option<String>, tellers: Vec<MemberId>| Command::OpenRound {
+            election: 1,
+            meeting: meet(PLENARY),
+            mode: RoundMode::Paper,
+            ballots_issued: Some(30),
+            public_key,
+            tellers,
+            at: t(9, 0),
+        };
+        for (key, tellers) in [(Some(joint(&keys)), vec![d(1), d(2)]), (None, vec![d(1), d(2)])] {
+            let e = expect_rule(when(&h, paper(key, tellers)), "election.key_unexpected", None);
+            assert_eq!(e.field, Some("public_key"));
+        }
+        // The paper tellers who enter the ballots are named with each entry.
+        let evs = when(&h, paper(None, Vec::new())).unwrap();
+        assert!(matches!(evs.as_slice(), [Event::RoundOpened { mode: RoundMode::Paper, .. }]), "{evs:?}");
+    }
+
+    #[test]
+    fn an_electronic_ballot_is_cast_once_and_never_copied() {
+        let keys = teller_keys(2);
+        let public = joint(&keys);
+        let mut h = fixed_with_tellers(&keys, 1, &["甲", "乙"]);
+        then(&mut h, open_by_tellers(&public, &[1, 2]));
+        let mine = sealed::encrypt_marks(&public, 1, 1, &[Choice::Yes, Choice::No]).unwrap();
+        let cast = |member: usize, ballots: Vec<String>| Command::CastElectionBallot {
+            election: 1,
+            round: 1,
+            member: d(member),
+            ballots,
+            at: t(9, 1),
+        };
+        then(&mut h, cast(5, mine.clone()));
+        // Another member casting a copy would count those marks twice.
+        let e = expect_rule(when(&h, cast(6, mine.clone())), "ballot.copy", None);
+        assert_eq!(e.field, Some("ballots"));
+        // Fresh ballots of the same marks are fine.
+        then(&mut h, cast(6, sealed::encrypt_marks(&public, 1, 1, &[Choice::Yes, Choice::No]).unwrap()));
+        assert_eq!(election(&h).rounds[0].sealed.len(), 2);
+    }
+
+    #[test]
+    fn a_round_held_by_tellers_is_counted_from_every_tellers_verified_share_el_art_43() {
+        use Choice::{Abstain as A, No as N, Yes as Y};
+        let keys = teller_keys(3);
+        let public = joint(&keys);
+        let mut h = fixed_with_tellers(&keys, 2, &["甲", "乙", "丙"]);
+        then(&mut h, open_by_tellers(&public, &[1, 2, 3]));
+        // 甲: 17 yes, 2 no, 1 abstains; 乙: 19 yes, 1 no; 丙: 3 yes, 17 no.
+        let mut marks = vec![[Y, Y, N]; 17];
+        marks.extend([[N, Y, Y], [N, Y, Y], [A, N, Y]]);
+        for (i, m) in marks.iter().enumerate() {
+            then(&mut h, cast_marks(&public, 1, i + 1, m));
+        }
+
+        // While open: no share, no void, and no decryption from the server even a true one.
+        expect_rule(when(&h, round_share_of(&h, &public, &keys[0].1, 1, 1)), "election.not_counting", None);
+        let void = |reason: &str| Command::VoidRoundCount {
+            election: 1,
+            round: 1,
+            reason: reason.into(),
+            at: t(10, 0),
+        };
+        let e = expect_rule(when(&h, void("密钥丢失")), "election.not_counting", None);
+        assert_eq!(e.field, Some("round"));
+        let sealed_now = election(&h).rounds[0].sealed.clone();
+        let shares: Vec<String> = keys
+            .iter()
+            .map(|(_, secret)| sealed::round_share(&public, secret, 1, 1, 3, &sealed_now).unwrap())
+            .collect();
+        let (totals, proof) = sealed::combine_round(&public, 1, 1, 3, &sealed_now, &shares).unwrap();
+        let mut given = close(1);
+        if let Command::CountRound { decryption, .. } = &mut given {
+            *decryption = Some(RoundDecryption { totals: totals.clone(), proof });
+        }
+        let e = expect_rule(when(&h, given), "election.tellers_decrypt", Some("EL art. 43"));
+        assert_eq!(e.field, Some("decryption"));
+        let mut returned = close(1);
+        if let Command::CountRound { ballots_returned, .. } = &mut returned {
+            *ballots_returned = Some(20);
+        }
+        expect_rule(when(&h, returned), "election.returned_unexpected", None);
+
+        // The close starts the count: no more ballots, no second close, no other round.
+        let evs = when(&h, close(1)).unwrap();
+        assert!(
+            matches!(
+                evs.as_slice(),
+                [Event::RoundCountStarted { election: 1, round: 1, lot_order: None, .. }]
+            ),
+            "{evs:?}"
+        );
+        h.extend(evs);
+        let el = election(&h);
+        assert_eq!(el.rounds[0].state, RoundState::Counting);
+        assert_eq!(el.stage(), ElectionStage::Counting);
+        assert!(el.open_round().is_none());
+        assert_eq!(el.rounds[0].result, None);
+        assert!(el.elected.is_empty());
+        expect_rule(when(&h, cast_marks(&public, 1, 21, &[Y, N, N])), "election.round_counted", None);
+        expect_rule(when(&h, close(1)), "election.round_counted", None);
+        expect_rule(when(&h, open_by_tellers(&public, &[1, 2, 3])), "election.round_counting", None);
+        // Nor can its tellers be replaced until it is counted.
+        expect_rule(when(&h, super::appoint(&[1, 2, 4])), "tellers.poll_pending", None);
+
+        // A member who is not a teller, even with a teller's true share.
+        let e = expect_rule(
+            when(&h, round_share_of(&h, &public, &keys[0].1, 1, 4)),
+            "election.not_teller",
+            Some("EL art. 43"),
+        );
+        assert_eq!(e.field, Some("member"));
+        // Teller 2's share, sent as teller 1's.
+        let e = expect_rule(
+            when(&h, round_share_of(&h, &public, &keys[1].1, 1, 1)),
+            "election.share_invalid",
+            None,
+        );
+        assert_eq!(e.field, Some("share"));
+        // Garbage, an empty share, a share of another round's sums or of only some of
+        // the ballots, a share for too few candidates, and one of a poll's sum.
+        let garbage =
+            |share: String| Command::SubmitRoundShare { election: 1, round: 1, member: d(1), share };
+        let other_round = sealed::round_share(&public, &keys[0].1, 1, 2, 3, &sealed_now).unwrap();
+        let some = sealed::round_share(&public, &keys[0].1, 1, 1, 3, &sealed_now[..19]).unwrap();
+        let two: Vec<Vec<String>> = sealed_now.iter().map(|b| b[..2].to_vec()).collect();
+        let too_few = sealed::round_share(&public, &keys[0].1, 1, 1, 2, &two).unwrap();
+        let poll = sealed::share(&public, &keys[0].1, &[sealed::encrypt(&public, Y).unwrap()]).unwrap();
+        for bad in [
+            "not a share".to_owned(),
+            String::new(),
+            "  ".into(),
+            "ab".repeat(600_000),
+            other_round,
+            some,
+            too_few,
+            poll,
+        ] {
+            let e = expect_rule(when(&h, garbage(bad.clone())), "election.share_invalid", None);
+            assert_eq!(e.field, Some("share"), "{bad:.80}");
+        }
+
+        // Tellers 1 and 2: still counting, no result.
+        for teller in [1, 2] {
+            let evs = when(&h, round_share_of(&h, &public, &keys[teller - 1].1, 1, teller)).unwrap();
+            assert!(matches!(evs.as_slice(), [Event::RoundShareSubmitted { round: 1, .. }]), "{evs:?}");
+            h.extend(evs);
+            let el = election(&h);
+            assert_eq!(el.rounds[0].state, RoundState::Counting);
+            assert_eq!(el.rounds[0].result, None);
+            assert_eq!(el.rounds[0].shares.len(), teller);
+        }
+        let e =
+            expect_rule(when(&h, round_share_of(&h, &public, &keys[0].1, 1, 1)), "election.share_sent", None);
+        assert_eq!(e.field, Some("member"));
+
+        // The last share counts the round from the decrypted sums.
+        let evs = when(&h, round_share_of(&h, &public, &keys[2].1, 1, 3)).unwrap();
+        let [
+            Event::RoundShareSubmitted { member, share, .. },
+            Event::RoundCounted { round: 1, result, elected, decryption, counted_at, .. },
+        ] = evs.as_slice()
+        else {
+            panic!("{evs:?}")
+        };
+        assert_eq!(member, &d(3));
+        assert_eq!(*counted_at, t(9, 30));
+        let got: Vec<(&str, u32, u32, u32)> =
+            result.counts.iter().map(|c| (c.candidate.as_str(), c.yes, c.no, c.abstain)).collect();
+        assert_eq!(got, [("甲", 17, 2, 1), ("乙", 19, 1, 0), ("丙", 3, 17, 0)]);
+        assert_eq!(result.ballots_returned, 20);
+        assert_eq!(result.elected, ["乙", "甲"]);
+        assert_eq!(elected.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["乙", "甲"]);
+        assert_eq!(totals[2], Totals { yes: 3, no: 17, abstain: 0 });
+        // The proof is the shares in the tellers' order, and anyone can check it.
+        let proof = decryption.clone().unwrap();
+        let round = election(&h).rounds[0].clone();
+        let parts: Vec<&str> = proof.split(';').collect();
+        assert_eq!(parts, [round.shares[&d(1)].as_str(), round.shares[&d(2)].as_str(), share.as_str()]);
+        sealed::verify_round(&public, 1, 1, 3, &round.sealed, &totals, &proof).unwrap();
+        let mut lie = totals.clone();
+        lie.swap(0, 1);
+        assert!(sealed::verify_round(&public, 1, 1, 3, &round.sealed, &lie, &proof).is_err());
+        h.extend(evs.clone());
+
+        let el = election(&h);
+        assert_eq!(el.rounds[0].state, RoundState::Counted);
+        assert_eq!(el.rounds[0].decryption.as_deref(), Some(proof.as_str()));
+        assert_eq!(el.stage(), ElectionStage::Completed);
+        expect_rule(when(&h, round_share_of(&h, &public, &keys[2].1, 1, 3)), "election.not_counting", None);
+        expect_rule(when(&h, void("太晚")), "election.not_counting", None);
+        // Every event of the count survives its stored form.
+        for e in &h {
+            let (kind, payload) = e.to_payload().unwrap();
+            assert_eq!(&Event::from_payload(kind, &payload).unwrap(), e, "{kind}");
+        }
+    }
+
+    #[test]
+    fn a_round_its_tellers_cannot_decrypt_is_void_and_held_again_as_it_was() {
+        let keys = teller_keys(2);
+        let public = joint(&keys);
+        let mut h = fixed_with_tellers(&keys, 2, &["甲", "乙", "丙", "丁"]);
+        // Round 1 on paper elects 甲 only; round 2 is another round between 乙 and 丙.
+        then(&mut h, open_paper(30));
+        let ballots = many(&[
+            (10, ballot(&["甲", "乙"], &[], &[])),
+            (9, ballot(&["甲", "丙"], &[], &[])),
+            (5, ballot(&["丁"], &[], &[])),
+            (6, ballot(&[], &[], &[])),
+        ]);
+        enter_twice(&mut h, 1, &ballots);
+        then(&mut h, count(1, 30));
+        then(&mut h, open_by_tellers(&public, &[1, 2]));
+        let opened = election(&h).rounds[1].clone();
+        assert_eq!(
+            (opened.kind, opened.candidates.clone(), opened.seats),
+            (RoundKind::AnotherRound, vec!["乙".to_owned(), "丙".to_owned()], 1)
+        );
+        for member in 1..=10 {
+            then(&mut h, cast_marks(&public, 2, member, &[Choice::Yes, Choice::No]));
+        }
+        then(&mut h, close(2));
+        let share = round_share_of(&h, &public, &keys[0].1, 2, 1);
+        then(&mut h, share);
+        // Teller 2 lost their key: the chair declares the round void, with a reason.
+        let void = |reason: &str| Command::VoidRoundCount {
+            election: 1,
+            round: 2,
+            reason: reason.into(),
+            at: t(10, 0),
+        };
+        let e = expect_rule(when(&h, void("  ")), "text.required", None);
+        assert_eq!(e.field, Some("reason"));
+        expect_rule(
+            when(&h, Command::VoidRoundCount { election: 1, round: 3, reason: "x".into(), at: t(10, 0) }),
+            "election.round_unknown",
+            None,
+        );
+        expect_rule(
+            when(&h, Command::VoidRoundCount { election: 1, round: 1, reason: "x".into(), at: t(10, 0) }),
+            "election.not_counting",
+            None,
+        );
+        let evs = when(&h, void(" 监票人密钥丢失 ")).unwrap();
+        assert!(matches!(evs.as_slice(), [Event::RoundVoided { round: 2, .. }]), "{evs:?}");
+        h.extend(evs);
+        let el = election(&h);
+        assert_eq!(el.rounds[1].state, RoundState::Void);
+        assert_eq!(el.rounds[1].void_reason.as_deref(), Some("监票人密钥丢失"));
+        assert_eq!(el.rounds[1].result, None);
+        assert_eq!(el.elected.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["甲"]);
+        expect_rule(when(&h, void("再次")), "election.not_counting", None);
+        expect_rule(when(&h, round_share_of(&h, &public, &keys[1].1, 2, 2)), "election.not_counting", None);
+        expect_rule(
+            when(&h, cast_marks(&public, 2, 11, &[Choice::Yes, Choice::No])),
+            "election.round_counted",
+            None,
+        );
+
+        // The same round is held again: same kind, candidates and seats, as round 3.
+        then(&mut h, open_by_tellers(&public, &[1, 2]));
+        let again = election(&h).rounds[2].clone();
+        assert_eq!(again.number, 3);
+        assert_eq!(again.state, RoundState::Open);
+        assert_eq!(
+            (again.kind, again.candidates.clone(), again.seats),
+            (opened.kind, opened.candidates.clone(), opened.seats)
+        );
+        assert!(again.sealed.is_empty() && again.voted.is_empty() && again.shares.is_empty());
+        // Who voted in the void round votes again; its ballots stay out of the count.
+        for member in 1..=16 {
+            then(&mut h, cast_marks(&public, 3, member, &[Choice::No, Choice::Yes]));
+        }
+        for member in 17..=29 {
+            then(&mut h, cast_marks(&public, 3, member, &[Choice::Yes, Choice::No]));
+        }
+        then(&mut h, close(3));
+        for teller in [2, 1] {
+            let share = round_share_of(&h, &public, &keys[teller - 1].1, 3, teller);
+            then(&mut h, share);
+        }
+        let el = election(&h);
+        let r = el.rounds[2].result.as_ref().unwrap();
+        let got: Vec<(&str, u32, u32, u32)> =
+            r.counts.iter().map(|c| (c.candidate.as_str(), c.yes, c.no, c.abstain)).collect();
+        assert_eq!(got, [("乙", 13, 16, 0), ("丙", 16, 13, 0)]);
+        assert_eq!(
+            el.elected.iter().map(|e| (e.name.as_str(), e.round)).collect::<Vec<_>>(),
+            [("甲", 1), ("丙", 3)]
+        );
+        assert_eq!(el.stage(), ElectionStage::Completed);
+        let totals: Vec<Totals> =
+            r.counts.iter().map(|c| Totals { yes: c.yes, no: c.no, abstain: c.abstain }).collect();
+        sealed::verify_round(
+            &public,
+            1,
+            3,
+            2,
+            &el.rounds[2].sealed,
+            &totals,
+            el.rounds[2].decryption.as_deref().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(el.rounds[1].state, RoundState::Void);
+        for e in &h {
+            let (kind, payload) = e.to_payload().unwrap();
+            assert_eq!(&Event::from_payload(kind, &payload).unwrap(), e, "{kind}");
+        }
+    }
+
+    #[test]
+    fn a_server_held_round_is_counted_at_once_even_when_the_session_has_tellers() {
+        let keys = teller_keys(2);
+        let mut h = fixed_with_tellers(&keys, 1, &["甲", "乙"]);
+        let (public, secret) = sealed::new_key().unwrap();
+        then(
+            &mut h,
+            Command::OpenRound {
+                election: 1,
+                meeting: meet(PLENARY),
+                mode: RoundMode::Electronic,
+                ballots_issued: None,
+                public_key: Some(public.clone()),
+                tellers: Vec::new(),
+                at: t(9, 0),
+            },
+        );
+        for member in 1..=20 {
+            then(&mut h, cast_marks(&public, 1, member, &[Choice::Yes, Choice::No]));
+        }
+        assert!(election(&h).rounds[0].tellers.is_empty());
+        expect_rule(when(&h, close(1)), "election.decryption_required", None);
+        let sealed_now = election(&h).rounds[0].sealed.clone();
+        let (totals, proof) = sealed::decrypt_round(&public, &secret, 1, 1, 2, &sealed_now).unwrap();
+        let mut c = close(1);
+        if let Command::CountRound { decryption, .. } = &mut c {
+            *decryption = Some(RoundDecryption { totals, proof });
+        }
+        let evs = when(&h, c).unwrap();
+        assert!(matches!(evs.as_slice(), [Event::RoundCounted { round: 1, .. }]), "{evs:?}");
+        h.extend(evs);
+        assert_eq!(election(&h).rounds[0].state, RoundState::Counted);
+        expect_rule(when(&h, round_share_of(&h, &public, &secret, 1, 1)), "election.not_counting", None);
     }
 
     #[test]

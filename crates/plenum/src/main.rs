@@ -61,7 +61,8 @@ enum Cmd {
     },
     /// Count a resolution or an election round from a JSON file (`-`: stdin) and print the result.
     Tally { file: PathBuf },
-    /// For a teller (监票人) of secret polls whose key the tellers hold: make a key, compute a share.
+    /// For a teller (监票人) of secret polls and election rounds whose key the tellers hold: make a key,
+    /// compute a share.
     Teller {
         #[command(subcommand)]
         what: TellerCmd,
@@ -77,27 +78,29 @@ enum TellerCmd {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Check a closed poll's ballots and print this teller's share of decrypting their sum.
+    /// Check a closed poll's or election round's ballots and print this teller's share of decrypting
+    /// their sums (a round's: one per candidate).
     Share {
         /// The key file made by `plenum teller keygen`.
         #[arg(long)]
         key: PathBuf,
-        /// The poll's count input (JSON, from the poll's page; `-`: stdin).
+        /// The count input (JSON, from the poll's or the election's page; `-`: stdin).
         #[arg(long)]
         input: PathBuf,
     },
-    /// Before the vote: check that this teller's key is one of the poll's key holders.
+    /// Before the vote: check that this teller's key is one of the poll's or round's key holders.
     Check {
         /// The key file made by `plenum teller keygen`.
         #[arg(long)]
         key: PathBuf,
-        /// The poll's count input (JSON, from the poll's page; `-`: stdin).
+        /// The count input (JSON, from the poll's or the election's page; `-`: stdin).
         #[arg(long)]
         input: PathBuf,
     },
-    /// For anyone: check a counted poll's ballots and every teller's share, and print the totals.
+    /// For anyone: check a counted poll's or round's ballots and every teller's share, and print the
+    /// totals (a round's: per candidate).
     Verify {
-        /// The poll's count input (JSON, from the poll's page; `-`: stdin).
+        /// The count input (JSON, from the poll's or the election's page; `-`: stdin).
         #[arg(long)]
         input: PathBuf,
     },

@@ -619,3 +619,248 @@ fn teller_share_refuses_a_foreign_key_and_bad_ballots() {
         refused(&share(dir.path(), &name, &input), &format!("{name} is malformed"));
     }
 }
+
+// ---- tellers of an electronic secret election round -------------------------------------
+
+const CANDIDATES: [&str; 3] = ["甲", "乙", "丙"];
+
+/// One voter's marks per ballot, encrypted to round 1 of election 2: one sub-ballot per
+/// candidate, in list order.
+fn round_ballots(public_key: &str, marks: &[[plenum_domain::Choice; 3]]) -> Vec<Vec<String>> {
+    marks.iter().map(|m| plenum_domain::sealed::encrypt_marks(public_key, 2, 1, m).unwrap()).collect()
+}
+
+fn round_count(public_key: &str, ballots: &[Vec<String>]) -> plenum_app::elections::RoundCountInput {
+    plenum_app::elections::RoundCountInput {
+        assembly: "taiyuan-rd-15".into(),
+        election: 2,
+        round: 1,
+        title: "选举副市长".into(),
+        public_key: public_key.to_owned(),
+        tellers: vec!["m0001".into(), "m0002".into()],
+        candidates: CANDIDATES.iter().map(|c| c.to_string()).collect(),
+        ballots: ballots.to_vec(),
+        shares: Default::default(),
+    }
+}
+
+/// Writes a round's count input as the server serves it.
+fn write_round(dir: &Path, input: &plenum_app::elections::RoundCountInput) -> std::path::PathBuf {
+    let file = dir.join(format!("round-{}.json", fastrand::u32(..)));
+    std::fs::write(&file, serde_json::to_string(input).unwrap()).unwrap();
+    file
+}
+
+fn round_input(dir: &Path, public_key: &str, ballots: &[Vec<String>]) -> std::path::PathBuf {
+    write_round(dir, &round_count(public_key, ballots))
+}
+
+#[test]
+fn tellers_shares_made_offline_decrypt_a_rounds_sums_per_candidate() {
+    use Choice::{Abstain as A, No as N, Yes as Y};
+    use plenum_domain::{Choice, Totals, sealed};
+    let dir = tempfile::tempdir().unwrap();
+    let keys = [teller_key(dir.path(), "a.key"), teller_key(dir.path(), "b.key")];
+    let round_key = sealed::joint_key(&keys).unwrap();
+    let marks = [[Y, N, A], [Y, Y, N], [N, Y, A], [Y, A, N], [A, Y, Y]];
+    let ballots = round_ballots(&round_key, &marks);
+    let input = round_input(dir.path(), &round_key, &ballots);
+    let expected = [
+        Totals { yes: 3, no: 1, abstain: 1 },
+        Totals { yes: 3, no: 1, abstain: 1 },
+        Totals { yes: 1, no: 2, abstain: 2 },
+    ];
+
+    // Before the vote each teller checks that their key is one of the round's.
+    for (place, file) in ["a.key", "b.key"].into_iter().enumerate() {
+        let o = teller(dir.path(), &["check", "--key", file, "--input", input.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        assert_eq!(text(&o.stdout).trim(), format!("key holder {} of 2", place + 1));
+        let note = text(&o.stderr);
+        assert!(note.contains("election 2 round 1") && note.contains("选举副市长"), "{note}");
+    }
+    teller_key(dir.path(), "stranger.key");
+    let o = teller(dir.path(), &["check", "--key", "stranger.key", "--input", input.to_str().unwrap()]);
+    refused(&o, "not among the 2 key holders of election 2 round 1");
+
+    let mut shares = Vec::new();
+    for (place, file) in ["a.key", "b.key"].into_iter().enumerate() {
+        let o = share(dir.path(), file, &input);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let out = text(&o.stdout);
+        assert_eq!(out.lines().count(), 1, "{out}");
+        let s = out.trim().to_owned();
+        assert_eq!(sealed::verify_round_share(&round_key, 2, 1, 3, &ballots, &s).unwrap(), place);
+        // A share of the round is bound to it: not another round's.
+        assert!(sealed::verify_round_share(&round_key, 2, 2, 3, &ballots, &s).is_err());
+        let note = text(&o.stderr);
+        assert_eq!(note.trim().lines().count(), 1, "{note}");
+        assert!(note.contains("election 2 round 1") && note.contains("选举副市长"), "{note}");
+        assert!(note.contains("5 ballots of 3 candidates checked"), "{note}");
+        assert!(
+            note.contains(&format!("key holder {} of 2 (teller m000{})", place + 1, place + 1)),
+            "{note}"
+        );
+        assert!(note.contains("paste the line on stdout into the election's page"), "{note}");
+        shares.push(s);
+    }
+    let (totals, proof) = sealed::combine_round(&round_key, 2, 1, 3, &ballots, &shares).unwrap();
+    assert_eq!(totals, expected);
+    sealed::verify_round(&round_key, 2, 1, 3, &ballots, &totals, &proof).unwrap();
+    // One teller's share alone decrypts nothing.
+    assert!(sealed::combine_round(&round_key, 2, 1, 3, &ballots, &shares[..1]).is_err());
+
+    // Anyone checks the count from the published input with both shares in.
+    let mut published = round_count(&round_key, &ballots);
+    published.shares.insert("m0002".into(), shares[1].clone());
+    let verify = |file: &Path| teller(dir.path(), &["verify", "--input", file.to_str().unwrap()]);
+    refused(&verify(&write_round(dir.path(), &published)), "1 of 2 tellers' shares are in");
+    refused(&verify(&write_round(dir.path(), &published)), "waiting for m0001");
+    // A share swapped for the other teller's fails.
+    published.shares.insert("m0001".into(), shares[1].clone());
+    refused(&verify(&write_round(dir.path(), &published)), "do not check");
+    published.shares.insert("m0001".into(), shares[0].clone());
+    let o = verify(&write_round(dir.path(), &published));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let got: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    let per_candidate: Vec<serde_json::Value> = CANDIDATES
+        .iter()
+        .zip(&expected)
+        .map(|(name, t)| serde_json::json!({"name": name, "yes": t.yes, "no": t.no, "abstain": t.abstain}))
+        .collect();
+    assert_eq!(
+        got,
+        serde_json::json!({
+            "assembly": "taiyuan-rd-15",
+            "election": 2,
+            "round": 1,
+            "ballots": 5,
+            "candidates": per_candidate,
+        })
+    );
+    let note = text(&o.stderr);
+    assert!(note.contains("election 2 round 1: 5 ballots and 2 tellers' shares checked"), "{note}");
+    // The same shares do not decrypt fewer ballots, or the ballots of another round.
+    let mut fewer = published.clone();
+    fewer.ballots.pop();
+    refused(&verify(&write_round(dir.path(), &fewer)), "do not check");
+    let mut other_round = published.clone();
+    other_round.round = 2;
+    refused(
+        &verify(&write_round(dir.path(), &other_round)),
+        "ballot 1 does not check against the round's key",
+    );
+    // The input on stdin works as well.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_plenum"))
+        .current_dir(dir.path())
+        .env_remove("PLENUM_CONFIG")
+        .env_remove("PLENUM_DATABASE")
+        .args(["teller", "verify", "--input", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(serde_json::to_string(&published).unwrap().as_bytes()).unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&text(&o.stdout)).unwrap(), got);
+}
+
+#[test]
+fn teller_share_of_a_round_refuses_a_foreign_key_and_bad_ballots() {
+    use Choice::{Abstain as A, No as N, Yes as Y};
+    use plenum_domain::{Choice, sealed};
+    let dir = tempfile::tempdir().unwrap();
+    let keys = [teller_key(dir.path(), "a.key"), teller_key(dir.path(), "b.key")];
+    let round_key = sealed::joint_key(&keys).unwrap();
+    let ballots = round_ballots(&round_key, &[[Y, N, A], [N, Y, Y], [A, A, N]]);
+    // The input is good: it is what makes each refusal below.
+    assert!(share(dir.path(), "a.key", &round_input(dir.path(), &round_key, &ballots)).status.success());
+
+    // A key the round was not encrypted to: the operator may have swapped the keys.
+    teller_key(dir.path(), "c.key");
+    let o = share(dir.path(), "c.key", &round_input(dir.path(), &round_key, &ballots));
+    refused(&o, "not among the 2 key holders of election 2 round 1");
+    assert!(text(&o.stderr).contains("replaced"), "{}", text(&o.stderr));
+
+    // A tampered sub-ballot, named by ballot and candidate: one hex digit changed.
+    let mut tampered = ballots.clone();
+    let b = &tampered[1][2];
+    let at = b.len() / 2;
+    let digit = if &b[at..=at] == "0" { "1" } else { "0" };
+    tampered[1][2] = format!("{}{digit}{}", &b[..at], &b[at + 1..]);
+    let o = share(dir.path(), "a.key", &round_input(dir.path(), &round_key, &tampered));
+    refused(&o, "ballot 2 does not check against the round's key: candidate 3");
+    // Sub-ballots moved to another candidate, or taken from another round or key.
+    let mut swapped = ballots.clone();
+    swapped[2].swap(0, 1);
+    refused(
+        &share(dir.path(), "a.key", &round_input(dir.path(), &round_key, &swapped)),
+        "ballot 3 does not check against the round's key: candidate 1",
+    );
+    let mut other_round = ballots.clone();
+    other_round[0] = sealed::encrypt_marks(&round_key, 2, 2, &[Y, N, N]).unwrap();
+    refused(
+        &share(dir.path(), "b.key", &round_input(dir.path(), &round_key, &other_round)),
+        "ballot 1 does not check against the round's key",
+    );
+    let (other, _) = sealed::new_key().unwrap();
+    let mut foreign = ballots.clone();
+    foreign[2] = sealed::encrypt_marks(&other, 2, 1, &[Y, N, N]).unwrap();
+    refused(
+        &share(dir.path(), "b.key", &round_input(dir.path(), &round_key, &foreign)),
+        "ballot 3 does not check against the round's key",
+    );
+
+    // A ballot counted twice, whole or one candidate's sub-ballot of it.
+    let mut copied = ballots.clone();
+    copied.push(ballots[0].clone());
+    refused(
+        &share(dir.path(), "b.key", &round_input(dir.path(), &round_key, &copied)),
+        "ballot 4 is a copy of ballot 1",
+    );
+    let mut partly = ballots.clone();
+    let mut fresh = sealed::encrypt_marks(&round_key, 2, 1, &[N, N, Y]).unwrap();
+    fresh[2] = ballots[1][2].clone();
+    partly.push(fresh);
+    refused(
+        &share(dir.path(), "a.key", &round_input(dir.path(), &round_key, &partly)),
+        "ballot 4's sub-ballot for candidate 3 (丙) is a copy of ballot 2's",
+    );
+
+    // A ballot with too few or too many sub-ballots for the candidates.
+    let mut short = ballots.clone();
+    short[1].pop();
+    refused(
+        &share(dir.path(), "a.key", &round_input(dir.path(), &round_key, &short)),
+        "ballot 2 has 2 sub-ballots for 3 candidates",
+    );
+    let mut long = ballots.clone();
+    long[0].push(ballots[0][0].clone());
+    refused(
+        &share(dir.path(), "a.key", &round_input(dir.path(), &round_key, &long)),
+        "ballot 1 has 4 sub-ballots for 3 candidates",
+    );
+    // No candidates: nothing to share.
+    let mut none = round_count(&round_key, &[]);
+    none.candidates.clear();
+    refused(&share(dir.path(), "a.key", &write_round(dir.path(), &none)), "names no candidates");
+
+    // `verify` checks the ballots as `share` does, even with true shares of them.
+    let secrets: Vec<String> = ["a.key", "b.key"]
+        .iter()
+        .map(|f| key_file(dir.path(), f)["secret"].as_str().unwrap().to_owned())
+        .collect();
+    let mut published = round_count(&round_key, &copied);
+    for (teller, secret) in ["m0001", "m0002"].into_iter().zip(&secrets) {
+        let s = sealed::round_share(&round_key, secret, 2, 1, 3, &copied).unwrap();
+        published.shares.insert(teller.into(), s);
+    }
+    let o = teller(dir.path(), &["verify", "--input", write_round(dir.path(), &published).to_str().unwrap()]);
+    refused(&o, "ballot 4 is a copy of ballot 1");
+}

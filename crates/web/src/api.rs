@@ -25,7 +25,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         pa::meetings, pa::attendance, pa::check_in, pa::bulk_check_in, pa::leave, pa::meeting_opinions, pa::record_opinion, pa::session_opinions,
         pa::polls, pa::poll, pa::open_poll, pa::vote, pa::totals, pa::confirm, pa::close,
         te::list, te::appoint, te::register_key, te::count_input, te::share, te::void,
-        ea::list, ea::detail, ea::create, ea::nominate, ea::withdraw, ea::fix, ea::preliminary, ea::open_round, ea::paper, ea::ballot, ea::count),
+        ea::list, ea::detail, ea::create, ea::nominate, ea::withdraw, ea::fix, ea::preliminary, ea::open_round, ea::paper, ea::ballot, ea::count,
+        ea::round_count_input, ea::round_share, ea::round_void),
     components(schemas(ErrorBody, TokenRequest, TokenResponse, Me, PasswordChange, AssemblySummary, AssemblyDetail, GroupSummary, SessionSummary, MemberSummary, MemberDetail, HistoryItem, AgendaView, AgendaItemView, MoveRequest, CommandRequest, Receipt, AccountSummary, BulkRequest, IssuedLogin, Role,
         pl::MeetingSummary, pl::AttendanceView, pl::QuorumView, pl::GroupAttendance, pl::MemberRef, pl::ExcusedMember, pl::OpinionView, pl::PollView, pl::Counts, pl::EnteredTotals, pl::PollOutcome, pl::DelegationResult, pl::NotVoted, pl::MyBallot,
         pa::CheckInRequest, pa::BulkCheckInRequest, pa::LeaveRequest, pa::OpinionRequest, pa::PollSummary, pa::OpenPollRequest, pa::OpenedPoll, pa::VoteRequest, pa::TotalsRequest,
@@ -607,8 +608,10 @@ pub async fn command(
     if matches!(
         cmd,
         Command::CastSealedBallot { .. }
+            | Command::CastElectionBallot { .. }
             | Command::RegisterTellerKey { .. }
             | Command::SubmitTellerShare { .. }
+            | Command::SubmitRoundShare { .. }
     ) {
         return Err(Failure::new(
             StatusCode::FORBIDDEN,

@@ -3,9 +3,10 @@
 //! nominators, the preliminary vote, every round with its counts, threshold, the
 //! elected and what comes next), the secretariat's and presidium's forms that run
 //! an election, the tellers' double entry of paper ballots, the deputies' phone
-//! ballot for electronic rounds, the tally report, and what the projector and the
-//! home page show. The views computed here feed the pages and the JSON API
-//! (`elections_api`).
+//! ballot for electronic rounds, rounds whose key the session's tellers hold (监票人,
+//! EL art. 43: their count input, their shares, the chair's declaring a count void),
+//! the tally report, and what the projector and the home page show. The views
+//! computed here feed the pages and the JSON API (`elections_api`).
 //!
 //! Secrecy: an electronic round shows who may still vote only to the member asking
 //! (`me`), and how many have voted; never a ballot. Paper entries are shown to
@@ -20,6 +21,7 @@ use crate::pages::{self, Chrome};
 use crate::pages::{card, render};
 use crate::plenary::{FormData, command_key, not_a_member, own_member, parse_choice, snake};
 use crate::plenary::{assembly_id, download, fresh_key, load, noun, pdf_download, report_lang, see_other};
+use crate::tellers::TellerShareView;
 use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
@@ -99,6 +101,7 @@ fn stage_key(s: ElectionStage) -> &'static str {
         ElectionStage::Nominating => "nominating",
         ElectionStage::CandidatesFixed => "candidates_fixed",
         ElectionStage::Voting => "voting",
+        ElectionStage::Counting => "counting",
         ElectionStage::NextRoundDue => "next_round_due",
         ElectionStage::Completed => "completed",
     }
@@ -109,6 +112,7 @@ fn stage_text(s: ElectionStage, lang: Lang) -> &'static str {
         ElectionStage::Nominating => "election.stage.nominating",
         ElectionStage::CandidatesFixed => "election.stage.candidates_fixed",
         ElectionStage::Voting => "election.stage.voting",
+        ElectionStage::Counting => "election.stage.counting",
         ElectionStage::NextRoundDue => "election.stage.next_round_due",
         ElectionStage::Completed => "election.stage.completed",
     })
@@ -215,7 +219,8 @@ pub struct ElectionSummary {
     /// leader, deputy, member, higher_level_deputies or custom.
     pub office: String,
     pub seats: u32,
-    /// nominating, candidates_fixed, voting, next_round_due or completed.
+    /// nominating, candidates_fixed, voting, counting (waiting for the tellers'
+    /// shares), next_round_due or completed.
     pub stage: String,
     pub rounds: u32,
     /// The round open for voting.
@@ -373,8 +378,18 @@ pub struct RoundView {
     /// paper or electronic.
     pub mode: String,
     pub mode_text: String,
-    /// open or counted.
+    /// open, counting (electronic, its key held by the tellers: closed to ballots and
+    /// waiting for their shares), counted or void (its tellers could not decrypt it;
+    /// the same round is held again).
     pub state: String,
+    pub state_text: String,
+    /// Electronic: who holds the key, server or tellers.
+    pub custody: Option<String>,
+    /// The tellers who hold the key, in the key's order, with their keys'
+    /// fingerprints and whether each has sent a share; empty unless they hold it.
+    pub tellers: Vec<TellerShareView>,
+    /// Why the chair declared the round void.
+    pub void_reason: Option<String>,
     pub meeting: String,
     /// The names on the ballot, in order.
     pub candidates: Vec<String>,
@@ -393,6 +408,13 @@ pub struct RoundView {
     pub result: Option<RoundResultView>,
     /// Electronic, counted: only the per-candidate sums were decrypted, with a proof.
     pub sums_only: bool,
+}
+
+impl RoundView {
+    /// The tellers' shares in, of all: "1 / 3".
+    pub fn shares_in(&self) -> String {
+        format!("{} / {}", self.tellers.iter().filter(|t| t.sent).count(), self.tellers.len())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -494,6 +516,40 @@ fn plan_view(p: &RoundPlan, lang: Lang) -> PlanView {
     }
 }
 
+fn round_state(s: RoundState) -> &'static str {
+    match s {
+        RoundState::Open => "open",
+        RoundState::Counting => "counting",
+        RoundState::Counted => "counted",
+        RoundState::Void => "void",
+    }
+}
+
+fn round_state_text(s: RoundState, lang: Lang) -> &'static str {
+    lang.t(match s {
+        RoundState::Open => "election.round.open",
+        RoundState::Counting => "election.round.counting",
+        RoundState::Counted => "election.round.counted",
+        RoundState::Void => "election.round.void",
+    })
+}
+
+/// The tellers of a round whose key they hold, with the fingerprint of the key each
+/// holds for it (the first 16 hex digits) and whether their share is in.
+fn round_tellers(a: &Assembly, r: &Round) -> Vec<TellerShareView> {
+    let keys: Vec<&str> = r.public_key.as_deref().map(|k| k.split(';').collect()).unwrap_or_default();
+    r.tellers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| TellerShareView {
+            member: t.to_string(),
+            name: a.members.get(t).map(|m| m.name.clone()).unwrap_or_else(|| t.to_string()),
+            fingerprint: keys.get(i).map(|k| k.chars().take(16).collect()).unwrap_or_default(),
+            sent: r.shares.contains_key(t),
+        })
+        .collect()
+}
+
 fn round_view(a: &Assembly, r: &Round, lang: Lang) -> RoundView {
     let open = r.state == RoundState::Open;
     let paper = (open && r.mode == RoundMode::Paper).then(|| {
@@ -545,7 +601,12 @@ fn round_view(a: &Assembly, r: &Round, lang: Lang) -> RoundView {
         kind_text: kind_text(r.kind, lang).to_owned(),
         mode: snake(&r.mode),
         mode_text: mode_text(r.mode, lang).to_owned(),
-        state: if open { "open" } else { "counted" }.to_owned(),
+        state: round_state(r.state).to_owned(),
+        state_text: round_state_text(r.state, lang).to_owned(),
+        custody: (r.mode == RoundMode::Electronic)
+            .then(|| if r.tellers.is_empty() { "server" } else { "tellers" }.to_owned()),
+        tellers: round_tellers(a, r),
+        void_reason: r.void_reason.clone(),
         meeting: r.meeting.to_string(),
         candidates: r.candidates.clone(),
         seats: r.seats,
@@ -999,6 +1060,9 @@ fn done_message(done: Option<&str>, lang: Lang) -> Option<&'static str> {
         "opened" => "election.done.opened",
         "counted" => "election.done.counted",
         "cast" => "election.done.cast",
+        "counting" => "election.done.counting",
+        "share" => "plenary.done.share",
+        "void" => "election.done.void",
         _ => return None,
     };
     Some(lang.t(key))
@@ -1037,7 +1101,7 @@ struct ListPage {
 fn stage_class(s: ElectionStage) -> &'static str {
     match s {
         ElectionStage::Completed => "done",
-        ElectionStage::Voting => "in_progress",
+        ElectionStage::Voting | ElectionStage::Counting => "in_progress",
         _ => "pending",
     }
 }
@@ -1188,6 +1252,25 @@ pub struct Manage {
     pub can_open: bool,
     pub electronic_ok: bool,
     pub max_candidates: u32,
+    /// The session of the election, for the link to its tellers.
+    pub session: String,
+}
+
+/// A round whose key the tellers hold, as the election page shows it.
+pub struct TellerRound {
+    pub number: u32,
+    /// open, counting, counted or void.
+    pub state: String,
+    pub tellers: Vec<TellerShareView>,
+    /// Shares in, of all.
+    pub shares_in: (usize, usize),
+    /// The caller is a teller of this counting round whose share is not in yet.
+    pub my_share_due: bool,
+    pub void_reason: Option<String>,
+    /// Where the round's forms and count input are.
+    pub path: String,
+    /// The count input's file name.
+    pub file: String,
 }
 
 #[derive(Template)]
@@ -1205,6 +1288,12 @@ struct ElectionPage {
     has_counted: bool,
     /// The open round, as the page shows it.
     open: Option<RoundView>,
+    /// Rounds whose key the tellers hold.
+    teller_rounds: Vec<TellerRound>,
+    /// The caller may declare a round's count void (the secretariat and the presidium).
+    chair: bool,
+    /// The last round was declared void: it is held again.
+    void_last: bool,
 }
 
 #[derive(Template)]
@@ -1218,10 +1307,11 @@ fn manage(a: &Assembly, e: &Election, lang: Lang) -> Manage {
     let nominating = e.fixed.is_none();
     let (_, max) = e.margin.candidates(e.seats);
     let nominees = e.nominees().count() as u32;
+    let void = e.rounds.last().filter(|r| r.state == RoundState::Void);
     let can_open = e.fixed.is_some()
         && e.open_round().is_none()
         && e.seats_remaining() > 0
-        && (e.rounds.is_empty() || e.next_round().is_some());
+        && (e.rounds.is_empty() || e.next_round().is_some() || void.is_some());
     let meetings = a
         .meetings
         .values()
@@ -1229,7 +1319,7 @@ fn manage(a: &Assembly, e: &Election, lang: Lang) -> Manage {
         .filter(|m| !matches!(a.kind, Some(BodyKind::PeoplesCongress)) || m.kind == MeetingKind::Plenary)
         .map(|m| (m.id.to_string(), lang.pick(&m.title, &m.title_en).to_owned()))
         .collect();
-    let seats = e.next_round().map_or(e.seats, |p| p.seats);
+    let seats = void.map(|r| r.seats).or(e.next_round().map(|p| p.seats)).unwrap_or(e.seats);
     Manage {
         can_nominate: nominating,
         slots: (1..=NOMINATION_SLOTS).collect(),
@@ -1250,7 +1340,32 @@ fn manage(a: &Assembly, e: &Election, lang: Lang) -> Manage {
         electronic_ok: !(matches!(e.method, ElectionMethod::Stv)
             || (matches!(e.method, ElectionMethod::RobertsRules) && seats > 1)),
         max_candidates: max,
+        session: e.session.to_string(),
     }
+}
+
+/// The count input's file name for a round.
+fn count_input_file_name(id: &AssemblyId, election: u32, round: u32) -> String {
+    format!("count-input-{id}-election-{election}-round-{round}.json")
+}
+
+fn teller_rounds(id: &AssemblyId, e: &Election, v: &ElectionView, me: Option<&MemberId>) -> Vec<TellerRound> {
+    e.rounds
+        .iter()
+        .zip(&v.rounds)
+        .filter(|(r, _)| !r.tellers.is_empty())
+        .map(|(r, rv)| TellerRound {
+            number: r.number,
+            state: rv.state.clone(),
+            tellers: rv.tellers.clone(),
+            shares_in: (r.shares.len(), r.tellers.len()),
+            my_share_due: r.state == RoundState::Counting
+                && me.is_some_and(|m| r.tellers.contains(m) && !r.shares.contains_key(m)),
+            void_reason: r.void_reason.clone(),
+            path: format!("/assemblies/{id}/elections/{}/rounds/{}", e.number, r.number),
+            file: count_input_file_name(id, e.number, r.number),
+        })
+        .collect()
 }
 
 fn election_page(
@@ -1269,6 +1384,9 @@ fn election_page(
     chrome.live = Some(id.to_string());
     let open = v.rounds.iter().find(|r| r.state == "open").cloned();
     ElectionPage {
+        teller_rounds: teller_rounds(id, e, &v, me.as_ref()),
+        chair: c.serves(id.as_str()),
+        void_last: e.open_round().is_none() && e.rounds.last().is_some_and(|r| r.state == RoundState::Void),
         a: card(id, a, lang),
         has_counted: e.rounds.iter().any(|r| r.state == RoundState::Counted),
         teller: c.is(STAFF) && e.open_round().is_some_and(|r| r.mode == RoundMode::Paper),
@@ -1446,7 +1564,9 @@ pub async fn open_round(
         let mode = parse_mode(&text(&f, "mode")).ok_or_else(|| bad("mode", lang.t("election.err.mode")))?;
         let ballots_issued =
             if mode == RoundMode::Paper { number(&f, "ballots_issued", lang)? } else { None };
-        let req = RoundRequest { election: n, meeting, mode, ballots_issued };
+        let custody = crate::plenary::parse_custody(&text(&f, "custody"), mode == RoundMode::Electronic)
+            .map_err(|e| explain(e, lang, &[]))?;
+        let req = RoundRequest { election: n, meeting, mode, ballots_issued, custody };
         web.app.open_round(&id, &c.actor(), req).await.map_err(|e| explain(e.into(), lang, &[]))
     }
     .await;
@@ -1471,6 +1591,8 @@ pub async fn count(
     let a = load(&web, &id, lang)?;
     let e = election_of(&a, n, lang).map_err(|x| PageError(x, lang))?;
     serving(&c, &id).map_err(|x| PageError(x, lang))?;
+    // A round whose key the tellers hold goes on to wait for their shares.
+    let by_tellers = e.open_round().filter(|r| !r.tellers.is_empty()).map(|r| r.number);
     let outcome = async {
         let returned = number(&f, "ballots_returned", lang)?;
         let paper = e.open_round().is_some_and(|r| r.mode == RoundMode::Paper);
@@ -1479,12 +1601,111 @@ pub async fn count(
     }
     .await;
     match outcome {
-        Ok(_) => Ok(see_other(&format!("/assemblies/{id}/elections/{n}?done=counted#rounds"))),
+        Ok(_) => Ok(see_other(&match by_tellers {
+            Some(r) => format!("/assemblies/{id}/elections/{n}?done=counting#tellers-{r}"),
+            None => format!("/assemblies/{id}/elections/{n}?done=counted#rounds"),
+        })),
         Err(x) => {
             let status = x.status;
             render_status(&election_page(&c, &id, &a, e, None, Some(x.body.message)), lang, status)
         }
     }
+}
+
+// ---- pages: rounds whose key the tellers hold ------------------------------------------------
+
+/// Runs a form about a round whose key the tellers hold; a refusal shows the election
+/// page again with the reason.
+async fn teller_form(
+    web: &Web,
+    c: &Caller,
+    id: &str,
+    n: u32,
+    round: u32,
+    done: &str,
+    run: impl AsyncFnOnce(&AssemblyId) -> Result<plenum_app::Receipt, Failure>,
+) -> PageResult {
+    let lang = c.lang;
+    let id = assembly_id(id, lang)?;
+    let a = load(web, &id, lang)?;
+    let e = election_of(&a, n, lang).map_err(|x| PageError(x, lang))?;
+    match run(&id).await {
+        Ok(_) => Ok(see_other(&format!("/assemblies/{id}/elections/{n}?done={done}#tellers-{round}"))),
+        Err(x) => {
+            let status = x.status;
+            render_status(&election_page(c, &id, &a, e, None, Some(x.body.message)), lang, status)
+        }
+    }
+}
+
+/// A teller sends their share of decrypting a counting round's sums.
+pub async fn round_share_form(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, n, round)): Path<(String, u32, u32)>,
+    body: Bytes,
+) -> PageResult {
+    let f = FormData::parse(&body);
+    let lang = c.lang;
+    let run = async |id: &AssemblyId| {
+        let member = own_member(&c, id).ok_or_else(|| explain(not_a_member(), lang, &[]))?;
+        web.app
+            .submit_round_share(id, &c.actor(), n, round, member, text(&f, "share"))
+            .await
+            .map_err(|e| explain(e.into(), lang, &[]))
+    };
+    teller_form(&web, &c, &id, n, round, "share", run).await
+}
+
+/// The chair declares void a round its tellers cannot decrypt; it is held again.
+pub async fn round_void_form(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, n, round)): Path<(String, u32, u32)>,
+    body: Bytes,
+) -> PageResult {
+    let f = FormData::parse(&body);
+    let lang = c.lang;
+    let run = async |id: &AssemblyId| {
+        serving(&c, id)?;
+        web.app
+            .void_round_count(id, &c.actor(), n, round, text(&f, "reason"))
+            .await
+            .map_err(|e| explain(e.into(), lang, &[]))
+    };
+    teller_form(&web, &c, &id, n, round, "void", run).await
+}
+
+/// What the tellers of a round need to compute their shares offline: its key, its
+/// candidates and every ballot, never who cast it; 404 unless the tellers hold its key.
+pub fn round_count_input(
+    web: &Web,
+    id: &AssemblyId,
+    n: u32,
+    round: u32,
+) -> Result<plenum_app::elections::RoundCountInput, Failure> {
+    web.app
+        .round_count_input(id, n, round)
+        .filter(|i| !i.tellers.is_empty())
+        .ok_or_else(|| Failure::not_found(format!("round {round} of election {n} is not counted by tellers")))
+}
+
+/// The count input of a round as a file, for a teller to take to their own device.
+pub async fn round_count_input_file(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, n, round)): Path<(String, u32, u32)>,
+) -> PageResult {
+    let lang = c.lang;
+    let id = assembly_id(&id, lang)?;
+    let input = round_count_input(&web, &id, n, round).map_err(|x| PageError(x, lang))?;
+    let body =
+        serde_json::to_vec_pretty(&input).map_err(|e| PageError(Failure::internal(e.to_string()), lang))?;
+    Ok(download(
+        "application/json",
+        format!("attachment; filename=\"{}\"", count_input_file_name(&id, n, round)),
+        body,
+    ))
 }
 
 // ---- pages: the tellers' paper entry ------------------------------------------------------------

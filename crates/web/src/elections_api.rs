@@ -3,8 +3,9 @@
 //! the candidates, the preliminary vote, opening and counting rounds (the
 //! secretariat and the assembly's presidium); paper ballot entry (tellers: the
 //! secretariat's logins, each entry recorded under the caller as teller); and the
-//! members' electronic secret ballot. Texts are in English. Idempotency keys
-//! (`command_id`) are scoped to the caller's account.
+//! members' electronic secret ballot; for rounds whose key the session's tellers hold,
+//! the count input, the tellers' shares and the chair's declaring a count void. Texts
+//! are in English. Idempotency keys (`command_id`) are scoped to the caller's account.
 
 use crate::Web;
 use crate::api::{Receipt, assembly_id, load};
@@ -15,10 +16,11 @@ use crate::elections::{
 };
 use crate::error::{ApiError, ApiResult, ErrorBody, Failure};
 use crate::i18n::Lang;
-use crate::plenary::{command_key, own_member, parse_choice};
+use crate::plenary::{command_key, not_a_member, own_member, parse_choice};
+use crate::tellers::{ShareRequest, VoidRequest};
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
-use plenum_app::elections::RoundRequest;
+use plenum_app::elections::{RoundCountInput, RoundRequest};
 use plenum_domain::{AssemblyId, Choice, Command, MeetingId, Nominator, PreliminaryCount, RoundMode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -283,6 +285,9 @@ pub struct OpenRoundRequest {
     pub mode: String,
     /// Paper: the ballots handed out.
     pub ballots_issued: Option<u32>,
+    /// Electronic: who holds the key, `server` (default: until the count) or `tellers`
+    /// (the session's tellers; nobody can decrypt without all of them).
+    pub custody: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -309,7 +314,9 @@ pub async fn open_round(
         .map_err(|e| Failure::bad_request(e.to_string()).field("meeting"))?;
     let mode = parse_mode(&req.mode)
         .ok_or_else(|| Failure::bad_request("mode is paper or electronic").field("mode"))?;
-    let request = RoundRequest { election: n, meeting, mode, ballots_issued: req.ballots_issued };
+    let custody =
+        crate::plenary::parse_custody(req.custody.as_deref().unwrap_or(""), mode == RoundMode::Electronic)?;
+    let request = RoundRequest { election: n, meeting, mode, ballots_issued: req.ballots_issued, custody };
     let (round, receipt) = web.app.open_round(&id, &c.actor(), request).await?;
     Ok(Json(OpenedRound { round, receipt: receipt.into() }))
 }
@@ -500,4 +507,57 @@ pub async fn count(
     let returned = if paper { returned } else { None };
     web.app.count_round(&id, &c.actor(), n, returned).await?;
     Ok(Json(view(&web, &c, &id, n)?))
+}
+
+// ---- rounds whose key the tellers hold ---------------------------------------------------------
+
+/// What the tellers of an electronic round need to compute their shares offline: the
+/// round's key, its candidates, and every ballot (one encrypted sub-ballot per
+/// candidate, never who cast it), with the shares sent so far. 404 unless the
+/// session's tellers hold the round's key.
+#[utoipa::path(get, path = "/api/v1/assemblies/{id}/elections/{election}/rounds/{round}/count-input",
+    params(("id" = String, Path), ("election" = u32, Path), ("round" = u32, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn round_count_input(
+    State(web): State<Web>,
+    Path((id, n, round)): Path<(String, u32, u32)>,
+) -> ApiResult<Json<RoundCountInput>> {
+    let id = assembly_id(&id)?;
+    Ok(Json(elections::round_count_input(&web, &id, n, round).map_err(Failure::json)?))
+}
+
+/// Send the caller's share of decrypting a counting round's per-candidate sums
+/// (`plenum teller share`); the last share counts the round.
+#[utoipa::path(post, path = "/api/v1/assemblies/{id}/elections/{election}/rounds/{round}/shares",
+    request_body = ShareRequest,
+    params(("id" = String, Path), ("election" = u32, Path), ("round" = u32, Path)),
+    responses((status = 200, body = Receipt), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn round_share(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, n, round)): Path<(String, u32, u32)>,
+    Json(req): Json<ShareRequest>,
+) -> ApiResult<Json<Receipt>> {
+    let id = assembly_id(&id)?;
+    let member = own_member(&c, &id).ok_or_else(|| not_a_member().json())?;
+    Ok(Json(web.app.submit_round_share(&id, &c.actor(), n, round, member, req.share).await?.into()))
+}
+
+/// Declare void a round its tellers cannot decrypt (a key lost or withheld): it is
+/// never counted, and the same round (candidates and seats) is held again.
+#[utoipa::path(post, path = "/api/v1/assemblies/{id}/elections/{election}/rounds/{round}/void",
+    request_body = VoidRequest,
+    params(("id" = String, Path), ("election" = u32, Path), ("round" = u32, Path)),
+    responses((status = 200, body = Receipt), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn round_void(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, n, round)): Path<(String, u32, u32)>,
+    Json(req): Json<VoidRequest>,
+) -> ApiResult<Json<Receipt>> {
+    let id = assembly_id(&id)?;
+    serving(&c, &id)?;
+    Ok(Json(web.app.void_round_count(&id, &c.actor(), n, round, req.reason).await?.into()))
 }

@@ -728,6 +728,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "An earlier poll on this subject is still being counted by its tellers.",
     ),
     ("plenary.err.ballot.invalid", "加密选票未通过有效性验证。", "The encrypted ballot does not check out."),
+    (
+        "plenary.err.election.round_counting",
+        "上一轮投票仍在由监票人解密计票。",
+        "The last round is still being counted by its tellers.",
+    ),
     ("plenary.err.ballot.copy", "这张加密选票已经投过。", "This encrypted ballot has already been cast."),
     ("plenary.poll.void", "计票作废", "Void: not counted"),
     (
@@ -1037,6 +1042,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("election.stage.nominating", "提名中", "Taking nominations"),
     ("election.stage.candidates_fixed", "候选人名单已确定", "Candidates fixed"),
     ("election.stage.voting", "投票中", "Voting"),
+    ("election.stage.counting", "监票人解密计票中", "Counting: awaiting the tellers"),
     ("election.stage.next_round_due", "待进行下一轮投票", "Next round due"),
     ("election.stage.completed", "选举完成", "Completed"),
     ("election.kind.first", "第一次投票", "First ballot"),
@@ -1089,6 +1095,38 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("election.colon", "：", ": "),
     ("election.round.open", "投票中", "Open"),
     ("election.round.counted", "已计票", "Counted"),
+    ("election.round.counting", "监票人解密计票中", "Counting: awaiting the tellers"),
+    ("election.round.void", "计票作废", "Void: not counted"),
+    (
+        "election.custody_hint",
+        "仅适用于电子投票。由监票人保管时，任何人（包括系统运维人员）都无法单独解密选票；计票时本轮停止接受选票，每位监票人在自己的设备上对每名候选人的得票之和计算解密份额并提交，全部提交后得出结果。",
+        "Electronic rounds only. When the tellers hold the key, nobody (the operator included) can decrypt a ballot alone; the count closes the round to ballots, and each teller computes a share of decrypting each candidate's sums on their own device and sends it; the last share gives the result.",
+    ),
+    (
+        "election.count_tellers_hint",
+        "本轮的密钥由监票人保管：计票时停止接受选票，待每位监票人提交解密份额后得出结果。",
+        "The tellers hold this round's key: the count closes the round to ballots, and the result comes when every teller has sent a share.",
+    ),
+    (
+        "election.tellers.help",
+        "本轮投票的密钥由监票人保管。计票时，须每位监票人提交解密份额才能得出结果。",
+        "The tellers hold this round's key. At the count, the result needs every teller's share of the decryption.",
+    ),
+    (
+        "election.tellers.counting",
+        "本轮投票已停止，不再接受选票。等待监票人提交解密份额：",
+        "The round is closed to ballots. Waiting for the tellers' shares of the decryption:",
+    ),
+    (
+        "election.tellers.void_hint",
+        "仅在监票人无法提交解密份额（如密钥遗失）时使用：本轮投票将不计票，须以同样的候选人和应选名额重新投票。",
+        "Only when a teller cannot send a share (a key lost, say): the round is never counted, and is held again with the same candidates and seats.",
+    ),
+    (
+        "election.void_again",
+        "上一轮投票的计票已宣布作废：须以同样的候选人和应选名额重新投票。",
+        "The last round's count was declared void: it is held again, with the same candidates and seats.",
+    ),
     ("election.round.mode", "投票方式", "Mode"),
     ("election.round.seats", "应选名额", "Seats"),
     ("election.round.candidates", "候选人", "Candidates"),
@@ -1188,6 +1226,16 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("election.done.opened", "投票已开始。", "The round is open."),
     ("election.done.counted", "计票完成。", "The round is counted."),
     ("election.done.cast", "您的选票已加密投出。", "Your ballot is encrypted and cast."),
+    (
+        "election.done.counting",
+        "本轮投票已停止，等待监票人提交解密份额。",
+        "The round is closed to ballots; waiting for the tellers' shares.",
+    ),
+    (
+        "election.done.void",
+        "本轮计票已宣布作废，可以重新投票。",
+        "The round's count is declared void; the round can be held again.",
+    ),
     ("election.paper.title", "纸质选票录入", "Paper ballot entry"),
     ("election.paper.go", "录入纸质选票（计票人）", "Enter paper ballots (tellers)"),
     ("election.paper.progress", "录入进度", "Entry progress"),
@@ -1551,6 +1599,48 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "An electronic round counts its own ballots.",
     ),
     ("election.err.ballot.malformed", "选票格式有误。", "The ballot is malformed."),
+    (
+        "election.err.election.tellers_mismatch",
+        "本轮投票的密钥保管人必须是本次会议的监票人（《选举法》第四十三条）。",
+        "The round's key holders must be the session's tellers (EL art. 43).",
+    ),
+    (
+        "election.err.election.teller_key_missing",
+        "尚有监票人未登记公钥，请在本次会议的监票人页面查看。",
+        "A teller has not registered a key yet; see the session's tellers page.",
+    ),
+    (
+        "election.err.election.key_invalid",
+        "监票人的公钥无法合成本轮投票的密钥。",
+        "The tellers' keys do not make a key for the round.",
+    ),
+    (
+        "election.err.election.key_mismatch",
+        "本轮投票的公钥不是本次会议监票人的合成公钥。",
+        "The public key is not the joint key of the session's tellers.",
+    ),
+    (
+        "election.err.election.tellers_decrypt",
+        "本轮投票的密钥由监票人保管，须由监票人提交解密份额。",
+        "This round's key is held by its tellers; its sums are decrypted from their shares.",
+    ),
+    (
+        "election.err.election.not_counting",
+        "这一轮投票不在等待监票人解密。",
+        "This round is not waiting for its tellers.",
+    ),
+    (
+        "election.err.election.not_teller",
+        "您不是这一轮投票的密钥保管人（《选举法》第四十三条）。",
+        "You do not hold a key of this round (EL art. 43).",
+    ),
+    ("election.err.election.share_sent", "您已提交过解密份额。", "You have already sent your share."),
+    (
+        "election.err.election.share_invalid",
+        "解密份额无效：请粘贴用您自己的密钥对本轮计票数据运行 plenum teller share 输出的一整行。",
+        "The share does not check out: paste the whole line printed by plenum teller share, run with your own key on this round's count input.",
+    ),
+    ("election.err.ballot.copy", "这张加密选票已经投过。", "This encrypted ballot has already been cast."),
 ];
 
 #[cfg(test)]

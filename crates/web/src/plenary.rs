@@ -924,6 +924,20 @@ pub fn parse_rule(input: &OpenPollInput) -> Result<ResolutionRule, Failure> {
         .map_err(|e| Failure::bad_request(format!("the custom rule is not valid: {e}")).field("threshold"))
 }
 
+/// Who holds a secret vote's key, from a form or the API: `server` (or nothing) or
+/// `tellers`, which only an encrypted vote can choose.
+pub(crate) fn parse_custody(s: &str, encrypted: bool) -> Result<KeyCustody, Failure> {
+    match s.trim() {
+        "" | "server" => Ok(KeyCustody::Server),
+        "tellers" if encrypted => Ok(KeyCustody::Tellers),
+        "tellers" => {
+            Err(Failure::bad_request("only a secret ballot's key can be held by the tellers")
+                .field("custody"))
+        }
+        _ => Err(Failure::bad_request("custody is server or tellers").field("custody")),
+    }
+}
+
 /// Checks the input and builds the request `App::open_poll` takes.
 pub fn poll_request(
     a: &Assembly,
@@ -974,16 +988,7 @@ pub fn poll_request(
     if title_en.is_empty() {
         title_en = de;
     }
-    let custody = match input.custody.trim() {
-        "" | "server" => KeyCustody::Server,
-        "tellers" if mode == VoteMode::Secret => KeyCustody::Tellers,
-        "tellers" => {
-            return Err(
-                Failure::bad_request("only a secret poll's key can be held by the tellers").field("custody")
-            );
-        }
-        _ => return Err(Failure::bad_request("custody is server or tellers").field("custody")),
-    };
+    let custody = parse_custody(&input.custody, mode == VoteMode::Secret)?;
     Ok(PollRequest { meeting, subject, title, title_en, rule, mode, disclosure, duration, custody })
 }
 

@@ -251,6 +251,7 @@ pub struct AppointRequest {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = TellerKeyRequest)]
 pub struct KeyRequest {
     /// The public key printed by `plenum teller keygen`.
     pub key: String,

@@ -23,6 +23,8 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+#[path = "web/election_tellers.rs"]
+mod election_tellers;
 #[path = "web/elections.rs"]
 mod elections;
 #[path = "web/plenary.rs"]
@@ -317,6 +319,9 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/assemblies/{id}/elections/{election}/paper", STAFF),
     ("GET", "/assemblies/{id}/elections/{election}/ballot", MEMBERS),
     ("POST", "/assemblies/{id}/elections/{election}/ballot", MEMBERS),
+    ("GET", "/assemblies/{id}/elections/{election}/rounds/{round}/count-input.json", ALL),
+    ("POST", "/assemblies/{id}/elections/{election}/rounds/{round}/shares", MEMBERS),
+    ("POST", "/assemblies/{id}/elections/{election}/rounds/{round}/void", CHAIR),
     ("GET", "/assemblies/{id}/elections/{election}/report.csv", ALL),
     ("GET", "/assemblies/{id}/elections/{election}/report.pdf", ALL),
     ("GET", "/accounts", STAFF),
@@ -370,6 +375,9 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/v1/assemblies/{id}/elections/{election}/paper", STAFF),
     ("POST", "/api/v1/assemblies/{id}/elections/{election}/ballot", MEMBERS),
     ("POST", "/api/v1/assemblies/{id}/elections/{election}/count", CHAIR),
+    ("GET", "/api/v1/assemblies/{id}/elections/{election}/rounds/{round}/count-input", ALL),
+    ("POST", "/api/v1/assemblies/{id}/elections/{election}/rounds/{round}/shares", MEMBERS),
+    ("POST", "/api/v1/assemblies/{id}/elections/{election}/rounds/{round}/void", CHAIR),
     ("GET", "/api/v1/accounts", STAFF),
     ("POST", "/api/v1/accounts/bulk", STAFF),
 ];
@@ -409,6 +417,7 @@ fn fill(pattern: &str) -> String {
         ("{meeting}", "rd15-1-plenary-2"),
         ("{poll}", "3"),
         ("{election}", "1"),
+        ("{round}", "1"),
     ] {
         p = p.replace(k, v);
     }
@@ -470,6 +479,7 @@ async fn call(
         (m, p) if plenary::handles(m, p) => plenary::matrix_request(b, p, &path).await,
         (m, p) if elections::handles(m, p) => elections::matrix_request(b, p, &path).await,
         (m, p) if tellers::handles(m, p) => tellers::matrix_request(b, p, &path).await,
+        (m, p) if election_tellers::handles(m, p) => election_tellers::matrix_request(b, p, &path).await,
         _ => panic!("the matrix has no request for {method} {pattern}: add one to `call`"),
     }
 }

@@ -138,7 +138,7 @@ async fn add_accounts(s: &Server, role: &str, assembly: Option<&str>, people: &[
 
 /// The demo congress ready for a new election round at the second plenary: poll 3
 /// closed, item 2 done, the election item 7 taken up again.
-async fn congress_ready(s: &Server) {
+pub(super) async fn congress_ready(s: &Server) {
     let mut pres = s.api(&s.token("presidium", DEMO_PASSWORD).await);
     let r = pres.post_json("/api/v1/assemblies/taiyuan-rd-15/polls/3/close", &json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "close poll 3: {}", r.body);
