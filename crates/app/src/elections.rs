@@ -113,29 +113,8 @@ impl App {
         actor: &str,
         req: RoundRequest,
     ) -> Result<(u32, Receipt), AppError> {
-        let (tellers, keys) = self
-            .read(assembly, |a| {
-                let e = a.elections.get(&req.election)?;
-                let s = a.sessions.get(&e.session)?;
-                Some((
-                    s.tellers.iter().map(|t| t.member.clone()).collect::<Vec<_>>(),
-                    s.tellers.iter().filter_map(|t| t.key.clone()).collect::<Vec<_>>(),
-                ))
-            })
-            .flatten()
-            .unwrap_or_default();
-        if tellers.is_empty() {
-            return Err(plenum_domain::RuleError::statute(
-                "poll.no_tellers",
-                plenum_domain::source::EL_43,
-                "the session has no tellers to hold the key; appoint them first",
-            )
-            .field("custody")
-            .into());
-        }
-        // With a key missing, the rules name the problem.
-        let public_key = if keys.len() == tellers.len() { sealed::joint_key(&keys).ok() } else { None }
-            .unwrap_or_default();
+        let session = self.read(assembly, |a| a.elections.get(&req.election).map(|e| e.session)).flatten();
+        let (tellers, public_key) = self.tellers_key(assembly, session)?;
         let command = Command::OpenRound {
             election: req.election,
             meeting: req.meeting,

@@ -138,10 +138,36 @@ impl App {
         req: PollRequest,
         at: DateTime<Utc>,
     ) -> Result<(u32, Receipt), AppError> {
+        let session = self.read(assembly, |a| a.meetings.get(&req.meeting).map(|m| m.session)).flatten();
+        let (tellers, public_key) = self.tellers_key(assembly, session)?;
+        let closes_at = req.duration.map(|d| at + d);
+        let command = Command::OpenPoll {
+            meeting: req.meeting,
+            subject: req.subject,
+            title: req.title,
+            title_en: req.title_en,
+            rule: req.rule,
+            mode: req.mode,
+            disclosure: req.disclosure,
+            at,
+            closes_at,
+            public_key: (req.mode == VoteMode::Secret).then_some(public_key),
+            tellers,
+        };
+        let receipt = self.execute(assembly, actor, command, None).await?;
+        self.after_opening(assembly, closes_at, receipt)
+    }
+
+    /// The tellers of a session and their joint key, for a vote they are to hold the
+    /// key of. With a key missing the key is empty, and the rules name the teller.
+    pub(crate) fn tellers_key(
+        &self,
+        assembly: &AssemblyId,
+        session: Option<SessionKey>,
+    ) -> Result<(Vec<MemberId>, String), AppError> {
         let (tellers, keys) = self
             .read(assembly, |a| {
-                let session = a.meetings.get(&req.meeting).map(|m| m.session)?;
-                let s = a.sessions.get(&session)?;
+                let s = a.sessions.get(&session?)?;
                 Some((
                     s.tellers.iter().map(|t| t.member.clone()).collect::<Vec<_>>(),
                     s.tellers.iter().filter_map(|t| t.key.clone()).collect::<Vec<_>>(),
@@ -158,24 +184,8 @@ impl App {
             .field("custody")
             .into());
         }
-        // With a key missing, the rules name the problem.
-        let public_key = if keys.len() == tellers.len() { sealed::joint_key(&keys).ok() } else { None };
-        let closes_at = req.duration.map(|d| at + d);
-        let command = Command::OpenPoll {
-            meeting: req.meeting,
-            subject: req.subject,
-            title: req.title,
-            title_en: req.title_en,
-            rule: req.rule,
-            mode: req.mode,
-            disclosure: req.disclosure,
-            at,
-            closes_at,
-            public_key: public_key.or_else(|| (req.mode == VoteMode::Secret).then(String::new)),
-            tellers,
-        };
-        let receipt = self.execute(assembly, actor, command, None).await?;
-        self.after_opening(assembly, closes_at, receipt)
+        let joint = if keys.len() == tellers.len() { sealed::joint_key(&keys).ok() } else { None };
+        Ok((tellers, joint.unwrap_or_default()))
     }
 
     /// Names the tellers of a session.

@@ -151,18 +151,23 @@ pub fn verify_share(public: &str, ballots: &[String], share: &str) -> Result<usi
     let trustees = holders(public)?;
     let cts = sums(ballots)?;
     let partials = parse_share(share, cts.len())?;
-    let Some(first) = partials.first() else {
-        return Err("the share is empty".into());
-    };
-    let holder = trustees
-        .iter()
-        .position(|t| t.key == first.trustee)
-        .ok_or("the share is not by one of the poll's key holders")?;
+    let holder = holder_of_share(&trustees, &partials)?;
     let ctx = context(public);
     for (ct, partial) in cts.iter().zip(&partials) {
         verify_partial(&trustees[holder], ct, partial, &ctx).map_err(|e| e.to_string())?;
     }
     Ok(holder)
+}
+
+/// The place of the holder who made a share, among the key's holders.
+fn holder_of_share(trustees: &[TrusteePublic], partials: &[PartialDecryption]) -> Result<usize, String> {
+    let Some(first) = partials.first() else {
+        return Err("the share is empty".into());
+    };
+    trustees
+        .iter()
+        .position(|t| t.key == first.trustee)
+        .ok_or_else(|| "the share is not by one of the key's holders".to_owned())
 }
 
 fn parse_share(share: &str, options: usize) -> Result<Vec<PartialDecryption>, String> {
@@ -336,13 +341,7 @@ pub fn verify_round_share(
 ) -> Result<usize, String> {
     let trustees = holders(public)?;
     let partials = parse_share(share, candidates * OPTIONS as usize)?;
-    let Some(first) = partials.first() else {
-        return Err("the share is empty".into());
-    };
-    let holder = trustees
-        .iter()
-        .position(|t| t.key == first.trustee)
-        .ok_or("the share is not by one of the round's key holders")?;
+    let holder = holder_of_share(&trustees, &partials)?;
     for (i, sums) in round_sums(candidates, ballots)?.iter().enumerate() {
         let ctx = round_context(public, election, round, i);
         for (j, ct) in sums.iter().enumerate() {
