@@ -1440,11 +1440,24 @@ async fn manage_form(
         web.app.execute(&id, &c.actor(), cmd, key).await.map_err(|e| explain(e.into(), lang, &[]))
     }
     .await;
+    after_form(c, &id, &a, e, outcome, &format!("/assemblies/{id}/elections/{n}?done={done}"))
+}
+
+/// Where a form about an election leads: on success to `to`, else to the election
+/// page again with the reason.
+fn after_form<T>(
+    c: &Caller,
+    id: &AssemblyId,
+    a: &Assembly,
+    e: &Election,
+    outcome: Result<T, Failure>,
+    to: &str,
+) -> PageResult {
     match outcome {
-        Ok(_) => Ok(see_other(&format!("/assemblies/{id}/elections/{n}?done={done}"))),
+        Ok(_) => Ok(see_other(to)),
         Err(f) => {
             let status = f.status;
-            render_status(&election_page(c, &id, &a, e, None, Some(f.body.message)), lang, status)
+            render_status(&election_page(c, id, a, e, None, Some(f.body.message)), c.lang, status)
         }
     }
 }
@@ -1629,13 +1642,8 @@ async fn teller_form(
     let id = assembly_id(id, lang)?;
     let a = load(web, &id, lang)?;
     let e = election_of(&a, n, lang).map_err(|x| PageError(x, lang))?;
-    match run(&id).await {
-        Ok(_) => Ok(see_other(&format!("/assemblies/{id}/elections/{n}?done={done}#tellers-{round}"))),
-        Err(x) => {
-            let status = x.status;
-            render_status(&election_page(c, &id, &a, e, None, Some(x.body.message)), lang, status)
-        }
-    }
+    let outcome = run(&id).await;
+    after_form(c, &id, &a, e, outcome, &format!("/assemblies/{id}/elections/{n}?done={done}#tellers-{round}"))
 }
 
 /// A teller sends their share of decrypting a counting round's sums.
