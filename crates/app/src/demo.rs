@@ -1334,9 +1334,87 @@ fn cppcc(out: &mut Vec<DemoStep>) -> Res<()> {
     s.push(Command::AdjournMeeting { meeting: plenary_1 });
     s.move_item(session, 3, ItemState::Done);
 
-    // Second plenary: the election.
+    // Second plenary: the election. The chair is elected by an electronic secret
+    // ballot whose key the three tellers hold (an equal-number election: one seat,
+    // one nominee); each teller decrypts their share of the sum on their own device.
     s.push(Command::OpenMeeting { meeting: plenary_2.clone() });
     s.move_item(session, 4, ItemState::InProgress);
+    let all: Vec<MemberId> = groups.iter().flat_map(|(_, ms)| ms.iter().map(|m| m.id.clone())).collect();
+    let mut absent_pick = Rng::with_seed(1412);
+    let absent_2: BTreeSet<MemberId> = choose(&mut absent_pick, &all, 12).into_iter().collect();
+    let present_2: Vec<MemberId> = all.iter().filter(|id| !absent_2.contains(*id)).cloned().collect();
+    s.push(Command::CheckInMany { meeting: plenary_2.clone(), members: present_2.clone() });
+    s.push(Command::CreateElection {
+        session,
+        item: 4,
+        title: "选举政协第十四届太原市委员会主席".to_owned(),
+        title_en: "Election of the chair of the 14th Committee".to_owned(),
+        office: OfficeKind::Custom { min_extra: 0, max_extra: 0 },
+        seats: 1,
+        method: None,
+        margin: None,
+        by_election: false,
+        nomination_group_size: None,
+        members_only: true,
+    });
+    let c = groups.iter().flat_map(|(_, ms)| ms.iter()).find(|m| m.id == chair).ok_or("no chair")?;
+    s.push(Command::NominateCandidates {
+        election: 1,
+        by: Nominator::Presidium,
+        candidates: vec![CandidateDraft {
+            name: c.name.clone(),
+            biography: format!("{}，{}。（演示数据，人物系虚构。）", c.name, c.occupation),
+            member: Some(chair.clone()),
+        }],
+    });
+    s.push(Command::FixCandidates { election: 1 });
+    let round_key = sealed::joint_key(&tellers.iter().map(|t| t.1.clone()).collect::<Vec<_>>())?;
+    s.push(Command::OpenRound {
+        election: 1,
+        meeting: plenary_2.clone(),
+        mode: RoundMode::Electronic,
+        ballots_issued: None,
+        public_key: Some(round_key.clone()),
+        tellers: tellers.iter().map(|t| t.0.clone()).collect(),
+        at: beijing(2022, 1, 12, 15, 20)?,
+    });
+    let mut marks = Rng::with_seed(1415);
+    let mut round_ballots = Vec::new();
+    for id in &present_2 {
+        let mark = match marks.u32(..1000) {
+            0..=4 => continue, // present, did not vote
+            5..=9 => Choice::No,
+            10..=19 => Choice::Abstain,
+            _ => Choice::Yes,
+        };
+        let ballot = sealed::encrypt_marks(&round_key, 1, 1, &[mark])?;
+        round_ballots.push(ballot.clone());
+        s.push_as(
+            DEPUTY_DEVICE,
+            Command::CastElectionBallot {
+                election: 1,
+                round: 1,
+                member: id.clone(),
+                ballots: ballot,
+                at: beijing(2022, 1, 12, 15, 22)?,
+            },
+        );
+    }
+    s.push(Command::CountRound {
+        election: 1,
+        round: 1,
+        ballots_returned: None,
+        decryption: None,
+        lot_order: None,
+        at: beijing(2022, 1, 12, 15, 30)?,
+    });
+    for (member, _, secret) in &tellers {
+        let share = sealed::round_share(&round_key, secret, 1, 1, 1, &round_ballots)?;
+        s.push_as(
+            TELLER_DEVICE,
+            Command::SubmitRoundShare { election: 1, round: 1, member: member.clone(), share },
+        );
+    }
     s.push(Command::AssignPost { post: Post::Chair, member: chair });
     for member in vice_chairs {
         s.push(Command::AssignPost { post: Post::ViceChair, member });
@@ -1639,6 +1717,9 @@ mod tests {
                     Command::CastSealedBallot { ballot, .. } => ballot.clear(),
                     Command::RegisterTellerKey { key, .. } => key.clear(),
                     Command::SubmitTellerShare { share, .. } => share.clear(),
+                    Command::OpenRound { public_key: Some(k), .. } => k.clear(),
+                    Command::CastElectionBallot { ballots, .. } => ballots.clear(),
+                    Command::SubmitRoundShare { share, .. } => share.clear(),
                     _ => {}
                 }
                 s
@@ -1652,6 +1733,35 @@ mod tests {
         assert!(a != b, "two builds encrypt with fresh randomness");
         assert!(without_randomness(a) == without_randomness(b));
         assert!(plan().unwrap() == plan().unwrap());
+    }
+
+    #[test]
+    fn the_cppcc_chair_was_elected_in_a_round_counted_by_its_tellers() {
+        let all = replay();
+        let zx = get(&all, CPPCC);
+        let e = &zx.elections[&1];
+        let r = &e.rounds[0];
+        assert_eq!(r.mode, RoundMode::Electronic);
+        assert_eq!((r.tellers.len(), r.shares.len()), (3, 3));
+        assert_eq!(r.state, plenum_domain::RoundState::Counted);
+        let chair = zx.holders_of(Post::Chair).next().unwrap().member.clone();
+        assert_eq!(e.elected.iter().map(|x| x.member.clone()).collect::<Vec<_>>(), vec![Some(chair)]);
+        let res = r.result.as_ref().unwrap();
+        assert_eq!(res.ballots_valid as usize, r.sealed.len());
+        // The proof is the tellers' shares, in their order.
+        let shares: Vec<String> = r.tellers.iter().map(|t| r.shares[t].clone()).collect();
+        let totals: Vec<Totals> =
+            res.counts.iter().map(|c| Totals { yes: c.yes, no: c.no, abstain: c.abstain }).collect();
+        plenum_domain::sealed::verify_round(
+            r.public_key.as_deref().unwrap(),
+            1,
+            1,
+            1,
+            &r.sealed,
+            &totals,
+            &shares.join(";"),
+        )
+        .unwrap();
     }
 
     #[test]

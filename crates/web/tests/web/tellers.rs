@@ -590,6 +590,17 @@ async fn demo_cppcc_poll_counted_by_tellers(db: TestDb) {
     assert_eq!(u64::from(totals.cast()), v["turnout"].as_u64().unwrap());
     assert!(totals.cast() > 0);
 
+    // The committee's chair was elected in a round its tellers counted too.
+    let e = s.browser().get("/api/v1/assemblies/taiyuan-zx-14/elections/1").await.json();
+    let round = &e["rounds"][0];
+    assert_eq!(
+        (round["mode"].as_str(), round["state"].as_str(), round["custody"].as_str()),
+        (Some("electronic"), Some("counted"), Some("tellers")),
+        "{e}"
+    );
+    assert!(round["tellers"].as_array().unwrap().iter().all(|t| t["sent"] == true), "{e}");
+    assert_eq!(e["elected"].as_array().map(Vec::len), Some(1), "{e}");
+
     // The session's tellers, with their keys' fingerprints, on the API and the page.
     let listed = s.browser().get("/api/v1/assemblies/taiyuan-zx-14/sessions/14-1/tellers").await.json();
     let listed = listed.as_array().unwrap();
