@@ -1355,7 +1355,7 @@ fn cppcc(out: &mut Vec<DemoStep>) -> Res<()> {
         margin: None,
         by_election: false,
         nomination_group_size: None,
-        members_only: true,
+        members_only: false,
     });
     let c = groups.iter().flat_map(|(_, ms)| ms.iter()).find(|m| m.id == chair).ok_or("no chair")?;
     s.push(Command::NominateCandidates {

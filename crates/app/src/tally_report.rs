@@ -329,6 +329,23 @@ fn report(a: &Assembly, number: u32, lang: ReportLang) -> Result<Report, String>
             .to_owned(),
         );
     }
+    let names = |r: &plenum_domain::election::Round| -> Vec<String> {
+        r.tellers.iter().map(|t| a.members.get(t).map_or_else(|| t.to_string(), |m| m.name.clone())).collect()
+    };
+    for r in e.rounds.iter().filter(|r| !r.tellers.is_empty()) {
+        notes.push(match lang {
+            ReportLang::Zh => format!(
+                "第{}轮：密钥由监票人（《选举法》第四十三条）{}共同保管，系统从未持有；该轮的“计票后密钥即销毁”不适用：得票之和由每位监票人在自己的设备上计算的解密份额得出。",
+                r.number,
+                names(r).join("、")
+            ),
+            ReportLang::En => format!(
+                "Round {}: the key was held jointly by the tellers (EL art. 43) {}, never by the server; the sums were decrypted from the shares each teller computed on their own device (so no key was there to destroy).",
+                r.number,
+                names(r).join(", ")
+            ),
+        });
+    }
     let report_title = w.tr("选举计票报告", "Election tally report").to_owned();
     Ok(Report {
         lang,
@@ -507,6 +524,27 @@ mod tests {
             }
             a
         })
+    }
+
+    #[test]
+    fn a_round_the_tellers_held_names_them_and_no_destroyed_key() {
+        let id = AssemblyId::parse(demo::CPPCC).unwrap();
+        let mut a = Assembly::default();
+        for step in demo::plan().unwrap().into_iter().filter(|s| s.assembly == id) {
+            for e in decide(&a, &step.command).unwrap() {
+                a.apply(&e);
+            }
+        }
+        let r = &a.elections[&1].rounds[0];
+        let names: Vec<&str> = r.tellers.iter().map(|t| a.members[t].name.as_str()).collect();
+        assert_eq!(names.len(), 3);
+        let zh = election_report_csv(&a, 1, ReportLang::Zh).unwrap();
+        assert!(
+            zh.contains(&format!("第1轮：密钥由监票人（《选举法》第四十三条）{}", names.join("、"))),
+            "{zh}"
+        );
+        let en = election_report_csv(&a, 1, ReportLang::En).unwrap();
+        assert!(en.contains("never by the server") && en.contains(names[0]), "{en}");
     }
 
     #[test]

@@ -1157,6 +1157,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "电子无记名投票：计票时只对每名候选人的得票之和解密，并附有可供任何人核验的解密证明（已记入日志），计票后密钥即销毁；任何一张选票、任何人的选择都没有被解密。",
         "Electronic secret ballot: only each candidate's sums were decrypted, with a proof anyone can check (recorded in the journal), and the key was destroyed after the count; no ballot and nobody's choice was ever decrypted.",
     ),
+    (
+        "election.sums_only_tellers",
+        "电子无记名投票：选票按监票人的合成公钥加密，系统从未持有密钥；计票时每位监票人在自己的设备上只对每名候选人的得票之和计算解密份额，并附可供任何人核验的证明（已记入日志）。任何一张选票、任何人的选择都没有被解密。",
+        "Electronic secret ballot: the ballots were encrypted to the tellers' joint key, which the server never held; at the count each teller computed, on their own device, a share of decrypting only each candidate's sums, with a proof anyone can check (recorded in the journal). No ballot and nobody's choice was ever decrypted.",
+    ),
     ("election.report", "计票报告", "Tally report"),
     ("election.manage", "选举操作", "Running the election"),
     ("election.nominate", "提名候选人", "Nominate candidates"),
