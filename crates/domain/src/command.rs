@@ -1317,6 +1317,29 @@ pub(crate) enum Custody {
 }
 
 impl Custody {
+    /// The field a refusal names for the vote itself.
+    fn field(self) -> &'static str {
+        match self {
+            Custody::Poll => "poll",
+            Custody::Round => "round",
+        }
+    }
+
+    /// (not counting, not a teller of it, a share sent already, a share that fails)
+    fn share_rules(self) -> [&'static str; 4] {
+        match self {
+            Custody::Poll => {
+                ["poll.not_counting", "poll.not_teller", "poll.share_sent", "poll.share_invalid"]
+            }
+            Custody::Round => [
+                "election.not_counting",
+                "election.not_teller",
+                "election.share_sent",
+                "election.share_invalid",
+            ],
+        }
+    }
+
     /// (tellers mismatch, a key missing, the keys do not combine, another key)
     fn rules(self) -> [&'static str; 4] {
         match self {
@@ -1607,46 +1630,21 @@ fn submit_teller_share(a: &Assembly, number: u32, id: &MemberId, share: &str) ->
         .polls
         .get(&number)
         .ok_or_else(|| RuleError::model("poll.unknown", format!("no poll {number}")).field("poll"))?;
-    let Some((since, present)) = p.counting_since.filter(|_| p.state == PollState::Counting) else {
-        return Err(RuleError::model(
-            "poll.not_counting",
-            format!("poll {number} is not waiting for its tellers"),
-        )
-        .field("poll"));
-    };
-    let Some(place) = p.tellers.iter().position(|t| t == id) else {
-        return Err(RuleError::statute(
-            "poll.not_teller",
-            source::EL_43,
-            format!("{id} does not hold a key of poll {number}"),
-        )
-        .field("member"));
-    };
-    if p.shares.contains_key(id) {
-        return Err(
-            RuleError::model("poll.share_sent", format!("{id} has already sent a share")).field("member")
-        );
-    }
-    let share = share.trim();
-    if share.is_empty() || share.len() > 4_096 {
-        return Err(RuleError::model("poll.share_invalid", "the share is empty or too long").field("share"));
-    }
+    let counting = p.counting_since.filter(|_| p.state == PollState::Counting);
     let key = p.public_key.as_deref().unwrap_or_default();
-    let holder = crate::sealed::verify_share(key, &p.sealed, share).map_err(|e| {
-        RuleError::model("poll.share_invalid", format!("the share does not check out: {e}")).field("share")
-    })?;
-    if holder != place {
-        return Err(RuleError::model("poll.share_invalid", "the share was made with another teller's key")
-            .field("share"));
-    }
+    let checked = check_share(
+        Custody::Poll,
+        &format!("poll {number}"),
+        counting.is_some(),
+        &p.tellers,
+        &p.shares,
+        id,
+        share,
+        |s| crate::sealed::verify_share(key, &p.sealed, s),
+    )?;
     let mut events =
-        vec![Event::TellerShareSubmitted { poll: number, member: id.clone(), share: share.to_owned() }];
-    if p.shares.len() + 1 == p.tellers.len() {
-        let shares: Vec<String> = p
-            .tellers
-            .iter()
-            .map(|t| if t == id { share.to_owned() } else { p.shares.get(t).cloned().unwrap_or_default() })
-            .collect();
+        vec![Event::TellerShareSubmitted { poll: number, member: id.clone(), share: checked.share.clone() }];
+    if let (Some(shares), Some((since, present))) = (checked.all, counting) {
         let (totals, proof) = crate::sealed::combine(key, &p.sealed, &shares).map_err(|e| {
             RuleError::model("poll.decryption_invalid", format!("the shares do not combine: {e}"))
                 .field("share")
@@ -1654,4 +1652,62 @@ fn submit_teller_share(a: &Assembly, number: u32, id: &MemberId, share: &str) ->
         events.push(poll_closed(p, totals, present, since, Some(proof))?);
     }
     Ok(events)
+}
+
+/// A teller's share that passed `check_share`.
+pub(crate) struct CheckedShare {
+    /// The share, trimmed.
+    pub share: String,
+    /// With this share the last one: every teller's share, in the key's order.
+    pub all: Option<Vec<String>>,
+}
+
+/// The checks every teller's share goes through, for a poll or a round: the vote is
+/// counting, the sender holds a key of it (EL art. 43) and has not sent a share yet,
+/// and the share verifies (`verify` gives the place of the holder who made it) as
+/// made with the sender's own key.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check_share(
+    what: Custody,
+    vote: &str,
+    counting: bool,
+    tellers: &[MemberId],
+    shares: &std::collections::BTreeMap<MemberId, String>,
+    id: &MemberId,
+    share: &str,
+    verify: impl FnOnce(&str) -> Result<usize, String>,
+) -> Result<CheckedShare, RuleError> {
+    let [not_counting, not_teller, sent, invalid] = what.share_rules();
+    if !counting {
+        return Err(RuleError::model(not_counting, format!("{vote} is not waiting for its tellers"))
+            .field(what.field()));
+    }
+    let Some(place) = tellers.iter().position(|t| t == id) else {
+        return Err(RuleError::statute(
+            not_teller,
+            source::EL_43,
+            format!("{id} does not hold a key of {vote}"),
+        )
+        .field("member"));
+    };
+    if shares.contains_key(id) {
+        return Err(RuleError::model(sent, format!("{id} has already sent a share")).field("member"));
+    }
+    let share = share.trim();
+    if share.is_empty() || share.len() > 1_000_000 {
+        return Err(RuleError::model(invalid, "the share is empty or too long").field("share"));
+    }
+    let holder = verify(share).map_err(|e| {
+        RuleError::model(invalid, format!("the share does not check out: {e}")).field("share")
+    })?;
+    if holder != place {
+        return Err(RuleError::model(invalid, "the share was made with another teller's key").field("share"));
+    }
+    let all = (shares.len() + 1 == tellers.len()).then(|| {
+        tellers
+            .iter()
+            .map(|t| if t == id { share.to_owned() } else { shares.get(t).cloned().unwrap_or_default() })
+            .collect()
+    });
+    Ok(CheckedShare { share: share.to_owned(), all })
 }

@@ -1755,54 +1755,26 @@ fn round_share(a: &Assembly, election: u32, round: u32, id: &MemberId, share: &s
         RuleError::model("election.round_unknown", format!("election {election} has no round {round}"))
             .field("round")
     })?;
-    let Some(counting) = r.counting.as_ref().filter(|_| r.state == RoundState::Counting) else {
-        return Err(RuleError::model(
-            "election.not_counting",
-            format!("round {round} is not waiting for its tellers"),
-        )
-        .field("round"));
-    };
-    let Some(place) = r.tellers.iter().position(|t| t == id) else {
-        return Err(RuleError::statute(
-            "election.not_teller",
-            source::EL_43,
-            format!("{id} does not hold a key of round {round}"),
-        )
-        .field("member"));
-    };
-    if r.shares.contains_key(id) {
-        return Err(
-            RuleError::model("election.share_sent", format!("{id} has already sent a share")).field("member")
-        );
-    }
-    let share = share.trim();
-    if share.is_empty() || share.len() > 1_000_000 {
-        return Err(
-            RuleError::model("election.share_invalid", "the share is empty or too long").field("share")
-        );
-    }
+    let counting = r.counting.as_ref().filter(|_| r.state == RoundState::Counting);
     let key = r.public_key.as_deref().unwrap_or_default();
     let n = r.candidates.len();
-    let holder =
-        crate::sealed::verify_round_share(key, election, round, n, &r.sealed, share).map_err(|err| {
-            RuleError::model("election.share_invalid", format!("the share does not check out: {err}"))
-                .field("share")
-        })?;
-    if holder != place {
-        return Err(RuleError::model(
-            "election.share_invalid",
-            "the share was made with another teller's key",
-        )
-        .field("share"));
-    }
-    let mut events =
-        vec![Event::RoundShareSubmitted { election, round, member: id.clone(), share: share.to_owned() }];
-    if r.shares.len() + 1 == r.tellers.len() {
-        let shares: Vec<String> = r
-            .tellers
-            .iter()
-            .map(|t| if t == id { share.to_owned() } else { r.shares.get(t).cloned().unwrap_or_default() })
-            .collect();
+    let checked = crate::command::check_share(
+        crate::command::Custody::Round,
+        &format!("round {round}"),
+        counting.is_some(),
+        &r.tellers,
+        &r.shares,
+        id,
+        share,
+        |s| crate::sealed::verify_round_share(key, election, round, n, &r.sealed, s),
+    )?;
+    let mut events = vec![Event::RoundShareSubmitted {
+        election,
+        round,
+        member: id.clone(),
+        share: checked.share.clone(),
+    }];
+    if let (Some(shares), Some(counting)) = (checked.all, counting) {
         let (totals, proof) = crate::sealed::combine_round(key, election, round, n, &r.sealed, &shares)
             .map_err(|err| {
                 RuleError::model("election.decryption_invalid", format!("the shares do not combine: {err}"))

@@ -534,22 +534,6 @@ fn round_state_text(s: RoundState, lang: Lang) -> &'static str {
     })
 }
 
-/// The tellers of a round whose key they hold, with the fingerprint of the key each
-/// holds for it (the first 16 hex digits) and whether their share is in.
-fn round_tellers(a: &Assembly, r: &Round) -> Vec<TellerShareView> {
-    let keys: Vec<&str> = r.public_key.as_deref().map(|k| k.split(';').collect()).unwrap_or_default();
-    r.tellers
-        .iter()
-        .enumerate()
-        .map(|(i, t)| TellerShareView {
-            member: t.to_string(),
-            name: a.members.get(t).map(|m| m.name.clone()).unwrap_or_else(|| t.to_string()),
-            fingerprint: keys.get(i).map(|k| k.chars().take(16).collect()).unwrap_or_default(),
-            sent: r.shares.contains_key(t),
-        })
-        .collect()
-}
-
 fn round_view(a: &Assembly, r: &Round, lang: Lang) -> RoundView {
     let open = r.state == RoundState::Open;
     let paper = (open && r.mode == RoundMode::Paper).then(|| {
@@ -605,7 +589,7 @@ fn round_view(a: &Assembly, r: &Round, lang: Lang) -> RoundView {
         state_text: round_state_text(r.state, lang).to_owned(),
         custody: (r.mode == RoundMode::Electronic)
             .then(|| if r.tellers.is_empty() { "server" } else { "tellers" }.to_owned()),
-        tellers: round_tellers(a, r),
+        tellers: crate::tellers::holders(a, r.public_key.as_deref(), &r.tellers, &r.shares),
         void_reason: r.void_reason.clone(),
         meeting: r.meeting.to_string(),
         candidates: r.candidates.clone(),
@@ -1707,13 +1691,7 @@ pub async fn round_count_input_file(
     let lang = c.lang;
     let id = assembly_id(&id, lang)?;
     let input = round_count_input(&web, &id, n, round).map_err(|x| PageError(x, lang))?;
-    let body =
-        serde_json::to_vec_pretty(&input).map_err(|e| PageError(Failure::internal(e.to_string()), lang))?;
-    Ok(download(
-        "application/json",
-        format!("attachment; filename=\"{}\"", count_input_file_name(&id, n, round)),
-        body,
-    ))
+    crate::tellers::count_input_download(&input, &count_input_file_name(&id, n, round), lang)
 }
 
 // ---- pages: the tellers' paper entry ------------------------------------------------------------

@@ -866,7 +866,7 @@ fn poll_view_of(
         me,
         custody: (p.mode == VoteMode::Secret)
             .then(|| if p.tellers.is_empty() { "server" } else { "tellers" }.to_owned()),
-        tellers: crate::tellers::poll_tellers(a, p),
+        tellers: crate::tellers::holders(a, p.public_key.as_deref(), &p.tellers, &p.shares),
         void_reason: p.void_reason.clone(),
     }
 }

@@ -10,16 +10,17 @@ use crate::auth::{CHAIR, Caller};
 use crate::error::{ApiError, ApiResult, ErrorBody, Failure, PageError};
 use crate::i18n::Lang;
 use crate::pages::{self, Chrome, card, render};
-use crate::plenary::{FormData, PageResult, not_a_member, own_member, page_error, see_other, session_of};
+use crate::plenary::{
+    FormData, PageResult, download, not_a_member, own_member, page_error, see_other, session_of,
+};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use plenum_app::polls::CountInput;
 use plenum_domain::{Assembly, AssemblyId, MemberId, SessionKey};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 /// One teller of a session.
@@ -71,19 +72,32 @@ pub fn tellers_of(a: &Assembly, session: &SessionKey, lang: Lang) -> Vec<TellerV
         .collect()
 }
 
-/// The tellers of a poll and whether each has sent a share; empty unless they hold its key.
-pub fn poll_tellers(a: &Assembly, p: &plenum_domain::Poll) -> Vec<TellerShareView> {
-    let keys: Vec<&str> = p.public_key.as_deref().map(|k| k.split(';').collect()).unwrap_or_default();
-    p.tellers
+/// The tellers who hold a vote's key (a poll's or a round's), with the fingerprint of
+/// the key each holds for it and whether their share is in; empty unless they hold it.
+pub fn holders(
+    a: &Assembly,
+    public_key: Option<&str>,
+    tellers: &[MemberId],
+    shares: &BTreeMap<MemberId, String>,
+) -> Vec<TellerShareView> {
+    let keys: Vec<&str> = public_key.map(|k| k.split(';').collect()).unwrap_or_default();
+    tellers
         .iter()
         .enumerate()
         .map(|(i, t)| TellerShareView {
             member: t.to_string(),
             name: a.members.get(t).map(|m| m.name.clone()).unwrap_or_else(|| t.to_string()),
             fingerprint: keys.get(i).map(|k| fingerprint(k)).unwrap_or_default(),
-            sent: p.shares.contains_key(t),
+            sent: shares.contains_key(t),
         })
         .collect()
+}
+
+/// A count input as a JSON file, for a teller to take to their own device.
+pub(crate) fn count_input_download(input: &impl Serialize, file: &str, lang: Lang) -> PageResult {
+    let body =
+        serde_json::to_vec_pretty(input).map_err(|e| PageError(Failure::internal(e.to_string()), lang))?;
+    Ok(download("application/json", format!("attachment; filename=\"{file}\""), body))
 }
 
 /// Member ids from a form field or a list: separated by spaces, commas or new lines.
@@ -225,14 +239,7 @@ pub async fn count_input_file(
     let lang = c.lang;
     let id = crate::plenary::assembly_id(&id, lang)?;
     let input = count_input_of(&web, &id, n).map_err(|f| page_error(f, lang))?;
-    let body =
-        serde_json::to_vec_pretty(&input).map_err(|e| PageError(Failure::internal(e.to_string()), lang))?;
-    let disposition = format!("attachment; filename=\"count-input-{id}-{n}.json\"");
-    Ok((
-        [(header::CONTENT_TYPE, "application/json".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
-        body,
-    )
-        .into_response())
+    count_input_download(&input, &format!("count-input-{id}-{n}.json"), lang)
 }
 
 fn count_input_of(web: &Web, id: &AssemblyId, n: u32) -> Result<CountInput, Failure> {

@@ -8,6 +8,7 @@
 
 use super::elections::congress_ready;
 use super::plenary::{add_logins, member_of, name_of, present_not_voted};
+use super::tellers::{refusal, totals_of};
 use super::{Browser, CONGRESS, Reply, Server};
 use plenum_domain::{MemberId, Totals, sealed};
 use plenum_journal::AuthStore;
@@ -51,12 +52,6 @@ pub(super) async fn matrix_request(b: &mut Browser<'_>, pattern: &str, path: &st
 }
 
 // ---- helpers ------------------------------------------------------------------------------
-
-/// The rule a refusal names, with its status.
-fn refusal(r: &Reply) -> (StatusCode, String) {
-    let v: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
-    (r.status, v["rule"].as_str().unwrap_or("").to_owned())
-}
 
 /// Names the tellers of session 15-1 (the presidium, through the API) and registers
 /// a fresh key for each (`logins`: each teller's login, in order); gives the keys
@@ -110,11 +105,6 @@ fn ballots_of(input: &Value) -> Vec<Vec<String>> {
         .iter()
         .map(|b| b.as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect())
         .collect()
-}
-
-fn totals_of(row: &Value) -> Totals {
-    let n = |k: &str| row[k].as_u64().unwrap_or_else(|| panic!("no {k} in {row}")) as u32;
-    Totals { yes: n("yes"), no: n("no"), abstain: n("abstain") }
 }
 
 // ---- 1. the whole flow ----------------------------------------------------------------------

@@ -75,7 +75,7 @@ fn congress() -> AssemblyId {
 }
 
 /// The rule a refusal names, with its status.
-fn refusal(r: &Reply) -> (StatusCode, String) {
+pub(super) fn refusal(r: &Reply) -> (StatusCode, String) {
     let v: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
     (r.status, v["rule"].as_str().unwrap_or("").to_owned())
 }
@@ -91,7 +91,7 @@ async fn poll_closed_event(s: &Server, assembly: &str, poll: u32) -> Value {
         .unwrap_or_else(|| panic!("no PollClosed for poll {poll} of {assembly}"))
 }
 
-fn totals_of(result: &Value) -> Totals {
+pub(super) fn totals_of(result: &Value) -> Totals {
     let n = |k: &str| result[k].as_u64().unwrap_or_else(|| panic!("no {k} in {result}")) as u32;
     Totals { yes: n("yes"), no: n("no"), abstain: n("abstain") }
 }
