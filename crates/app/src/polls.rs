@@ -277,6 +277,22 @@ impl App {
         self.execute(assembly, actor, command, command_id).await
     }
 
+    /// Casts a member's secret ballot sealed on their own device (the browser's
+    /// `seal.wasm`, or any client that seals with the poll's public key): the server
+    /// never sees the choice. The rules check its proofs and refuse a copy.
+    pub async fn vote_sealed(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        poll: u32,
+        member: MemberId,
+        ballot: String,
+        command_id: Option<String>,
+    ) -> Result<Receipt, AppError> {
+        let command = Command::CastSealedBallot { poll, member, ballot, at: Utc::now() };
+        self.execute(assembly, actor, command, command_id).await
+    }
+
     /// Closes a poll. For a secret poll, decrypts the sum of the ballots with a
     /// proof, then destroys the key: no single ballot can be decrypted afterwards.
     pub async fn close_poll(

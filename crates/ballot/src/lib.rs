@@ -55,6 +55,7 @@ pub mod elgamal;
 mod encoding;
 pub mod error;
 pub mod proofs;
+pub mod seal;
 pub mod threshold;
 mod transcript;
 pub mod trustee;
@@ -79,4 +80,6 @@ pub use trustee::{
 
 /// The versions this crate's API speaks, re-exported so callers need not match them.
 pub use curve25519_dalek;
-pub use rand_core::{self, CryptoRngCore, OsRng};
+#[cfg(feature = "os-rng")]
+pub use rand_core::OsRng;
+pub use rand_core::{self, CryptoRngCore};

@@ -15,37 +15,14 @@
 
 use crate::poll::{Choice, Totals};
 use plenum_ballot::{
-    BallotRule, EncryptedBallot, OsRng, PartialDecryption, PublicKey, TrusteeKey, TrusteePublic, aggregate,
-    combine_partials, combine_public_keys, encrypt_ballot, partial_decrypt, verify_ballot, verify_partial,
+    EncryptedBallot, OsRng, PartialDecryption, TrusteeKey, TrusteePublic, aggregate, combine_partials,
+    partial_decrypt, verify_ballot, verify_partial,
 };
 
-/// Yes, no, abstain: exactly one.
-const OPTIONS: u32 = 3;
-const KEY_CONTEXT: &[u8] = b"plenum/poll-key";
+use plenum_ballot::seal::{KEY_CONTEXT, OPTIONS, election_key, holders, round_context, rule};
 
 fn context(public: &str) -> Vec<u8> {
-    format!("plenum/poll/{public}").into_bytes()
-}
-
-fn rule() -> Result<BallotRule, String> {
-    BallotRule::exactly_one(OPTIONS).map_err(|e| e.to_string())
-}
-
-/// The key holders' published keys, in order.
-fn holders(public: &str) -> Result<Vec<TrusteePublic>, String> {
-    public
-        .split(';')
-        .enumerate()
-        .map(|(i, k)| k.parse().map_err(|e| format!("public key {}: {e}", i + 1)))
-        .collect()
-}
-
-/// The holders, and the key ballots are encrypted to (the sum of theirs, after
-/// checking that each holder knows its secret and no key repeats).
-fn election_key(public: &str) -> Result<(Vec<TrusteePublic>, PublicKey), String> {
-    let trustees = holders(public)?;
-    let pk = combine_public_keys(KEY_CONTEXT, &trustees).map_err(|e| format!("public key: {e}"))?;
-    Ok((trustees, pk))
+    plenum_ballot::seal::poll_context(public)
 }
 
 /// A fresh key pair: (public, secret hex). The server makes one for a poll whose key
@@ -97,13 +74,9 @@ pub fn holder_index(public: &str, key: &str) -> Option<usize> {
 }
 
 /// Encrypts one choice, with proofs that the ballot selects exactly one option.
+/// A voter's own device seals the same way (`plenum_ballot::seal`).
 pub fn encrypt(public: &str, choice: Choice) -> Result<String, String> {
-    let (_, pk) = election_key(public)?;
-    let mut choices = [false; OPTIONS as usize];
-    choices[choice.index()] = true;
-    encrypt_ballot(&pk, &context(public), &rule()?, &choices, &mut OsRng)
-        .map(|b| b.to_string())
-        .map_err(|e| e.to_string())
+    plenum_ballot::seal::seal_poll(public, choice.index(), &mut OsRng)
 }
 
 /// Checks a ballot's proofs against the poll's key.
@@ -241,11 +214,6 @@ pub fn verify_sum(public: &str, ballots: &[String], totals: &Totals, proof: &str
 // list and the round's public key, so a sub-ballot cannot be moved to another
 // candidate, round or election. The count decrypts only the per-candidate sums.
 
-/// The context of candidate `index` (from 0) in round `round` of election `election`.
-fn round_context(public: &str, election: u32, round: u32, index: usize) -> Vec<u8> {
-    format!("plenum/election/{election}/round/{round}/candidate/{index}/{public}").into_bytes()
-}
-
 /// Encrypts one voter's marks, one per candidate in list order, each with proofs that
 /// it selects exactly one of yes, no, abstain. Whether the marks make a valid ballot
 /// (how many yes marks) is checked before, by `election::check_marks`.
@@ -255,19 +223,8 @@ pub fn encrypt_marks(
     round: u32,
     marks: &[Choice],
 ) -> Result<Vec<String>, String> {
-    let (_, pk) = election_key(public)?;
-    let rule = rule()?;
-    marks
-        .iter()
-        .enumerate()
-        .map(|(i, choice)| {
-            let mut choices = [false; OPTIONS as usize];
-            choices[choice.index()] = true;
-            encrypt_ballot(&pk, &round_context(public, election, round, i), &rule, &choices, &mut OsRng)
-                .map(|b| b.to_string())
-                .map_err(|e| e.to_string())
-        })
-        .collect()
+    let marks: Vec<usize> = marks.iter().map(|c| c.index()).collect();
+    plenum_ballot::seal::seal_marks(public, election, round, &marks, &mut OsRng)
 }
 
 /// Checks every sub-ballot's proofs against the round's key and context (for audits:

@@ -517,6 +517,12 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "Secret ballot: your ballot is encrypted as it is cast; only that you voted is recorded, never what you chose.",
     ),
     (
+        "plenary.sealed_here_note",
+        "本设备将在提交前加密您的选票：服务器只收到密文，看不到您的选择。",
+        "This device seals your ballot before sending it: the server receives only the sealed ballot, never your choice.",
+    ),
+    ("plenary.sealing", "正在本设备上加密选票……", "Sealing your ballot on this device…"),
+    (
         "plenary.secret_turnout_only",
         "无记名表决在结束前只公布已投票人数。",
         "A secret ballot shows only the turnout until it closes.",
@@ -739,6 +745,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "plenary.done.void",
         "该表决已宣布作废，可就同一事项重新表决。",
         "The poll is declared void; its subject can be put to a new vote.",
+    ),
+    (
+        "plenary.done.sealed_on_device",
+        "您的选票已在本设备上加密后提交：服务器只收到密文，从未看到您的选择。",
+        "Your ballot was sealed on this device before it was sent: the server received only the sealed ballot and never saw your choice.",
     ),
     ("tellers.void", "宣布计票作废", "Declare the count void"),
     ("tellers.void_reason", "作废原因", "Reason"),

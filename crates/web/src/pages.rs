@@ -1082,11 +1082,17 @@ pub async fn favicon() -> Response {
     static_file(Path("icon.svg".to_owned())).await
 }
 
+/// The voter's side of a secret vote, built to WebAssembly by `build.rs` (empty when
+/// the build machine lacks the WebAssembly target: the pages then seal on the server).
+pub const SEAL_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/seal.wasm"));
+
 pub async fn static_file(Path(file): Path<String>) -> Response {
-    let (body, ty): (&'static str, &str) = match file.as_str() {
-        "app.css" => (include_str!("../static/app.css"), "text/css; charset=utf-8"),
-        "live.js" => (include_str!("../static/live.js"), "text/javascript; charset=utf-8"),
-        "icon.svg" => (include_str!("../static/icon.svg"), "image/svg+xml"),
+    let (body, ty): (&'static [u8], &str) = match file.as_str() {
+        "app.css" => (include_bytes!("../static/app.css"), "text/css; charset=utf-8"),
+        "live.js" => (include_bytes!("../static/live.js"), "text/javascript; charset=utf-8"),
+        "seal.js" => (include_bytes!("../static/seal.js"), "text/javascript; charset=utf-8"),
+        "seal.wasm" if !SEAL_WASM.is_empty() => (SEAL_WASM, "application/wasm"),
+        "icon.svg" => (include_bytes!("../static/icon.svg"), "image/svg+xml"),
         _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
     };
     ([(header::CONTENT_TYPE, ty), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()

@@ -113,6 +113,48 @@ pub(crate) fn command_key(c: &Caller, key: Option<&str>) -> Result<Option<String
     Ok(Some(format!("{}|{k}", c.actor())))
 }
 
+/// What a deputy sends as their vote: a choice (which the server seals, for a secret
+/// poll), or a ballot their own device sealed with the poll's public key.
+pub(crate) enum Cast {
+    Choice(Choice),
+    Sealed(String),
+}
+
+impl Cast {
+    /// Exactly one of `choice` and `sealed`; a blank field counts as absent.
+    pub(crate) fn of(choice: Option<&str>, sealed: Option<&str>) -> Result<Cast, Failure> {
+        fn present(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        match (present(choice), present(sealed)) {
+            (Some(_), Some(_)) => {
+                Err(Failure::bad_request("send either a choice or a ballot sealed on the device, not both")
+                    .field("sealed"))
+            }
+            (None, Some(ballot)) => Ok(Cast::Sealed(ballot.to_owned())),
+            (choice, None) => parse_choice(choice.unwrap_or_default())
+                .map(Cast::Choice)
+                .ok_or_else(|| Failure::bad_request("choice is yes, no or abstain").field("choice")),
+        }
+    }
+
+    /// Records it as the member's ballot.
+    pub(crate) async fn record(
+        self,
+        app: &plenum_app::App,
+        id: &AssemblyId,
+        actor: &str,
+        poll: u32,
+        member: MemberId,
+        key: Option<String>,
+    ) -> Result<plenum_app::Receipt, plenum_app::AppError> {
+        match self {
+            Cast::Choice(choice) => app.vote(id, actor, poll, member, choice, key).await,
+            Cast::Sealed(ballot) => app.vote_sealed(id, actor, poll, member, ballot, key).await,
+        }
+    }
+}
+
 pub(crate) fn parse_choice(s: &str) -> Option<Choice> {
     match s.trim() {
         "yes" => Some(Choice::Yes),
@@ -594,6 +636,9 @@ pub struct PollView {
     pub me: Option<MyBallot>,
     /// Secret polls: who holds the key, `server` or `tellers`.
     pub custody: Option<String>,
+    /// Secret polls: the public key a voter's device seals its ballot with (the
+    /// `sealed` field of a vote), its holders' published keys joined by `;`.
+    pub public_key: Option<String>,
     /// Polls whose key the tellers hold: each teller, and whether their share of the
     /// decryption is in.
     pub tellers: Vec<crate::tellers::TellerShareView>,
@@ -866,6 +911,7 @@ fn poll_view_of(
         me,
         custody: (p.mode == VoteMode::Secret)
             .then(|| if p.tellers.is_empty() { "server" } else { "tellers" }.to_owned()),
+        public_key: p.public_key.clone().filter(|_| p.mode == VoteMode::Secret),
         tellers: crate::tellers::holders(a, p.public_key.as_deref(), &p.tellers, &p.shares),
         void_reason: p.void_reason.clone(),
     }
@@ -1166,6 +1212,7 @@ fn done_message(done: Option<&str>, lang: Lang) -> Option<&'static str> {
         "closed" => "plenary.done.closed",
         "share" => "plenary.done.share",
         "void" => "plenary.done.void",
+        "sealed-on-device" => "plenary.done.sealed_on_device",
         _ => return None,
     };
     Some(lang.t(key))
@@ -1704,6 +1751,8 @@ pub struct PollDisplay {
     pub my_share_due: bool,
     /// Tellers' shares in, of all.
     pub shares_in: (usize, usize),
+    /// An open secret poll's public key, for the browser to seal the ballot with.
+    pub seal_key: Option<String>,
 }
 
 /// Time left as m:ss (or h:mm:ss).
@@ -1773,6 +1822,7 @@ fn display_of(
         shares_in: (p.shares.len(), p.tellers.len()),
         my_share_due: p.state == PollState::Counting
             && me.is_some_and(|m| p.tellers.contains(m) && !p.shares.contains_key(m)),
+        seal_key: p.public_key.clone().filter(|_| open && p.mode == VoteMode::Secret),
         v,
     }
 }
@@ -1869,12 +1919,12 @@ pub async fn vote(
     let f = FormData::parse(&body);
     let id = assembly_id(&id, lang)?;
     let member = own_member(&c, &id).ok_or_else(|| page_error(not_a_member(), lang))?;
-    let choice = parse_choice(&f.text("choice")).ok_or_else(|| {
-        page_error(Failure::bad_request("choice is yes, no or abstain").field("choice"), lang)
-    })?;
+    let cast = Cast::of(f.get("choice"), f.get("sealed")).map_err(|e| page_error(e, lang))?;
+    let on_device = matches!(cast, Cast::Sealed(_));
     let key = command_key(&c, f.get("command_id")).map_err(|e| page_error(e, lang))?;
-    web.app.vote(&id, &c.actor(), n, member, choice, key).await.map_err(|e| page_error(e, lang))?;
-    Ok(see_other(&format!("/assemblies/{id}/polls/{n}#vote")))
+    cast.record(&web.app, &id, &c.actor(), n, member, key).await.map_err(|e| page_error(e, lang))?;
+    let done = if on_device { "?done=sealed-on-device" } else { "" };
+    Ok(see_other(&format!("/assemblies/{id}/polls/{n}{done}#vote")))
 }
 
 /// Reads the three counts of a totals form.

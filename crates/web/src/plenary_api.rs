@@ -369,13 +369,18 @@ pub async fn open_poll(
 
 #[derive(Deserialize, ToSchema)]
 pub struct VoteRequest {
-    /// yes, no or abstain.
-    pub choice: String,
+    /// yes, no or abstain. For a secret poll the server seals it.
+    pub choice: Option<String>,
+    /// Instead of `choice`, for a secret poll: the ballot sealed on the voter's own
+    /// device with the poll's `public_key` (as the browser does with
+    /// `/static/seal.wasm`), so the server never sees the choice.
+    pub sealed: Option<String>,
     /// Idempotency key: a double submit returns the first receipt (`replayed`).
     pub command_id: Option<String>,
 }
 
-/// Cast the caller's own vote. A secret ballot is encrypted before it is recorded.
+/// Cast the caller's own vote. A secret ballot is recorded only sealed: sealed by the
+/// caller's device (`sealed`), or by the server before it is recorded (`choice`).
 #[utoipa::path(post, path = "/api/v1/assemblies/{id}/polls/{poll}/vote", request_body = VoteRequest,
     params(("id" = String, Path), ("poll" = u32, Path)),
     responses((status = 200, body = Receipt), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
@@ -398,10 +403,9 @@ pub(crate) async fn cast(
 ) -> ApiResult<Json<Receipt>> {
     let id = assembly_id(id)?;
     let member = own_member(c, &id).ok_or_else(plenary::not_a_member)?;
-    let choice = plenary::parse_choice(&req.choice)
-        .ok_or_else(|| Failure::bad_request("choice is yes, no or abstain").field("choice"))?;
+    let cast = plenary::Cast::of(req.choice.as_deref(), req.sealed.as_deref())?;
     let key = command_key(c, req.command_id.as_deref())?;
-    Ok(Json(web.app.vote(&id, &c.actor(), n, member, choice, key).await?.into()))
+    Ok(Json(cast.record(&web.app, &id, &c.actor(), n, member, key).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -4,8 +4,8 @@
 
 use super::{Browser, CONGRESS, Live, Reply, Server};
 use plenum_domain::{
-    AssemblyId, BodyKind, Command, Gender, GroupId, GroupKind, ItemKind, Level, MeetingId, MeetingKind,
-    MemberDraft, MemberId, PollState, SessionKey,
+    AssemblyId, BodyKind, Choice, Command, Gender, GroupId, GroupKind, ItemKind, Level, MeetingId,
+    MeetingKind, MemberDraft, MemberId, PollState, SessionKey,
 };
 use plenum_journal::{AuthStore, Journal, NewAccount};
 use plenum_testkit::TestDb;
@@ -583,6 +583,91 @@ async fn secret_poll_privacy(db: TestDb) {
     assert_eq!(ev.data["data"]["data"]["choice"], "yes");
 }
 
+/// A ballot sealed on the voter's own device: the browser (`seal.js` with
+/// `seal.wasm`) or any client that seals with the poll's public key. The server gets
+/// and keeps only the sealed ballot, checks its proofs, refuses a copy, and counts it.
+async fn ballots_sealed_on_the_device(db: TestDb) {
+    let s = Server::start(db).await;
+    close(&s, 3).await;
+    let voters = present_not_voted(&s, 99, 3).await;
+    let logins = add_logins(&s, "device", &voters).await;
+    let poll = open(&s, json!({"meeting": PLENARY, "subject": "item", "item": 3, "rule": "cn-people-congress", "mode": "secret"})).await;
+    let url = format!("{POLLS}/{poll}");
+    let public = s.browser().get(&url).await.json()["public_key"].as_str().unwrap().to_owned();
+    let seal = |c: Choice| plenum_domain::sealed::encrypt(&public, c).unwrap();
+
+    // The page hands the browser the key and the script that seals with it.
+    let page_url = format!("/assemblies/taiyuan-rd-15/polls/{poll}");
+    let mut b = s.logged_in(&logins[1]).await;
+    let page = b.get(&page_url).await;
+    assert!(page.body.contains(&format!("data-seal-key=\"{public}\"")), "{}", page.body);
+    assert!(page.body.contains(Lang::Zh.t("plenary.sealed_here_note")));
+    assert!(page.body.contains("<script src=\"/static/seal.js\" defer></script>"));
+    let wasm = s.browser().get("/static/seal.wasm").await;
+    assert_eq!((wasm.status, wasm.content_type()), (StatusCode::OK, "application/wasm"));
+    assert!(wasm.body.starts_with("\0asm"), "not a WebAssembly module");
+    assert_eq!(s.browser().get("/static/seal.js").await.status, StatusCode::OK);
+
+    // On the API, and from the page's form: the sealed ballot, never the choice.
+    let mut a = s.api(&s.token(&logins[0], DEMO_PASSWORD).await);
+    let first = seal(Choice::Yes);
+    let r = a.post_json(&format!("{url}/vote"), &json!({"sealed": first, "command_id": "dev-1"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = b
+        .post_form(
+            &format!("{page_url}/vote"),
+            &[("command_id", &field(&page.body, "command_id")), ("sealed", &seal(Choice::No))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().ends_with("?done=sealed-on-device#vote"), "{}", r.location());
+    let after = b.get(r.location().split('#').next().unwrap()).await;
+    assert!(after.body.contains(Lang::Zh.t("plenary.done.sealed_on_device")));
+    assert!(!after.body.contains("data-seal-key"), "a member who voted gets no vote form");
+
+    // What the rules refuse, by name.
+    let mut c = s.api(&s.token(&logins[2], DEMO_PASSWORD).await);
+    let vote = format!("{url}/vote");
+    let r = c.post_json(&vote, &json!({"sealed": first})).await;
+    assert_eq!(
+        (r.status, r.json()["rule"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("ballot.copy"))
+    );
+    let other =
+        plenum_domain::sealed::encrypt(&plenum_domain::sealed::new_key().unwrap().0, Choice::Yes).unwrap();
+    for bad in [other.as_str(), "00ff", "not hex"] {
+        let r = c.post_json(&vote, &json!({"sealed": bad})).await;
+        assert_eq!(
+            (r.status, r.json()["rule"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("ballot.invalid")),
+            "{bad}: {}",
+            r.body
+        );
+    }
+    let r = c.post_json(&vote, &json!({"sealed": seal(Choice::Yes), "choice": "yes"})).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("sealed")));
+    let r = c.post_json(&vote, &json!({})).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("choice")));
+    assert_eq!(s.browser().get(&url).await.json()["turnout"], 2, "nothing refused was recorded");
+
+    // The count is the sum of what the devices sealed; the journal holds no choice.
+    let closed = close(&s, poll).await;
+    let r = &closed["result"];
+    assert_eq!((r["yes"].as_u64(), r["no"].as_u64(), r["abstain"].as_u64()), (Some(1), Some(1), Some(0)));
+
+    // A named poll takes no sealed ballot.
+    let named = open(
+        &s,
+        json!({"meeting": PLENARY, "subject": "item", "item": 3, "rule": "roberts-rules", "mode": "named"}),
+    )
+    .await;
+    let page = b.get(&format!("/assemblies/taiyuan-rd-15/polls/{named}")).await;
+    assert!(!page.body.contains("data-seal-key"));
+    let r = c.post_json(&format!("{POLLS}/{named}/vote"), &json!({"sealed": seal(Choice::Yes)})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.json()["rule"].as_str().unwrap().starts_with("poll."), "{}", r.body);
+}
+
 // ---- 5. the projector ---------------------------------------------------------------------------
 
 async fn projector_shows_the_open_poll(db: TestDb) {
@@ -887,6 +972,7 @@ plenum_testkit::both_backends!(
     show_of_hands_needs_a_second_person,
     named_poll_by_delegation,
     secret_poll_privacy,
+    ballots_sealed_on_the_device,
     projector_shows_the_open_poll,
     opinions_and_csv,
     agenda_adopted_by_a_poll,
