@@ -1387,7 +1387,9 @@ fn cppcc(out: &mut Vec<DemoStep>) -> Res<()> {
             10..=19 => Choice::Abstain,
             _ => Choice::Yes,
         };
-        let ballot = sealed::encrypt_marks(&round_key, 1, 1, &[mark])?;
+        // Sealed on the member's device, with the proof of at most one yes mark for
+        // the one seat.
+        let (ballot, slate) = sealed::seal_marks(&round_key, 1, 1, &[mark], (0, 1))?;
         round_ballots.push(ballot.clone());
         s.push_as(
             DEPUTY_DEVICE,
@@ -1396,6 +1398,7 @@ fn cppcc(out: &mut Vec<DemoStep>) -> Res<()> {
                 round: 1,
                 member: id.clone(),
                 ballots: ballot,
+                slate: Some(slate),
                 at: beijing(2022, 1, 12, 15, 22)?,
             },
         );
@@ -1718,7 +1721,10 @@ mod tests {
                     Command::RegisterTellerKey { key, .. } => key.clear(),
                     Command::SubmitTellerShare { share, .. } => share.clear(),
                     Command::OpenRound { public_key: Some(k), .. } => k.clear(),
-                    Command::CastElectionBallot { ballots, .. } => ballots.clear(),
+                    Command::CastElectionBallot { ballots, slate, .. } => {
+                        ballots.clear();
+                        *slate = None;
+                    }
                     Command::SubmitRoundShare { share, .. } => share.clear(),
                     _ => {}
                 }

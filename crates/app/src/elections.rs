@@ -12,7 +12,7 @@
 
 use crate::{App, AppError, Receipt};
 use chrono::Utc;
-use plenum_domain::election::check_marks;
+use plenum_domain::election::{check_marks, round_yes_bounds, yes_bounds};
 use plenum_domain::sealed;
 use plenum_domain::{AssemblyId, Choice, Command, MeetingId, MemberId, RoundDecryption, RoundMode};
 use plenum_journal::AuthStore;
@@ -43,6 +43,13 @@ pub struct RoundCountInput {
     pub tellers: Vec<String>,
     pub candidates: Vec<String>,
     pub ballots: Vec<Vec<String>>,
+    /// Each ballot's proof of its number of yes marks, beside `ballots` (none for a
+    /// ballot cast before such proofs were made).
+    #[serde(default)]
+    pub slates: Vec<Option<String>>,
+    /// How many yes marks a ballot of the round may hold, as `[min, max]`.
+    #[serde(default)]
+    pub yes_marks: Option<(u32, u32)>,
     /// The shares sent so far, by teller; with all of them, anyone can check the count.
     #[serde(default)]
     pub shares: std::collections::BTreeMap<String, String>,
@@ -183,6 +190,8 @@ impl App {
                 tellers: r.tellers.iter().map(|t| t.to_string()).collect(),
                 candidates: r.candidates.clone(),
                 ballots: r.sealed.clone(),
+                slates: (0..r.sealed.len()).map(|i| r.slates.get(i).cloned().flatten()).collect(),
+                yes_marks: Some(round_yes_bounds(e, r)),
                 shares: r.shares.iter().map(|(m, s)| (m.to_string(), s.clone())).collect(),
             })
         })
@@ -192,7 +201,8 @@ impl App {
     /// Casts a member's electronic secret ballot in the election's open round:
     /// `marks` has one choice per candidate, in the round's list order. The marks
     /// are checked (no more yes marks than the ballot may hold, EL art. 44 ¶2) and
-    /// encrypted here; only ciphertexts reach the journal.
+    /// encrypted here, with the proof of their number of yes marks; only ciphertexts
+    /// reach the journal.
     pub async fn cast_election_ballot(
         &self,
         assembly: &AssemblyId,
@@ -202,20 +212,84 @@ impl App {
         marks: Vec<Choice>,
         command_id: Option<String>,
     ) -> Result<Receipt, AppError> {
-        let (round, public_key) = self
-            .read(assembly, |a| -> Result<(u32, Option<String>), AppError> {
+        let (round, public_key, bounds) = self
+            .read(assembly, |a| -> Result<(u32, Option<String>, (u32, u32)), AppError> {
                 check_marks(a, election, &marks)?;
                 let r = a.elections.get(&election).and_then(|e| e.open_round());
-                Ok(r.map(|r| (r.number, r.public_key.clone())).unwrap_or_default())
+                let (number, key) = r.map(|r| (r.number, r.public_key.clone())).unwrap_or_default();
+                Ok((number, key, yes_bounds(a, election)?))
             })
             .ok_or_else(|| AppError::Internal(format!("no assembly {assembly}")))??;
         let pk = public_key.ok_or_else(|| AppError::Internal("the round has no public key".into()))?;
-        let ballots =
-            tokio::task::spawn_blocking(move || sealed::encrypt_marks(&pk, election, round, &marks))
+        let (ballots, slate) =
+            tokio::task::spawn_blocking(move || sealed::seal_marks(&pk, election, round, &marks, bounds))
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))?
                 .map_err(AppError::Internal)?;
-        let command = Command::CastElectionBallot { election, round, member, ballots, at: Utc::now() };
+        let command = Command::CastElectionBallot {
+            election,
+            round,
+            member,
+            ballots,
+            slate: Some(slate),
+            at: Utc::now(),
+        };
+        self.execute(assembly, actor, command, command_id).await
+    }
+
+    /// Casts a member's electronic secret ballot sealed on their own device (the
+    /// browser's `seal.wasm`): one sub-ballot per candidate and the proof of its number
+    /// of yes marks. The server never sees the marks. Every proof is checked here, off
+    /// the writer, before the rules record it; a ballot that fails is refused
+    /// (`ballot.invalid`), one that would hold more yes marks than seats by name
+    /// (EL art. 44 ¶2).
+    pub async fn cast_sealed_election_ballot(
+        &self,
+        assembly: &AssemblyId,
+        actor: &str,
+        election: u32,
+        member: MemberId,
+        ballots: Vec<String>,
+        slate: String,
+        command_id: Option<String>,
+    ) -> Result<Receipt, AppError> {
+        let open = self
+            .read(assembly, |a| -> Result<Option<(u32, Option<String>, usize, (u32, u32))>, AppError> {
+                let Some(r) = a.elections.get(&election).and_then(|e| e.open_round()) else {
+                    return Ok(None);
+                };
+                Ok(Some((r.number, r.public_key.clone(), r.candidates.len(), yes_bounds(a, election)?)))
+            })
+            .ok_or_else(|| AppError::Internal(format!("no assembly {assembly}")))??;
+        let round = open.as_ref().map_or(0, |(round, ..)| *round);
+        if let Some((round, Some(pk), candidates, bounds)) = open {
+            // The rules name a wrong count of sub-ballots, or an empty one, themselves.
+            if ballots.len() == candidates && ballots.iter().chain([&slate]).all(|b| !b.is_empty()) {
+                let (subs, proof) = (ballots.clone(), slate.clone());
+                tokio::task::spawn_blocking(move || {
+                    sealed::verify_slate(&pk, election, round, &subs, &proof, bounds)
+                })
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(|e| {
+                    AppError::from(
+                        plenum_domain::RuleError::model(
+                            "ballot.invalid",
+                            format!("the encrypted ballot does not check out: {e}"),
+                        )
+                        .field("ballots"),
+                    )
+                })?;
+            }
+        }
+        let command = Command::CastElectionBallot {
+            election,
+            round,
+            member,
+            ballots,
+            slate: Some(slate),
+            at: Utc::now(),
+        };
         self.execute(assembly, actor, command, command_id).await
     }
 

@@ -145,6 +145,19 @@ pub fn encrypt_ballot<R: CryptoRngCore + ?Sized>(
     choices: &[bool],
     rng: &mut R,
 ) -> Result<EncryptedBallot> {
+    encrypt_keeping_randomness(pk, context, rule, choices, rng).map(|(ballot, _)| ballot)
+}
+
+/// [`encrypt_ballot`], also giving each option's encryption randomness, for a proof
+/// that spans several ballots ([`crate::slate`]). The randomness is as secret as the
+/// vote; it is wiped when dropped.
+pub(crate) fn encrypt_keeping_randomness<R: CryptoRngCore + ?Sized>(
+    pk: &PublicKey,
+    context: &[u8],
+    rule: &BallotRule,
+    choices: &[bool],
+    rng: &mut R,
+) -> Result<(EncryptedBallot, Zeroizing<Vec<Scalar>>)> {
     if choices.len() != rule.options as usize {
         return Err(BallotError::WrongOptionCount { expected: rule.options as usize, got: choices.len() });
     }
@@ -157,10 +170,10 @@ pub fn encrypt_ballot<R: CryptoRngCore + ?Sized>(
             max: rule.max,
         });
     }
-    // The plaintext votes, wiped when done like the randomness below.
+    // The plaintext votes, wiped when done like the randomness.
     let values: Zeroizing<Vec<Scalar>> =
         Zeroizing::new(choices.iter().map(|c| Scalar::from(u64::from(*c))).collect());
-    Ok(prove_values(pk, context, rule, &values, rng))
+    Ok(prove_keeping_randomness(pk, context, rule, &values, rng))
 }
 
 /// Runs the honest prover on arbitrary (possibly invalid) values: the tool a test
@@ -189,8 +202,18 @@ fn prove_values<R: CryptoRngCore + ?Sized>(
     values: &[Scalar],
     rng: &mut R,
 ) -> EncryptedBallot {
+    prove_keeping_randomness(pk, context, rule, values, rng).0
+}
+
+fn prove_keeping_randomness<R: CryptoRngCore + ?Sized>(
+    pk: &PublicKey,
+    context: &[u8],
+    rule: &BallotRule,
+    values: &[Scalar],
+    rng: &mut R,
+) -> (EncryptedBallot, Zeroizing<Vec<Scalar>>) {
     // The randomness r_i is as secret as the vote: with it, m_i can be read off
-    // the ciphertext. Zeroizing wipes it when the ballot is built.
+    // the ciphertext. Zeroizing wipes it when it is dropped.
     let randomness: Zeroizing<Vec<Scalar>> =
         Zeroizing::new(values.iter().map(|_| Scalar::random(rng)).collect());
     let ciphertexts: Vec<Ciphertext> =
@@ -217,7 +240,7 @@ fn prove_values<R: CryptoRngCore + ?Sized>(
         &sum_r,
         rng,
     );
-    EncryptedBallot { ciphertexts, option_proofs, selection_proof }
+    (EncryptedBallot { ciphertexts, option_proofs, selection_proof }, randomness)
 }
 
 /// Checks a ballot against the poll's key, context and rule: right number of

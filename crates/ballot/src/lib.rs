@@ -56,6 +56,7 @@ mod encoding;
 pub mod error;
 pub mod proofs;
 pub mod seal;
+pub mod slate;
 pub mod threshold;
 mod transcript;
 pub mod trustee;
@@ -68,6 +69,7 @@ pub use dlog::{DEFAULT_BOUND, DlogTable, MAX_BOUND};
 pub use elgamal::{Ciphertext, KeyPair, PublicKey};
 pub use error::BallotError;
 pub use proofs::{DleqProof, RangeProof, SchnorrProof};
+pub use slate::{SlateProof, SlateRule, encrypt_slate, verify_slate};
 pub use threshold::{
     Dealer, DealerCommitment, EncryptedShare, MAX_TRUSTEES, Threshold, ThresholdKey, ThresholdShare,
     check_identities, combine_dealings, combine_threshold_partials, combine_threshold_partials_with,

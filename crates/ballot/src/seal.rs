@@ -11,8 +11,9 @@
 
 use rand_core::CryptoRngCore;
 
-use crate::ballot::{BallotRule, encrypt_ballot};
+use crate::ballot::{BallotRule, EncryptedBallot, encrypt_ballot, verify_ballot};
 use crate::elgamal::PublicKey;
+use crate::slate::{SlateProof, SlateRule, encrypt_slate, verify_slate};
 use crate::trustee::{TrusteePublic, combine_public_keys};
 
 /// Yes, no, abstain: exactly one.
@@ -71,25 +72,71 @@ pub fn seal_poll(public: &str, index: usize, rng: &mut impl CryptoRngCore) -> Re
         .map_err(|e| e.to_string())
 }
 
+/// The context of a round ballot's count proof (its slate).
+pub fn slate_context(public: &str, election: u32, round: u32) -> Vec<u8> {
+    format!("plenum/election/{election}/round/{round}/{public}").into_bytes()
+}
+
+/// How many yes marks a round's ballot may hold.
+pub fn yes_marks(min: u32, max: u32) -> SlateRule {
+    SlateRule { option: 0, min, max }
+}
+
 /// Seals an election round's marks, one per candidate in list order (0 yes, 1 no,
-/// 2 abstain), each with proofs that it selects exactly one of the three. How many yes
-/// marks a ballot may hold is the election's rule, checked before sealing.
+/// 2 abstain), each with proofs that it selects exactly one of the three, and the
+/// proof that the ballot holds `min..=max` yes marks (the round's rule, such as no
+/// more than the seats, EL art. 44 ¶2). Fails, sealing nothing, if the marks break it.
 pub fn seal_marks(
     public: &str,
     election: u32,
     round: u32,
     marks: &[usize],
+    (min, max): (u32, u32),
     rng: &mut impl CryptoRngCore,
-) -> Result<Vec<String>, String> {
+) -> Result<(Vec<String>, String), String> {
+    let (_, pk) = election_key(public)?;
+    let choices: Vec<Vec<bool>> =
+        marks.iter().map(|&m| one_hot(m).map(Vec::from)).collect::<Result<_, _>>()?;
+    let yes = marks.iter().filter(|&&m| m == 0).count();
+    if yes < min as usize || yes > max as usize {
+        return Err(format!("{yes} yes marks; this ballot may hold {min} to {max}"));
+    }
+    let contexts: Vec<Vec<u8>> =
+        (0..marks.len()).map(|i| round_context(public, election, round, i)).collect();
+    let (ballots, proof) = encrypt_slate(
+        &pk,
+        &slate_context(public, election, round),
+        &contexts,
+        &rule()?,
+        &yes_marks(min, max),
+        &choices,
+        rng,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((ballots.iter().map(ToString::to_string).collect(), proof.to_string()))
+}
+
+/// Checks a round ballot: every sub-ballot's proofs, and its count proof against the
+/// round's bounds on yes marks. What the server runs on a ballot sealed on a voter's
+/// device, and a teller on every ballot before decrypting.
+pub fn verify_marks(
+    public: &str,
+    election: u32,
+    round: u32,
+    ballot: &[String],
+    slate: &str,
+    (min, max): (u32, u32),
+) -> Result<(), String> {
     let (_, pk) = election_key(public)?;
     let rule = rule()?;
-    marks
-        .iter()
-        .enumerate()
-        .map(|(i, &mark)| {
-            encrypt_ballot(&pk, &round_context(public, election, round, i), &rule, &one_hot(mark)?, rng)
-                .map(|b| b.to_string())
-                .map_err(|e| e.to_string())
-        })
-        .collect()
+    let mut parsed = Vec::with_capacity(ballot.len());
+    for (i, sub) in ballot.iter().enumerate() {
+        let b: EncryptedBallot = sub.parse().map_err(|e| format!("candidate {}: {e}", i + 1))?;
+        verify_ballot(&pk, &round_context(public, election, round, i), &b, &rule)
+            .map_err(|e| format!("candidate {}: {e}", i + 1))?;
+        parsed.push(b);
+    }
+    let proof: SlateProof = slate.parse().map_err(|e| format!("count proof: {e}"))?;
+    verify_slate(&pk, &slate_context(public, election, round), &yes_marks(min, max), &parsed, &proof)
+        .map_err(|e| format!("count proof: {e}"))
 }

@@ -306,12 +306,17 @@ pub enum Command {
         at: DateTime<Utc>,
     },
     /// An electronic secret ballot: one encrypted sub-ballot per candidate, in list
-    /// order, checked and encrypted before it gets here.
+    /// order, checked and encrypted before it gets here (by the server, or on the
+    /// voter's device and checked on arrival).
     CastElectionBallot {
         election: u32,
         round: u32,
         member: MemberId,
         ballots: Vec<String>,
+        /// The proof that the ballot holds no more yes marks than it may (EL art. 44
+        /// ¶2), which anyone can check on the sealed ballot (`sealed::verify_slate`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slate: Option<String>,
         at: DateTime<Utc>,
     },
     /// A teller enters one returned paper ballot.

@@ -549,6 +549,10 @@ pub struct Round {
     /// Electronic: each ballot's encrypted sub-ballots, in the order cast, with no
     /// voter beside them.
     pub sealed: Vec<Vec<String>>,
+    /// Electronic: each ballot's proof of its number of yes marks, beside `sealed`
+    /// (none for ballots cast before such proofs were made).
+    #[serde(default)]
+    pub slates: Vec<Option<String>>,
     /// Paper: the tellers' entries by ballot number.
     pub paper: BTreeMap<u32, PaperSlot>,
     /// Paper: ballot numbers flagged as mismatched, in order (a number may recur).
@@ -789,6 +793,27 @@ fn check_entry(e: &Election, r: &Round, entry: &PaperEntry) -> Result<(), RuleEr
     })
 }
 
+/// How many yes marks a ballot of the election's open round may hold, as the bounds
+/// of the proof every sealed ballot carries (its slate): no more than the seats
+/// (EL art. 44 ¶2), or a block vote's bounds; never more than the candidates.
+pub fn yes_bounds(a: &Assembly, election: u32) -> Result<(u32, u32), RuleError> {
+    let e = election_of(a, election)?;
+    let r = e.open_round().ok_or_else(|| {
+        RuleError::model("election.no_open_round", format!("election {election} has no open round"))
+    })?;
+    Ok(round_yes_bounds(e, r))
+}
+
+/// How many yes marks a ballot of round `r` of election `e` may hold.
+pub fn round_yes_bounds(e: &Election, r: &Round) -> (u32, u32) {
+    let k = r.candidates.len() as u32;
+    match e.method {
+        ElectionMethod::CnPeopleCongress | ElectionMethod::RobertsRules => (0, r.seats.min(k)),
+        ElectionMethod::BlockVote { min_votes, max_votes } => (min_votes.min(k), max_votes.min(k)),
+        ElectionMethod::Approval | ElectionMethod::Stv => (0, k),
+    }
+}
+
 /// Checks a voter's electronic marks before they are encrypted: one mark per
 /// candidate on the round's list, and no more yes marks than the ballot may hold
 /// (EL art. 44 ¶2: a ballot choosing more people than seats is void; block vote:
@@ -924,7 +949,7 @@ pub(crate) fn decide_election(a: &Assembly, c: &Command) -> Decision {
         Command::OpenRound { election, meeting, mode, ballots_issued, public_key, tellers, at } => {
             open_round(a, *election, meeting, *mode, *ballots_issued, public_key, tellers, *at)
         }
-        Command::CastElectionBallot { election, round, member, ballots, at: _ } => {
+        Command::CastElectionBallot { election, round, member, ballots, slate, at: _ } => {
             let (_, r) = open_round_of(a, *election, *round)?;
             if r.mode != RoundMode::Electronic {
                 return Err(RuleError::model(
@@ -957,7 +982,7 @@ pub(crate) fn decide_election(a: &Assembly, c: &Command) -> Decision {
                 )
                 .field("ballots"));
             }
-            if ballots.iter().any(|b| b.is_empty() || b.len() > MAX_SUB_BALLOT) {
+            if ballots.iter().chain(slate).any(|b| b.is_empty() || b.len() > MAX_SUB_BALLOT) {
                 return Err(RuleError::model(
                     "ballot.malformed",
                     "an encrypted sub-ballot is empty or too large",
@@ -977,6 +1002,7 @@ pub(crate) fn decide_election(a: &Assembly, c: &Command) -> Decision {
                 round: *round,
                 member: member.clone(),
                 ballots: ballots.clone(),
+                slate: slate.clone(),
             }])
         }
         Command::EnterPaperBallot { election, round, ballot_no, teller, ballot } => enter_paper(
@@ -2054,6 +2080,7 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
                     state: RoundState::Open,
                     voted: BTreeSet::new(),
                     sealed: Vec::new(),
+                    slates: Vec::new(),
                     paper: BTreeMap::new(),
                     mismatches: Vec::new(),
                     result: None,
@@ -2085,10 +2112,13 @@ pub(crate) fn apply(a: &mut Assembly, event: &Event) {
                 });
             }
         }
-        Event::ElectionBallotCast { election, round, member, ballots } => {
+        Event::ElectionBallotCast { election, round, member, ballots, slate } => {
             if let Some(r) = round_mut(a, *election, *round) {
                 r.voted.insert(member.clone());
+                // Slates line up with the ballots, whatever an older state held.
+                r.slates.resize(r.sealed.len(), None);
                 r.sealed.push(ballots.clone());
+                r.slates.push(slate.clone());
             }
         }
         Event::PaperBallotsEntered { election, round, teller, entries } => {

@@ -286,6 +286,10 @@ pub enum Event {
         round: u32,
         member: MemberId,
         ballots: Vec<String>,
+        /// The proof of the ballot's number of yes marks (absent from ballots cast
+        /// before such proofs were made).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slate: Option<String>,
     },
     /// Paper ballots as one teller entered them (no voter: paper ballots are
     /// anonymous).

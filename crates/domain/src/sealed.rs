@@ -215,16 +215,42 @@ pub fn verify_sum(public: &str, ballots: &[String], totals: &Totals, proof: &str
 // candidate, round or election. The count decrypts only the per-candidate sums.
 
 /// Encrypts one voter's marks, one per candidate in list order, each with proofs that
-/// it selects exactly one of yes, no, abstain. Whether the marks make a valid ballot
-/// (how many yes marks) is checked before, by `election::check_marks`.
+/// it selects exactly one of yes, no, abstain, and the ballot's proof (its slate) that
+/// it holds `bounds` yes marks (`election::yes_bounds`). The marks are checked
+/// before, by `election::check_marks`, with the rule's own words.
+pub fn seal_marks(
+    public: &str,
+    election: u32,
+    round: u32,
+    marks: &[Choice],
+    bounds: (u32, u32),
+) -> Result<(Vec<String>, String), String> {
+    let marks: Vec<usize> = marks.iter().map(|c| c.index()).collect();
+    plenum_ballot::seal::seal_marks(public, election, round, &marks, bounds, &mut OsRng)
+}
+
+/// The sub-ballots of [`seal_marks`] alone, for a ballot of any number of yes marks.
 pub fn encrypt_marks(
     public: &str,
     election: u32,
     round: u32,
     marks: &[Choice],
 ) -> Result<Vec<String>, String> {
-    let marks: Vec<usize> = marks.iter().map(|c| c.index()).collect();
-    plenum_ballot::seal::seal_marks(public, election, round, &marks, &mut OsRng)
+    seal_marks(public, election, round, marks, (0, marks.len() as u32)).map(|(ballots, _)| ballots)
+}
+
+/// Checks a round ballot whole: every sub-ballot's proofs and its slate, against the
+/// round's bounds on yes marks. The server runs it on a ballot sealed on a voter's
+/// device; anyone can run it on the journal.
+pub fn verify_slate(
+    public: &str,
+    election: u32,
+    round: u32,
+    ballot: &[String],
+    slate: &str,
+    bounds: (u32, u32),
+) -> Result<(), String> {
+    plenum_ballot::seal::verify_marks(public, election, round, ballot, slate, bounds)
 }
 
 /// Checks every sub-ballot's proofs against the round's key and context (for audits:

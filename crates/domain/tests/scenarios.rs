@@ -2129,7 +2129,14 @@ mod elections {
             let ballots = sealed::encrypt_marks(&public, 1, 1, m).unwrap();
             then(
                 &mut h,
-                Command::CastElectionBallot { election: 1, round: 1, member: d(i + 1), ballots, at: t(9, 1) },
+                Command::CastElectionBallot {
+                    election: 1,
+                    round: 1,
+                    member: d(i + 1),
+                    ballots,
+                    slate: None,
+                    at: t(9, 1),
+                },
             );
         }
         let again = sealed::encrypt_marks(&public, 1, 1, &marks[0]).unwrap();
@@ -2141,6 +2148,7 @@ mod elections {
                     round: 1,
                     member: d(1),
                     ballots: again,
+                    slate: None,
                     at: t(9, 2),
                 },
             ),
@@ -2234,6 +2242,7 @@ mod elections {
             round,
             member: d(member),
             ballots: sealed::encrypt_marks(public_key, 1, round, marks).unwrap(),
+            slate: None,
             at: t(9, 1),
         }
     }
@@ -2405,6 +2414,7 @@ mod elections {
             round: 1,
             member: d(member),
             ballots,
+            slate: None,
             at: t(9, 1),
         };
         then(&mut h, cast(5, mine.clone()));

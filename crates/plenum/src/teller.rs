@@ -454,8 +454,16 @@ fn check_round_ballots(input: &RoundCountInput) -> Result<(), String> {
         }
     }
     for (i, b) in ballots.iter().enumerate() {
-        sealed::verify_marks(&input.public_key, input.election, input.round, b)
-            .map_err(|e| format!("ballot {} does not check against the round's key: {e}", i + 1))?;
+        let slate = input.slates.get(i).and_then(Option::as_deref);
+        match (slate, input.yes_marks) {
+            // The whole ballot: its sub-ballots and its proof of how many yes marks.
+            (Some(slate), Some(bounds)) => {
+                sealed::verify_slate(&input.public_key, input.election, input.round, b, slate, bounds)
+            }
+            // A ballot cast before such proofs were made: its sub-ballots.
+            _ => sealed::verify_marks(&input.public_key, input.election, input.round, b),
+        }
+        .map_err(|e| format!("ballot {} does not check against the round's key: {e}", i + 1))?;
     }
     Ok(())
 }

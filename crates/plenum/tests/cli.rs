@@ -640,6 +640,8 @@ fn round_count(public_key: &str, ballots: &[Vec<String>]) -> plenum_app::electio
         tellers: vec!["m0001".into(), "m0002".into()],
         candidates: CANDIDATES.iter().map(|c| c.to_string()).collect(),
         ballots: ballots.to_vec(),
+        slates: Vec::new(),
+        yes_marks: None,
         shares: Default::default(),
     }
 }
@@ -816,6 +818,28 @@ fn teller_share_of_a_round_refuses_a_foreign_key_and_bad_ballots() {
         &share(dir.path(), "b.key", &round_input(dir.path(), &round_key, &foreign)),
         "ballot 3 does not check against the round's key",
     );
+
+    // With each ballot's proof of its yes marks: one over the round's bound is refused,
+    // as is a proof moved to another ballot.
+    let (fine, fine_proof) = sealed::seal_marks(&round_key, 2, 1, &[Y, N, N], (0, 1)).unwrap();
+    let (over, over_proof) = sealed::seal_marks(&round_key, 2, 1, &[Y, Y, N], (0, 2)).unwrap();
+    let mut proven = round_count(&round_key, &[fine.clone(), over]);
+    proven.slates = vec![Some(fine_proof.clone()), Some(over_proof)];
+    proven.yes_marks = Some((0, 1));
+    refused(
+        &share(dir.path(), "a.key", &write_round(dir.path(), &proven)),
+        "ballot 2 does not check against the round's key: count proof",
+    );
+    let (other_fine, other_proof) = sealed::seal_marks(&round_key, 2, 1, &[N, Y, N], (0, 1)).unwrap();
+    proven.ballots = vec![fine, other_fine];
+    proven.slates = vec![Some(fine_proof.clone()), Some(fine_proof.clone())];
+    refused(
+        &share(dir.path(), "a.key", &write_round(dir.path(), &proven)),
+        "ballot 2 does not check against the round's key: count proof",
+    );
+    proven.slates = vec![Some(fine_proof), Some(other_proof)];
+    let o = share(dir.path(), "a.key", &write_round(dir.path(), &proven));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     // A ballot counted twice, whole or one candidate's sub-ballot of it.
     let mut copied = ballots.clone();

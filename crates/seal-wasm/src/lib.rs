@@ -12,9 +12,10 @@
 //!
 //! Request: `{"key": "<the vote's public key>", "seed": "<64 hex digits from the
 //! browser's crypto.getRandomValues>", "choice": 0}` for a poll (0 yes, 1 no,
-//! 2 abstain), or `{"key", "seed", "election": 2, "round": 1, "marks": [0, 1, 2]}`
-//! for an election round, one mark per candidate in list order. Answer:
-//! `{"ballot": "…"}`, `{"ballots": ["…", …]}`, or `{"error": "…"}`.
+//! 2 abstain), or `{"key", "seed", "election": 2, "round": 1, "marks": [0, 1, 2],
+//! "min": 0, "max": 1}` for an election round: one mark per candidate in list order,
+//! and the bounds on yes marks the ballot proves it keeps (EL art. 44 ¶2). Answer:
+//! `{"ballot": "…"}`, `{"ballots": ["…", …], "slate": "…"}`, or `{"error": "…"}`.
 
 use std::cell::RefCell;
 
@@ -37,6 +38,10 @@ struct Request {
     round: Option<u32>,
     #[serde(default)]
     marks: Option<Vec<usize>>,
+    #[serde(default)]
+    min: Option<u32>,
+    #[serde(default)]
+    max: Option<u32>,
 }
 
 /// The seed the browser drew, as 32 bytes.
@@ -61,7 +66,7 @@ pub fn run(request: &[u8]) -> Result<String, String> {
     let r: Request = serde_json::from_slice(request).map_err(|e| format!("request: {e}"))?;
     let mut rng = ChaCha20Rng::from_seed(seed(&r.seed)?);
     match (r.choice, r.election, r.round, r.marks) {
-        (Some(choice), None, None, None) => {
+        (Some(choice), None, None, None) if r.min.is_none() && r.max.is_none() => {
             let ballot = seal::seal_poll(&r.key, choice, &mut rng)?;
             Ok(json!({ "ballot": ballot }).to_string())
         }
@@ -69,10 +74,11 @@ pub fn run(request: &[u8]) -> Result<String, String> {
             if marks.is_empty() {
                 return Err("marks: one per candidate".into());
             }
-            let ballots = seal::seal_marks(&r.key, election, round, &marks, &mut rng)?;
-            Ok(json!({ "ballots": ballots }).to_string())
+            let bounds = (r.min.unwrap_or(0), r.max.ok_or("max: how many yes marks the ballot may hold")?);
+            let (ballots, slate) = seal::seal_marks(&r.key, election, round, &marks, bounds, &mut rng)?;
+            Ok(json!({ "ballots": ballots, "slate": slate }).to_string())
         }
-        _ => Err("request: either choice, or election, round and marks".into()),
+        _ => Err("request: either choice, or election, round, marks and max".into()),
     }
 }
 
@@ -163,14 +169,17 @@ mod tests {
     #[test]
     fn marks_sealed_here_verify_for_their_round_only() {
         let public = key();
-        let a =
-            answer(json!({ "key": public, "seed": SEED, "election": 2, "round": 1, "marks": [0, 1, 2, 0] }));
+        let a = answer(
+            json!({ "key": public, "seed": SEED, "election": 2, "round": 1, "marks": [0, 1, 2, 0], "max": 2 }),
+        );
         let ballots: Vec<String> =
             a["ballots"].as_array().unwrap().iter().map(|b| b.as_str().unwrap().to_owned()).collect();
+        let slate = a["slate"].as_str().unwrap();
         assert_eq!(ballots.len(), 4);
-        sealed::verify_marks(&public, 2, 1, &ballots).unwrap();
-        assert!(sealed::verify_marks(&public, 2, 2, &ballots).is_err());
-        assert!(sealed::verify_marks(&public, 3, 1, &ballots).is_err());
+        sealed::verify_slate(&public, 2, 1, &ballots, slate, (0, 2)).unwrap();
+        assert!(sealed::verify_slate(&public, 2, 1, &ballots, slate, (0, 1)).is_err(), "other bounds");
+        assert!(sealed::verify_slate(&public, 2, 2, &ballots, slate, (0, 2)).is_err(), "another round");
+        assert!(sealed::verify_slate(&public, 3, 1, &ballots, slate, (0, 2)).is_err(), "another election");
         // The server's own sealing and this one agree on every context.
         let server = sealed::encrypt_marks(&public, 2, 1, &[Choice::Yes, Choice::No]).unwrap();
         sealed::verify_marks(&public, 2, 1, &server).unwrap();
@@ -185,10 +194,13 @@ mod tests {
         assert!(err(json!({ "key": public, "seed": "0".repeat(64), "choice": 0 })).contains("all zero"));
         assert!(err(json!({ "key": "not a key", "seed": SEED, "choice": 0 })).contains("public key"));
         assert!(err(json!({ "key": public, "seed": SEED })).contains("either choice"));
-        assert!(
-            err(json!({ "key": public, "seed": SEED, "election": 1, "round": 1, "marks": [] }))
-                .contains("marks")
-        );
+        let none = json!({ "key": public, "seed": SEED, "election": 1, "round": 1, "marks": [], "max": 1 });
+        assert!(err(none).contains("marks"));
+        let over =
+            json!({ "key": public, "seed": SEED, "election": 1, "round": 1, "marks": [0, 0, 1], "max": 1 });
+        assert!(err(over).contains("2 yes marks"));
+        let no_max = json!({ "key": public, "seed": SEED, "election": 1, "round": 1, "marks": [0] });
+        assert!(err(no_max).contains("max"));
         assert!(run(b"not json").unwrap_err().contains("request"));
     }
 

@@ -385,6 +385,12 @@ pub struct RoundView {
     pub state_text: String,
     /// Electronic: who holds the key, server or tellers.
     pub custody: Option<String>,
+    /// Electronic: the key a voter's device seals its ballot with (the `sealed` field
+    /// of a ballot), its holders' published keys joined by `;`.
+    pub public_key: Option<String>,
+    /// Electronic: how many yes marks a ballot may hold, `[min, max]`, which a sealed
+    /// ballot's `slate` proves.
+    pub yes_marks: Option<(u32, u32)>,
     /// The tellers who hold the key, in the key's order, with their keys'
     /// fingerprints and whether each has sent a share; empty unless they hold it.
     pub tellers: Vec<TellerShareView>,
@@ -534,7 +540,7 @@ fn round_state_text(s: RoundState, lang: Lang) -> &'static str {
     })
 }
 
-fn round_view(a: &Assembly, r: &Round, lang: Lang) -> RoundView {
+fn round_view(a: &Assembly, e: &Election, r: &Round, lang: Lang) -> RoundView {
     let open = r.state == RoundState::Open;
     let paper = (open && r.mode == RoundMode::Paper).then(|| {
         let waiting = |pred: &dyn Fn(&plenum_domain::election::PaperSlot) -> bool| {
@@ -589,6 +595,8 @@ fn round_view(a: &Assembly, r: &Round, lang: Lang) -> RoundView {
         state_text: round_state_text(r.state, lang).to_owned(),
         custody: (r.mode == RoundMode::Electronic)
             .then(|| if r.tellers.is_empty() { "server" } else { "tellers" }.to_owned()),
+        public_key: r.public_key.clone().filter(|_| r.mode == RoundMode::Electronic),
+        yes_marks: (r.mode == RoundMode::Electronic).then(|| plenum_domain::election::round_yes_bounds(e, r)),
         tellers: crate::tellers::holders(a, r.public_key.as_deref(), &r.tellers, &r.shares),
         void_reason: r.void_reason.clone(),
         meeting: r.meeting.to_string(),
@@ -716,7 +724,7 @@ pub fn election_view(a: &Assembly, e: &Election, lang: Lang, me: Option<&MemberI
             equal: f.equal,
             basis: f.basis.clone(),
         }),
-        rounds: e.rounds.iter().map(|r| round_view(a, r, lang)).collect(),
+        rounds: e.rounds.iter().map(|r| round_view(a, e, r, lang)).collect(),
         elected: e
             .elected
             .iter()
@@ -1013,6 +1021,52 @@ pub async fn cast(
         .map_err(|e| explain(e.into(), lang, &[("seats", seats.to_string()), ("yes", yes.to_string())]))
 }
 
+/// Casts a ballot sealed on the member's own device (the browser's `seal.wasm`): one
+/// sub-ballot per candidate and the proof of its number of yes marks. The app checks
+/// every proof before the rules record it.
+#[allow(clippy::too_many_arguments)]
+pub async fn cast_sealed(
+    web: &Web,
+    c: &Caller,
+    id: &AssemblyId,
+    n: u32,
+    round: Option<u32>,
+    ballots: Vec<String>,
+    slate: String,
+    key: Option<String>,
+    lang: Lang,
+) -> Result<plenum_app::Receipt, Failure> {
+    let member = own_member(c, id).ok_or_else(|| explain(not_a_member(), lang, &[]))?;
+    web.app
+        .read(id, |a| -> Result<(), Failure> {
+            let e = election_of(a, n, lang)?;
+            open_round_checked(e, round, RoundMode::Electronic, lang).map(|_| ())
+        })
+        .ok_or_else(|| Failure::not_found(lang.t("error.not_found")))??;
+    web.app
+        .cast_sealed_election_ballot(id, &c.actor(), n, member, ballots, slate, key)
+        .await
+        .map_err(|e| explain(e.into(), lang, &[]))
+}
+
+/// A ballot sealed on the device, from a form: its sub-ballots joined by commas in
+/// `sealed`, and its proof of yes marks in `slate`. None when the form sent marks.
+fn sealed_from(
+    f: &FormData,
+    marks: &[Option<Choice>],
+    lang: Lang,
+) -> Result<Option<(Vec<String>, String)>, Failure> {
+    let sealed = f.text("sealed");
+    if sealed.trim().is_empty() {
+        return Ok(None);
+    }
+    if marks.iter().any(Option::is_some) {
+        return Err(Failure::bad_request(lang.t("election.err.marks_and_sealed")).field("sealed"));
+    }
+    let ballots = sealed.split(',').map(|b| b.trim().to_owned()).collect();
+    Ok(Some((ballots, f.text("slate").trim().to_owned())))
+}
+
 // ---- pages: plumbing -------------------------------------------------------------------------
 
 type PageResult = Result<Response, PageError>;
@@ -1044,6 +1098,7 @@ fn done_message(done: Option<&str>, lang: Lang) -> Option<&'static str> {
         "opened" => "election.done.opened",
         "counted" => "election.done.counted",
         "cast" => "election.done.cast",
+        "sealed-on-device" => "election.done.sealed_on_device",
         "counting" => "election.done.counting",
         "share" => "plenary.done.share",
         "void" => "election.done.void",
@@ -1781,7 +1836,7 @@ fn paper_page(
         chrome: Chrome::new(c, lang.t("election.paper.title"), &format!("{path}/paper")),
         a: card(id, a, lang),
         title: lang.pick(&e.title, &e.title_en).to_owned(),
-        round: r.map(|r| round_view(a, r, lang)),
+        round: r.map(|r| round_view(a, e, r, lang)),
         rows,
         ballot_no: kept.map(|k| k.0.to_owned()).unwrap_or_default(),
         write_in: kept.map(|k| k.2.to_owned()).unwrap_or_default(),
@@ -1901,6 +1956,18 @@ struct BallotPage {
     key: String,
     done: Option<&'static str>,
     error: Option<String>,
+    /// An open electronic round's key and its bounds on yes marks, for the browser
+    /// to seal the ballot with.
+    seal: Option<SealInfo>,
+}
+
+/// What the browser seals an election ballot with (`static/seal.js`).
+struct SealInfo {
+    key: String,
+    election: u32,
+    round: u32,
+    min: u32,
+    max: u32,
 }
 
 fn ballot_page(
@@ -1935,19 +2002,25 @@ fn ballot_page(
                 .collect()
         })
         .unwrap_or_default();
-    let chrome = Chrome::new(c, lang.t("election.ballot.title"), &format!("{path}/ballot"));
+    let mut chrome = Chrome::new(c, lang.t("election.ballot.title"), &format!("{path}/ballot"));
+    chrome.seal = r.is_some_and(|r| r.public_key.is_some());
     BallotPage {
         chrome,
         a: card(id, a, lang),
         title: lang.pick(&e.title, &e.title_en).to_owned(),
         me,
-        round: r.map(|r| round_view(a, r, lang)),
+        round: r.map(|r| round_view(a, e, r, lang)),
         meeting: r.map(|r| r.meeting.to_string()).unwrap_or_default(),
         rows,
         key: fresh_key(),
         done: done_message(done, lang),
         error,
         path,
+        seal: r.and_then(|r| {
+            let (min, max) = plenum_domain::election::round_yes_bounds(e, r);
+            let key = r.public_key.clone()?;
+            Some(SealInfo { key, election: e.number, round: r.number, min, max })
+        }),
     }
 }
 
@@ -1981,11 +2054,16 @@ pub async fn cast_ballot(
     let outcome = async {
         let round = number(&f, "round", lang)?;
         let key = command_key(&c, f.get("command_id"))?;
-        cast(&web, &c, &id, n, round, marks.clone(), key, lang).await
+        match sealed_from(&f, &marks, lang)? {
+            Some((ballots, slate)) => cast_sealed(&web, &c, &id, n, round, ballots, slate, key, lang)
+                .await
+                .map(|_| "sealed-on-device"),
+            None => cast(&web, &c, &id, n, round, marks.clone(), key, lang).await.map(|_| "cast"),
+        }
     }
     .await;
     match outcome {
-        Ok(_) => Ok(see_other(&format!("/assemblies/{id}/elections/{n}/ballot?done=cast#ballot"))),
+        Ok(done) => Ok(see_other(&format!("/assemblies/{id}/elections/{n}/ballot?done={done}#ballot"))),
         Err(x) => {
             let status = x.status;
             let a = load(&web, &id, lang)?;

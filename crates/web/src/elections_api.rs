@@ -445,8 +445,17 @@ pub struct ElectionBallotRequest {
     /// The round the ballot is for (default: the open round); a ballot for a round
     /// that has closed is refused.
     pub round: Option<u32>,
-    /// One mark per candidate, in the round's list order: yes, no or abstain.
+    /// One mark per candidate, in the round's list order: yes, no or abstain. The
+    /// server checks and seals them.
+    #[serde(default)]
     pub marks: Vec<String>,
+    /// Instead of `marks`: the ballot sealed on the voter's own device, one sub-ballot
+    /// per candidate in list order, with the round's `public_key` (as the browser does
+    /// with `/static/seal.wasm`), so the server never sees the marks.
+    pub sealed: Option<Vec<String>>,
+    /// With `sealed`: the ballot's proof that it holds no more yes marks than it may
+    /// (EL art. 44 ¶2).
+    pub slate: Option<String>,
     /// Idempotency key: a double submit returns the first receipt (`replayed`).
     pub command_id: Option<String>,
 }
@@ -466,13 +475,25 @@ pub async fn ballot(
     Json(req): Json<ElectionBallotRequest>,
 ) -> ApiResult<Json<Receipt>> {
     let id = assembly_id(&id)?;
+    let key = command_key(&c, req.command_id.as_deref())?;
+    if let Some(ballots) = req.sealed {
+        if !req.marks.is_empty() {
+            return Err(Failure::bad_request("send either marks or a ballot sealed on the device, not both")
+                .field("sealed")
+                .json());
+        }
+        let slate = req.slate.ok_or_else(|| {
+            Failure::bad_request("a sealed ballot needs its proof of yes marks").field("slate").json()
+        })?;
+        let receipt = elections::cast_sealed(&web, &c, &id, n, req.round, ballots, slate, key, EN).await?;
+        return Ok(Json(receipt.into()));
+    }
     let mut marks: Vec<Option<Choice>> = Vec::with_capacity(req.marks.len());
     for m in &req.marks {
         let choice = parse_choice(m)
             .ok_or_else(|| Failure::bad_request("each mark is yes, no or abstain").field("marks").json())?;
         marks.push(Some(choice));
     }
-    let key = command_key(&c, req.command_id.as_deref())?;
     let receipt = elections::cast(&web, &c, &id, n, req.round, marks, key, EN).await?;
     Ok(Json(receipt.into()))
 }

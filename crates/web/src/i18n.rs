@@ -1243,6 +1243,16 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("election.done.counted", "计票完成。", "The round is counted."),
     ("election.done.cast", "您的选票已加密投出。", "Your ballot is encrypted and cast."),
     (
+        "election.done.sealed_on_device",
+        "您的选票已在本设备上加密后投出：服务器只收到密文，从未看到您的选择。",
+        "Your ballot was sealed on this device and cast: the server received only the sealed ballot and never saw your marks.",
+    ),
+    (
+        "election.err.marks_and_sealed",
+        "请只提交划票或在本设备上加密的选票之一。",
+        "Send either marks or a ballot sealed on this device, not both.",
+    ),
+    (
         "election.done.counting",
         "本轮投票已停止，等待监票人提交解密份额。",
         "The round is closed to ballots; waiting for the tellers' shares.",

@@ -242,6 +242,7 @@ mod tests {
             round: 2,
             member: member(),
             ballots: vec!["c1pher-a".into(), "c1pher-b".into()],
+            slate: Some("pr00f".into()),
         };
         let v = public_data(&e, None, 9);
         assert_eq!(

@@ -31,6 +31,8 @@ pub struct Chrome {
     pub back: String,
     /// Assembly whose live stream the page follows.
     pub live: Option<String>,
+    /// The page may seal a secret ballot on the device (`static/seal.js`).
+    pub seal: bool,
 }
 
 impl Chrome {
@@ -44,6 +46,7 @@ impl Chrome {
             csrf: c.csrf.clone(),
             back: crate::urlencode(path),
             live: None,
+            seal: false,
         }
     }
     pub fn t(&self, key: &str) -> &'static str {

@@ -1,9 +1,11 @@
-// Plenum: seal a secret ballot on this device. A vote form inside an element with
-// `data-seal-key` (an open secret poll's public key) is not sent as the choice:
-// this script seals the choice with that key in WebAssembly (`/static/seal.wasm`,
-// built from Plenum's own ballot code), with randomness from the browser, and sends
-// only the sealed ballot in a `sealed` field. The server checks its proofs and stores
-// it; it never sees the choice.
+// Plenum: seal a secret ballot on this device. A vote form inside (or carrying)
+// `data-seal-key` (an open secret poll's or election round's public key) is not sent
+// as the choice: this script seals it with that key in WebAssembly
+// (`/static/seal.wasm`, built from Plenum's own ballot code), with randomness from the
+// browser, and sends only the sealed ballot: `sealed` (an election ballot's
+// sub-ballots joined by commas) and, for an election, `slate`, its proof of how many
+// yes marks it holds. The server checks the proofs and stores the ballot; it never
+// sees the choice.
 //
 // Without this script, or where WebAssembly or the browser's randomness is missing,
 // the form sends the choice and the server seals it, as the page says.
@@ -47,22 +49,53 @@
     return answer;
   }
 
-  function sealedInput(form, value) {
-    var old = form.querySelector('input[name="sealed"]');
+  function sealedInput(form, name, value) {
+    var old = form.querySelector('input[name="' + name + '"]');
     if (old) old.parentNode.removeChild(old);
     var input = document.createElement('input');
     input.type = 'hidden';
-    input.name = 'sealed';
+    input.name = name;
     input.value = value;
     form.appendChild(input);
+  }
+
+  // What a vote form asks to seal, or null when it is not one this script seals:
+  // a poll's choice, or an election round's marks (one `c<i>` radio group per
+  // candidate, in list order, with the ballot's bounds on yes marks).
+  function request(form, box) {
+    var choice = form.querySelector('input[name="choice"]');
+    if (choice && choice.value in CHOICES) {
+      return { fields: [choice], ask: { choice: CHOICES[choice.value] } };
+    }
+    var groups = form.querySelectorAll('fieldset.e-cand');
+    if (!groups.length || !box.dataset.round) return null;
+    var marks = [];
+    var fields = [];
+    for (var i = 0; i < groups.length; i++) {
+      var radios = form.querySelectorAll('input[name="c' + i + '"]');
+      var picked = form.querySelector('input[name="c' + i + '"]:checked');
+      if (!picked || !(picked.value in CHOICES)) return null; // the server names what is missing
+      marks.push(CHOICES[picked.value]);
+      for (var j = 0; j < radios.length; j++) fields.push(radios[j]);
+    }
+    return {
+      fields: fields,
+      ask: {
+        election: Number(box.dataset.election),
+        round: Number(box.dataset.round),
+        marks: marks,
+        min: Number(box.dataset.yesMin),
+        max: Number(box.dataset.yesMax),
+      },
+    };
   }
 
   document.addEventListener('submit', function (ev) {
     var form = ev.target;
     var box = form.closest ? form.closest('[data-seal-key]') : null;
     if (!box || form.dataset.sealing) return;
-    var choice = form.querySelector('input[name="choice"]');
-    if (!choice || !(choice.value in CHOICES)) return;
+    var req = request(form, box);
+    if (!req) return;
     ev.preventDefault();
     form.dataset.sealing = '1';
     var buttons = box.querySelectorAll('button');
@@ -73,12 +106,21 @@
       .then(function (ex) {
         var seed = new Uint8Array(32);
         window.crypto.getRandomValues(seed);
-        var answer = seal(ex, { key: box.dataset.sealKey, seed: hex(seed), choice: CHOICES[choice.value] });
-        sealedInput(form, answer.ballot);
-        choice.removeAttribute('name');
+        req.ask.key = box.dataset.sealKey;
+        req.ask.seed = hex(seed);
+        var answer = seal(ex, req.ask);
+        if (answer.ballot) {
+          sealedInput(form, 'sealed', answer.ballot);
+        } else {
+          sealedInput(form, 'sealed', answer.ballots.join(','));
+          sealedInput(form, 'slate', answer.slate);
+        }
+        // The choice itself is not sent.
+        req.fields.forEach(function (f) { f.removeAttribute('name'); });
       })
       .catch(function (e) {
-        // The server seals it instead, as it does for a browser without this script.
+        // The server seals it instead (or, for marks that break the rule, refuses
+        // them by name), as it does for a browser without this script.
         if (window.console) console.warn('Plenum: the ballot could not be sealed on this device: ' + e);
       })
       .then(function () { form.submit(); });

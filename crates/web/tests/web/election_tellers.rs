@@ -266,6 +266,8 @@ async fn tellers_count_an_election_round(db: TestDb) {
             "tellers",
             "candidates",
             "ballots",
+            "slates",
+            "yes_marks",
             "shares"
         ])
     );
@@ -278,6 +280,14 @@ async fn tellers_count_an_election_round(db: TestDb) {
     let ballots = ballots_of(&input);
     assert_eq!(ballots.len(), marks.len(), "exactly the ballots cast");
     assert!(ballots.iter().all(|b| b.len() == 3), "one sub-ballot per candidate");
+    // Each with its proof of the number of yes marks, which a teller checks.
+    let bounds: (u32, u32) = serde_json::from_value(input["yes_marks"].clone()).unwrap();
+    let slates = input["slates"].as_array().unwrap();
+    assert_eq!(slates.len(), ballots.len());
+    for (b, slate) in ballots.iter().zip(slates) {
+        let public = input["public_key"].as_str().unwrap();
+        sealed::verify_slate(public, n as u32, 1, b, slate.as_str().unwrap(), bounds).unwrap();
+    }
     for voter in voters {
         assert!(!got.body.contains(voter.as_str()), "the count input names a voter: {}", got.body);
         assert!(!got.body.contains(&name_of(&s, voter)), "{}", got.body);

@@ -249,6 +249,14 @@ async fn next_of(live: &mut Live, kind: &str) -> super::Sse {
 
 // ---- 1. the demo's elections are public ------------------------------------------------------
 
+fn plenary_choice(mark: &str) -> plenum_domain::Choice {
+    match mark {
+        "yes" => plenum_domain::Choice::Yes,
+        "no" => plenum_domain::Choice::No,
+        _ => plenum_domain::Choice::Abstain,
+    }
+}
+
 async fn demo_elections_are_public(db: TestDb) {
     let s = Server::start(db).await;
     let (mayor, elected, nominees, electorate) = s
@@ -528,8 +536,70 @@ async fn electronic_election_over_the_api(db: TestDb) {
     );
     assert_eq!(next_of(&mut live, "ElectionBallotCast").await.data["data"]["data"]["turnout"], 2);
 
+    // Two more seal their ballots on their own devices, with the round's key and its
+    // bound on yes marks: the server receives no marks at all. What does not check
+    // out is refused by name, and nothing of it is written.
+    let round = s.browser().get(&e).await.json()["rounds"][0].clone();
+    let public = round["public_key"].as_str().unwrap().to_owned();
+    assert_eq!(round["yes_marks"], json!([0, 2]));
+    assert!(
+        form.body.contains(&format!("data-seal-key=\"{public}\""))
+            && form.body.contains("data-yes-max=\"2\"")
+    );
+    assert!(form.body.contains("<script src=\"/static/seal.js\" defer></script>"), "{}", form.body);
+    let choices = |m: &[&str]| m.iter().map(|x| plenary_choice(x)).collect::<Vec<_>>();
+    let device =
+        |m: &[&str], bounds| plenum_domain::sealed::seal_marks(&public, 1, 1, &choices(m), bounds).unwrap();
+    let head = s.app.journal().head().await.unwrap();
+    let (over, over_proof) = device(&["yes", "yes", "yes"], (0, 3));
+    let r = voter[2].post_json(&ballot, &json!({"sealed": over, "slate": over_proof})).await;
+    assert_eq!(
+        (r.status, r.json()["rule"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("ballot.invalid"))
+    );
+    assert!(r.json()["message"].as_str().unwrap().contains("count proof"), "{}", r.body);
+    let (fine, fine_proof) = device(&marks[2], (0, 2));
+    let r = voter[2].post_json(&ballot, &json!({"sealed": fine[..2], "slate": fine_proof})).await;
+    assert_eq!(
+        (r.status, r.json()["rule"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("ballot.malformed"))
+    );
+    let r = voter[2].post_json(&ballot, &json!({"sealed": fine})).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("slate")));
+    let r =
+        voter[2].post_json(&ballot, &json!({"sealed": fine, "slate": fine_proof, "marks": marks[2]})).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("sealed")));
+    assert_eq!(s.app.journal().head().await.unwrap(), head, "nothing refused was written");
+    let r = voter[2].post_json(&ballot, &json!({"sealed": fine, "slate": fine_proof})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = voter[9].post_json(&ballot, &json!({"sealed": fine, "slate": fine_proof})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "absent, and a copy: {}", r.body);
+    // The fourth from the page's form, as the browser's script sends it.
+    let mut fourth = s.logged_in(&logins[3]).await;
+    let page = fourth.get(&url).await;
+    let (sealed, slate) = device(&marks[3], (0, 2));
+    let r = fourth
+        .post_form(
+            &url,
+            &[
+                ("command_id", &field(&page.body, "command_id")),
+                ("round", "1"),
+                ("sealed", &sealed.join(",")),
+                ("slate", &slate),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, format!("{url}?done=sealed-on-device#ballot").as_str()),
+        "{}",
+        r.body
+    );
+    let done = fourth.get(&format!("{url}?done=sealed-on-device")).await.body;
+    assert!(done.contains(Lang::Zh.t("election.done.sealed_on_device")), "{done}");
+
     // The rest on the API; the absent member and the staff cannot vote.
-    for (i, m) in marks.iter().enumerate().skip(2) {
+    for (i, m) in marks.iter().enumerate().skip(4) {
         let r = voter[i].post_json(&ballot, &json!({"marks": m})).await;
         assert_eq!(r.status, StatusCode::OK, "voter {i}: {}", r.body);
     }
