@@ -1,6 +1,7 @@
 // A secret ballot sealed on the deputy's phone: the page's script seals the choice in
-// WebAssembly with the poll's public key, so what leaves the phone, and all the server
-// ever holds, is the sealed ballot. Without JavaScript the same form still votes, and
+// WebAssembly with the vote's public key, so what leaves the phone, and all the server
+// ever holds, is the sealed ballot: a poll's, and an election round's with its proof
+// of no more yes marks than seats. Without JavaScript the same form still votes, and
 // the server seals it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,5 +99,75 @@ describe('a secret ballot sealed on the phone', () => {
       [1, 1, 0],
       `the sum: ${JSON.stringify(closed.result)}`,
     );
+  });
+
+  it('seals an election ballot with its proof of no more yes marks than seats', async () => {
+    // An election of two vice-mayors from three candidates, its round electronic.
+    const agenda = `${API}/sessions/15-1/agenda`;
+    for (const [item, to] of [[2, 'done'], [7, 'in_progress']]) {
+      await api('POST', `${agenda}/${item}`, 'presidium', { to });
+    }
+    const created = await api('POST', `${API}/elections`, 'secretariat', {
+      session: '15-1', item: 7, title: '选举太原市人民政府副市长', title_en: 'Election of the vice-mayors',
+      office: 'deputy', seats: 2,
+    });
+    const e = `${API}/elections/${created.election}`;
+    const cand = (name) => ({ name, biography: `${name}，某局局长。` });
+    await api('POST', `${e}/nominations`, 'secretariat', { by: 'presidium', candidates: [cand('张一'), cand('李二')] });
+    // Ten or more deputies jointly (OL art. 26).
+    const members = await api('GET', `${API}/members`, 'secretariat');
+    const signers = members.filter((m) => m.status === 'active').slice(100, 120).map((m) => m.id);
+    await api('POST', `${e}/nominations`, 'secretariat', { by: 'deputies', signers, candidates: [cand('王三')] });
+    await api('POST', `${e}/fix`, 'secretariat', {});
+    const poll = await api('GET', `${API}/polls/3`, 'secretariat');
+    await api('POST', `${e}/rounds`, 'secretariat', { meeting: poll.meeting, mode: 'electronic' });
+    const page = `/assemblies/${ASSEMBLY}/elections/${created.election}/ballot`;
+
+    async function ballot(username, marks) {
+      const ctx = await newContext(browser, server, PHONE);
+      const p = await ctx.newPage();
+      await login(p, username);
+      const sent = [];
+      p.on('request', (r) => {
+        if (r.method() === 'POST' && r.url().endsWith(page)) sent.push(new URLSearchParams(r.postData() || ''));
+      });
+      await p.goto(page);
+      await p.locator('html.seal-ready').waitFor({ timeout: 10_000 });
+      for (const [i, m] of marks.entries()) await p.locator(`input[name="c${i}"][value="${m}"]`).check();
+      return { ctx, p, sent };
+    }
+
+    // Sealed on the phone: sub-ballots and the proof, and no mark.
+    const d = await ballot('deputy', ['yes', 'yes', 'no']);
+    await shot(d.p, 'sealed-election-ballot');
+    await d.p.locator('form.e-ballot button[type=submit]').click();
+    await d.p.locator('.recorded').waitFor();
+    const form = d.sent[0];
+    assert.equal(form.get('c0') ?? form.get('c1') ?? form.get('c2'), null, 'a mark left the phone');
+    assert.equal(form.get('sealed').split(',').length, 3, 'one sealed sub-ballot per candidate');
+    assert.match(form.get('slate') || '', /^[0-9a-f]+$/, 'no proof of the yes marks');
+    assert.match(await d.p.locator('[role=status]').textContent(), /已在本设备上加密/);
+    assert.deepEqual(d.ctx.pageErrors, []);
+    await d.ctx.close();
+
+    // Three yes marks for two seats cannot be sealed with a proof: the page falls back
+    // to the server, which refuses them by the statute and keeps the marks.
+    const pr = await ballot('presidium', ['yes', 'yes', 'yes']);
+    await pr.p.locator('form.e-ballot button[type=submit]').click();
+    await pr.p.locator('.error[role=alert]').waitFor();
+    assert.match(await pr.p.locator('.error[role=alert]').textContent(), /EL art\. 44/);
+    await pr.p.locator('html.seal-ready').waitFor({ timeout: 10_000 });
+    await pr.p.locator('input[name="c1"][value="no"]').check();
+    await pr.p.locator('input[name="c2"][value="abstain"]').check();
+    await pr.p.locator('form.e-ballot button[type=submit]').click();
+    await pr.p.locator('.recorded').waitFor();
+    assert.ok(pr.sent[1].get('slate'), 'the corrected ballot was not sealed on the phone');
+    await pr.ctx.close();
+
+    // The count decrypts only the sums: 张一 2 yes, 李二 1 yes and 1 no, 王三 1 no and 1 abstain.
+    await api('POST', `${e}/count`, 'secretariat', {});
+    const counted = await api('GET', e, 'secretariat');
+    const counts = counted.rounds[0].result.counts.map((c) => [c.candidate, c.yes, c.no, c.abstain]);
+    assert.deepEqual(counts, [['张一', 2, 0, 0], ['李二', 1, 1, 0], ['王三', 0, 1, 1]]);
   });
 });
