@@ -55,6 +55,14 @@ pub struct RoundCountInput {
     pub shares: std::collections::BTreeMap<String, String>,
 }
 
+/// An election ballot sealed on the voter's device: one sub-ballot per candidate in
+/// the round's list order, and its proof of how many yes marks it holds.
+#[derive(Debug, Clone)]
+pub struct SealedElectionBallot {
+    pub ballots: Vec<String>,
+    pub slate: String,
+}
+
 fn key_name(public_key: &str) -> String {
     format!("election-key/{public_key}")
 }
@@ -249,10 +257,10 @@ impl App {
         actor: &str,
         election: u32,
         member: MemberId,
-        ballots: Vec<String>,
-        slate: String,
+        sealed: SealedElectionBallot,
         command_id: Option<String>,
     ) -> Result<Receipt, AppError> {
+        let SealedElectionBallot { ballots, slate } = sealed;
         let open = self
             .read(assembly, |a| -> Result<Option<(u32, Option<String>, usize, (u32, u32))>, AppError> {
                 let Some(r) = a.elections.get(&election).and_then(|e| e.open_round()) else {

@@ -28,7 +28,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use plenum_app::elections::RoundRequest;
+use plenum_app::elections::{RoundRequest, SealedElectionBallot};
 use plenum_domain::{
     Assembly, AssemblyId, BodyKind, CandidateDraft, Choice, Command, Election, ElectionMethod, ElectionStage,
     Event, ItemKind, ItemState, Margin, MeetingId, MeetingKind, MeetingState, MemberId, Nominator,
@@ -1031,8 +1031,7 @@ pub async fn cast_sealed(
     id: &AssemblyId,
     n: u32,
     round: Option<u32>,
-    ballots: Vec<String>,
-    slate: String,
+    sealed: SealedElectionBallot,
     key: Option<String>,
     lang: Lang,
 ) -> Result<plenum_app::Receipt, Failure> {
@@ -1044,7 +1043,7 @@ pub async fn cast_sealed(
         })
         .ok_or_else(|| Failure::not_found(lang.t("error.not_found")))??;
     web.app
-        .cast_sealed_election_ballot(id, &c.actor(), n, member, ballots, slate, key)
+        .cast_sealed_election_ballot(id, &c.actor(), n, member, sealed, key)
         .await
         .map_err(|e| explain(e.into(), lang, &[]))
 }
@@ -1055,7 +1054,7 @@ fn sealed_from(
     f: &FormData,
     marks: &[Option<Choice>],
     lang: Lang,
-) -> Result<Option<(Vec<String>, String)>, Failure> {
+) -> Result<Option<SealedElectionBallot>, Failure> {
     let sealed = f.text("sealed");
     if sealed.trim().is_empty() {
         return Ok(None);
@@ -1064,7 +1063,7 @@ fn sealed_from(
         return Err(Failure::bad_request(lang.t("election.err.marks_and_sealed")).field("sealed"));
     }
     let ballots = sealed.split(',').map(|b| b.trim().to_owned()).collect();
-    Ok(Some((ballots, f.text("slate").trim().to_owned())))
+    Ok(Some(SealedElectionBallot { ballots, slate: f.text("slate").trim().to_owned() }))
 }
 
 // ---- pages: plumbing -------------------------------------------------------------------------
@@ -2055,9 +2054,9 @@ pub async fn cast_ballot(
         let round = number(&f, "round", lang)?;
         let key = command_key(&c, f.get("command_id"))?;
         match sealed_from(&f, &marks, lang)? {
-            Some((ballots, slate)) => cast_sealed(&web, &c, &id, n, round, ballots, slate, key, lang)
-                .await
-                .map(|_| "sealed-on-device"),
+            Some(sealed) => {
+                cast_sealed(&web, &c, &id, n, round, sealed, key, lang).await.map(|_| "sealed-on-device")
+            }
             None => cast(&web, &c, &id, n, round, marks.clone(), key, lang).await.map(|_| "cast"),
         }
     }

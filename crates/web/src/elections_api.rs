@@ -485,7 +485,8 @@ pub async fn ballot(
         let slate = req.slate.ok_or_else(|| {
             Failure::bad_request("a sealed ballot needs its proof of yes marks").field("slate").json()
         })?;
-        let receipt = elections::cast_sealed(&web, &c, &id, n, req.round, ballots, slate, key, EN).await?;
+        let sealed = plenum_app::elections::SealedElectionBallot { ballots, slate };
+        let receipt = elections::cast_sealed(&web, &c, &id, n, req.round, sealed, key, EN).await?;
         return Ok(Json(receipt.into()));
     }
     let mut marks: Vec<Option<Choice>> = Vec::with_capacity(req.marks.len());
