@@ -48,6 +48,23 @@ enum Bench {
     /// The write path of a ballot alone, in this process: ballots per second and CPU
     /// per ballot through the app (writer, journal, projector), without HTTP.
     Ballots(BallotsArgs),
+    /// Sealing a secret ballot natively, as the server does for a browser without
+    /// JavaScript, and checking one sealed on a device (`bench/seal-wasm.mjs` times
+    /// the same sealing in WebAssembly, as a phone runs it).
+    Seal(SealArgs),
+}
+
+#[derive(clap::Args)]
+struct SealArgs {
+    /// Candidates on an election ballot, one measurement each (1 = a poll's ballot too).
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 5, 35])]
+    candidates: Vec<usize>,
+    /// Ballots per measurement.
+    #[arg(long, default_value_t = 40)]
+    ballots: usize,
+    /// Key holders (tellers) of the vote's key.
+    #[arg(long, default_value_t = 3)]
+    holders: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,7 +178,63 @@ fn main() -> Result<()> {
         Bench::Append(args) => append(&out, &args),
         Bench::Startup(args) => startup(&out, &args),
         Bench::Ballots(args) => ballots(&out, &args),
+        Bench::Seal(args) => seal(&out, &args),
     }
+}
+
+/// Milliseconds per call of `f`, over `n` calls.
+fn per_call(n: usize, mut f: impl FnMut(usize) -> Result<()>) -> Result<f64> {
+    let t = Instant::now();
+    for i in 0..n {
+        f(i)?;
+    }
+    Ok(t.elapsed().as_secs_f64() * 1e3 / n.max(1) as f64)
+}
+
+fn seal(out: &Out, args: &SealArgs) -> Result<()> {
+    use plenum_domain::sealed;
+    let keys: Vec<String> = (0..args.holders)
+        .map(|_| sealed::new_key().map(|k| k.0))
+        .collect::<Result<_, String>>()
+        .map_err(anyhow::Error::msg)?;
+    let public = sealed::joint_key(&keys).map_err(anyhow::Error::msg)?;
+    let n = args.ballots;
+    let mut poll = Vec::with_capacity(n);
+    let seal_poll = per_call(n, |i| {
+        let choice = [Choice::Yes, Choice::No, Choice::Abstain][i % 3];
+        poll.push(sealed::encrypt(&public, choice).map_err(anyhow::Error::msg)?);
+        Ok(())
+    })?;
+    let verify_poll = per_call(n, |i| sealed::verify(&public, &poll[i]).map_err(anyhow::Error::msg))?;
+    out.emit(
+        format!("poll ballot, {} key holders: seal {seal_poll:.2} ms, check {verify_poll:.2} ms", args.holders),
+        serde_json::json!({"bench": "seal", "kind": "poll", "holders": args.holders, "seal_ms": seal_poll, "verify_ms": verify_poll}),
+    );
+    for &k in &args.candidates {
+        let seats = (k as u32).div_ceil(2);
+        let marks: Vec<Choice> =
+            (0..k).map(|i| if (i as u32) < seats { Choice::Yes } else { Choice::No }).collect();
+        let mut sealed_ballots = Vec::with_capacity(n);
+        let seal_ms = per_call(n, |_| {
+            let b = sealed::seal_marks(&public, 1, 1, &marks, (0, seats)).map_err(anyhow::Error::msg)?;
+            sealed_ballots.push(b);
+            Ok(())
+        })?;
+        let verify_ms = per_call(n, |i| {
+            let (b, slate) = &sealed_ballots[i];
+            sealed::verify_slate(&public, 1, 1, b, slate, (0, seats)).map_err(anyhow::Error::msg)
+        })?;
+        let bytes =
+            sealed_ballots.first().map_or(0, |(b, s)| b.iter().map(String::len).sum::<usize>() + s.len());
+        out.emit(
+            format!(
+                "election ballot, {k} candidates, {seats} seats: seal {seal_ms:.2} ms, check {verify_ms:.2} ms, {bytes} hex characters"
+            ),
+            serde_json::json!({"bench": "seal", "kind": "election", "candidates": k, "seats": seats,
+                "seal_ms": seal_ms, "verify_ms": verify_ms, "hex_chars": bytes}),
+        );
+    }
+    Ok(())
 }
 
 /// Where measurements go.

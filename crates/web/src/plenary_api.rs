@@ -12,6 +12,7 @@ use crate::plenary::{
     resolve_member,
 };
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::{Extension, Json};
 use plenum_domain::{
     Assembly, CheckInMethod, Command, Meeting, MeetingId, MemberId, PollState, ResolutionRule, SessionKey,
@@ -403,6 +404,16 @@ pub(crate) async fn cast(
 ) -> ApiResult<Json<Receipt>> {
     let id = assembly_id(id)?;
     let member = own_member(c, &id).ok_or_else(plenary::not_a_member)?;
+    if req.choice.is_none() && req.sealed.is_none() {
+        // As the JSON extractor answers a body without a required field.
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "missing field `choice` (or `sealed`, a ballot sealed on the device)",
+        )
+        .field("choice")
+        .into());
+    }
     let cast = plenary::Cast::of(req.choice.as_deref(), req.sealed.as_deref())?;
     let key = command_key(c, req.command_id.as_deref())?;
     Ok(Json(cast.record(&web.app, &id, &c.actor(), n, member, key).await?.into()))

@@ -647,7 +647,7 @@ async fn ballots_sealed_on_the_device(db: TestDb) {
     let r = c.post_json(&vote, &json!({"sealed": seal(Choice::Yes), "choice": "yes"})).await;
     assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("sealed")));
     let r = c.post_json(&vote, &json!({})).await;
-    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::BAD_REQUEST, Some("choice")));
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("choice")));
     assert_eq!(s.browser().get(&url).await.json()["turnout"], 2, "nothing refused was recorded");
 
     // The count is the sum of what the devices sealed; the journal holds no choice.
