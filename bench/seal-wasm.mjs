@@ -27,7 +27,10 @@ const candidates = arg('candidates', '1,5,35').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'plenum-seal-bench-'));
 const keys = [];
 for (let i = 0; i < holders; i++) {
-  const out = execFileSync(plenum, ['teller', 'keygen', '--out', join(dir, `t${i}.key`)], { encoding: 'utf8' });
+  const out = execFileSync(plenum, ['teller', 'keygen', '--out', join(dir, `t${i}.key`)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const key = out.split('\n').map((l) => l.trim()).find((l) => /^[0-9a-f]{64,}$/.test(l));
   if (!key) throw new Error(`no public key in: ${out}`);
   keys.push(key);
