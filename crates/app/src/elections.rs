@@ -63,6 +63,14 @@ pub struct SealedElectionBallot {
     pub slate: String,
 }
 
+impl SealedElectionBallot {
+    /// The command that casts it for `member`, now.
+    fn cast(self, election: u32, round: u32, member: MemberId) -> Command {
+        let SealedElectionBallot { ballots, slate } = self;
+        Command::CastElectionBallot { election, round, member, ballots, slate: Some(slate), at: Utc::now() }
+    }
+}
+
 fn key_name(public_key: &str) -> String {
     format!("election-key/{public_key}")
 }
@@ -234,14 +242,7 @@ impl App {
                 .await
                 .map_err(|e| AppError::Internal(e.to_string()))?
                 .map_err(AppError::Internal)?;
-        let command = Command::CastElectionBallot {
-            election,
-            round,
-            member,
-            ballots,
-            slate: Some(slate),
-            at: Utc::now(),
-        };
+        let command = SealedElectionBallot { ballots, slate }.cast(election, round, member);
         self.execute(assembly, actor, command, command_id).await
     }
 
@@ -290,14 +291,7 @@ impl App {
                 })?;
             }
         }
-        let command = Command::CastElectionBallot {
-            election,
-            round,
-            member,
-            ballots,
-            slate: Some(slate),
-            at: Utc::now(),
-        };
+        let command = SealedElectionBallot { ballots, slate }.cast(election, round, member);
         self.execute(assembly, actor, command, command_id).await
     }
 
