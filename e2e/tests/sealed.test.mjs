@@ -78,6 +78,13 @@ describe('a secret ballot sealed on the phone', () => {
     assert.match(form.get('sealed') || '', /^[0-9a-f]{512,}$/, 'no sealed ballot in the form');
     const done = await page.locator('[role=status]').allTextContents();
     assert.ok(done.some((t) => t.includes('已在本设备上加密')), `no word that it was sealed here: ${done}`);
+    // The fingerprint the phone computed, and the public list where the voter finds it.
+    const fp = page.locator('.fingerprint code');
+    await fp.waitFor();
+    const mine = await fp.textContent();
+    assert.match(mine, /^[0-9a-f]{4}(-[0-9a-f]{4}){3}$/);
+    const list = await fetch(`${server.url}${await page.locator('.fingerprint a').getAttribute('href')}`).then((r) => r.text());
+    assert.deepEqual(list.trim().split('\n'), [mine], 'the list holds the one ballot cast, by the same fingerprint');
     assert.deepEqual(ctx.pageErrors, []);
     await ctx.close();
   });
@@ -147,6 +154,9 @@ describe('a secret ballot sealed on the phone', () => {
     assert.equal(form.get('sealed').split(',').length, 3, 'one sealed sub-ballot per candidate');
     assert.match(form.get('slate') || '', /^[0-9a-f]+$/, 'no proof of the yes marks');
     assert.match(await d.p.locator('[role=status]').textContent(), /已在本设备上加密/);
+    const mine = await d.p.locator('.fingerprint code').textContent();
+    const list = await fetch(`${server.url}${await d.p.locator('.fingerprint a').getAttribute('href')}`).then((r) => r.text());
+    assert.ok(list.split('\n').includes(mine), `the round's list lacks ${mine}: ${list}`);
     assert.deepEqual(d.ctx.pageErrors, []);
     await d.ctx.close();
 

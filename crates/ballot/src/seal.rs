@@ -22,6 +22,22 @@ pub const OPTIONS: u32 = 3;
 /// What every key holder's proof of knowing their secret is bound to.
 pub const KEY_CONTEXT: &[u8] = b"plenum/poll-key";
 
+/// A sealed ballot's fingerprint, `xxxx-xxxx-xxxx-xxxx`: the first 64 bits of the
+/// SHA-256 of its parts (a poll ballot; or an election ballot's sub-ballots, then its
+/// slate), each followed by a new line. The voter's device shows it when it seals
+/// the ballot; the vote's public list of fingerprints lets the voter find it among
+/// the ballots cast, without anything that names a voter.
+pub fn fingerprint(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update(b"\n");
+    }
+    let hex = hex::encode(&h.finalize()[..8]);
+    [&hex[0..4], &hex[4..8], &hex[8..12], &hex[12..16]].join("-")
+}
+
 /// The context of a poll's ballots.
 pub fn poll_context(public: &str) -> Vec<u8> {
     format!("plenum/poll/{public}").into_bytes()

@@ -15,7 +15,9 @@
 //! 2 abstain), or `{"key", "seed", "election": 2, "round": 1, "marks": [0, 1, 2],
 //! "min": 0, "max": 1}` for an election round: one mark per candidate in list order,
 //! and the bounds on yes marks the ballot proves it keeps (EL art. 44 ¶2). Answer:
-//! `{"ballot": "…"}`, `{"ballots": ["…", …], "slate": "…"}`, or `{"error": "…"}`.
+//! `{"ballot": "…", "fingerprint": "…"}`, `{"ballots": ["…", …], "slate": "…",
+//! "fingerprint": "…"}`, or `{"error": "…"}`; the fingerprint is the one the vote's
+//! public list shows (`plenum_ballot::seal::fingerprint`).
 
 use std::cell::RefCell;
 
@@ -68,7 +70,8 @@ pub fn run(request: &[u8]) -> Result<String, String> {
     match (r.choice, r.election, r.round, r.marks) {
         (Some(choice), None, None, None) if r.min.is_none() && r.max.is_none() => {
             let ballot = seal::seal_poll(&r.key, choice, &mut rng)?;
-            Ok(json!({ "ballot": ballot }).to_string())
+            let fingerprint = seal::fingerprint(&[&ballot]);
+            Ok(json!({ "ballot": ballot, "fingerprint": fingerprint }).to_string())
         }
         (None, Some(election), Some(round), Some(marks)) => {
             if marks.is_empty() {
@@ -76,7 +79,9 @@ pub fn run(request: &[u8]) -> Result<String, String> {
             }
             let bounds = (r.min.unwrap_or(0), r.max.ok_or("max: how many yes marks the ballot may hold")?);
             let (ballots, slate) = seal::seal_marks(&r.key, election, round, &marks, bounds, &mut rng)?;
-            Ok(json!({ "ballots": ballots, "slate": slate }).to_string())
+            let parts: Vec<&str> = ballots.iter().map(String::as_str).chain([slate.as_str()]).collect();
+            let fingerprint = seal::fingerprint(&parts);
+            Ok(json!({ "ballots": ballots, "slate": slate, "fingerprint": fingerprint }).to_string())
         }
         _ => Err("request: either choice, or election, round, marks and max".into()),
     }
@@ -213,7 +218,10 @@ mod tests {
         assert_eq!(seal(), 0);
         let out = OUTPUT.with_borrow(|o| String::from_utf8(o.clone()).unwrap());
         assert_eq!(output_len(), out.len());
-        assert!(out.starts_with("{\"ballot\":\""));
+        let answer: Value = serde_json::from_str(&out).unwrap();
+        let ballot = answer["ballot"].as_str().unwrap();
+        assert_eq!(answer["fingerprint"], plenum_ballot::seal::fingerprint(&[ballot]));
+        assert_eq!(answer["fingerprint"].as_str().unwrap().len(), 19);
         input(3);
         INPUT.with_borrow_mut(|v| v.copy_from_slice(b"{}x"));
         assert_eq!(seal(), 1);

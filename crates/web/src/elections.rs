@@ -1736,6 +1736,37 @@ pub fn round_count_input(
         .ok_or_else(|| Failure::not_found(format!("round {round} of election {n} is not counted by tellers")))
 }
 
+/// An electronic round's sealed ballots, by fingerprint (its sub-ballots, then its
+/// slate, as the voter's device computed it).
+pub async fn round_fingerprints(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, n, round)): Path<(String, u32, u32)>,
+) -> PageResult {
+    let lang = c.lang;
+    let id = assembly_id(&id, lang)?;
+    let ballots = web
+        .app
+        .read(&id, |a| {
+            let e = a.elections.get(&n)?;
+            let r = round.checked_sub(1).and_then(|i| e.rounds.get(i as usize))?;
+            (r.mode == RoundMode::Electronic).then(|| {
+                r.sealed
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| {
+                        let slate = r.slates.get(i).cloned().flatten();
+                        let parts: Vec<&str> = b.iter().map(String::as_str).chain(slate.as_deref()).collect();
+                        plenum_domain::sealed::fingerprint(&parts)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .flatten()
+        .ok_or_else(|| PageError(Failure::not_found(lang.t("error.not_found")), lang))?;
+    Ok(crate::plenary::fingerprint_list(ballots.into_iter()))
+}
+
 /// The count input of a round as a file, for a teller to take to their own device.
 pub async fn round_count_input_file(
     State(web): State<Web>,

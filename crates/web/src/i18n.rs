@@ -522,6 +522,13 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "This device seals your ballot before sending it: the server receives only the sealed ballot, never your choice.",
     ),
     ("plenary.sealing", "正在本设备上加密选票……", "Sealing your ballot on this device…"),
+    ("plenary.fingerprint", "本设备加密的选票指纹", "Fingerprint of the ballot this device sealed"),
+    ("plenary.fingerprint_check", "在已投选票中核对", "find it among the ballots cast"),
+    (
+        "plenary.fingerprints",
+        "已投选票的指纹（供投票人核对自己的选票，不含投票人）",
+        "Fingerprints of the ballots cast (for voters to find their own; no voter named)",
+    ),
     (
         "plenary.secret_turnout_only",
         "无记名表决在结束前只公布已投票人数。",

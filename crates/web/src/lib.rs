@@ -173,6 +173,7 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
             Public,
             get(tellers::count_input_file),
         ),
+        r(g.clone(), "/assemblies/{id}/polls/{poll}/fingerprints.txt", Public, get(plenary::fingerprints)),
         r(p.clone(), "/assemblies/{id}/polls/{poll}/shares", Roles(MEMBERS), post(tellers::share_form)),
         r(p.clone(), "/assemblies/{id}/polls/{poll}/void", Roles(CHAIR), post(tellers::void_form)),
         // Elections: the record, running them, tellers' paper entry, the phone ballot.
@@ -229,6 +230,12 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
             "/assemblies/{id}/elections/{election}/rounds/{round}/count-input.json",
             Public,
             get(elections::round_count_input_file),
+        ),
+        r(
+            g.clone(),
+            "/assemblies/{id}/elections/{election}/rounds/{round}/fingerprints.txt",
+            Public,
+            get(elections::round_fingerprints),
         ),
         r(
             p.clone(),

@@ -2132,6 +2132,34 @@ pub(crate) async fn pdf_download(
     Ok(download("application/pdf", format!("inline; filename=\"{file}\""), pdf))
 }
 
+/// The fingerprints of a vote's sealed ballots as a text page: sorted, so not in the
+/// order cast, one per line, and nothing that names a voter. A voter finds there the
+/// fingerprint their device showed when it sealed the ballot.
+pub(crate) fn fingerprint_list(fingerprints: impl Iterator<Item = String>) -> Response {
+    let mut all: Vec<String> = fingerprints.collect();
+    all.sort_unstable();
+    let mut body = all.join("\n");
+    body.push('\n');
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
+        .into_response()
+}
+
+/// A secret poll's sealed ballots, by fingerprint.
+pub async fn fingerprints(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, n)): Path<(String, u32)>,
+) -> PageResult {
+    let lang = c.lang;
+    let id = assembly_id(&id, lang)?;
+    let ballots = web
+        .app
+        .read(&id, |a| a.polls.get(&n).filter(|p| p.mode == VoteMode::Secret).map(|p| p.sealed.clone()))
+        .flatten()
+        .ok_or_else(|| not_found(lang))?;
+    Ok(fingerprint_list(ballots.iter().map(|b| plenum_domain::sealed::fingerprint(&[b]))))
+}
+
 pub(crate) fn download(ty: &'static str, disposition: String, body: Vec<u8>) -> Response {
     (
         [

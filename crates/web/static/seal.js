@@ -109,6 +109,7 @@
         req.ask.key = box.dataset.sealKey;
         req.ask.seed = hex(seed);
         var answer = seal(ex, req.ask);
+        remember(box.dataset.fingerprints, answer.fingerprint);
         if (answer.ballot) {
           sealedInput(form, 'sealed', answer.ballot);
         } else {
@@ -126,8 +127,40 @@
       .then(function () { form.submit(); });
   });
 
+  // The fingerprint of the ballot this device sealed, kept for this tab until the
+  // page that says the vote is recorded shows it, with the list of every ballot's
+  // fingerprint where the voter can find it.
+  var KEPT = 'plenum-fingerprint:';
+  function remember(list, fingerprint) {
+    try {
+      if (list && fingerprint) window.sessionStorage.setItem(KEPT + list, fingerprint);
+    } catch (e) { /* storage refused: nothing to show later */ }
+  }
+  function show() {
+    var els = document.querySelectorAll('.fingerprint[hidden][data-fingerprints]');
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      var fp = null;
+      try { fp = window.sessionStorage.getItem(KEPT + el.dataset.fingerprints); } catch (e) { fp = null; }
+      if (!fp) continue;
+      el.textContent = el.dataset.label + ': ';
+      var code = document.createElement('code');
+      code.textContent = fp;
+      el.appendChild(code);
+      el.appendChild(document.createTextNode(' · '));
+      var a = document.createElement('a');
+      a.href = el.dataset.fingerprints;
+      a.textContent = el.dataset.check;
+      el.appendChild(a);
+      el.hidden = false;
+    }
+  }
+
   function ready() {
     if (document.querySelector('[data-seal-key]')) load().catch(function () {});
+    show();
+    // The vote's part of the page is replaced by live updates.
+    if (window.MutationObserver) new MutationObserver(show).observe(document.body, { childList: true, subtree: true });
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', ready);
   else ready();

@@ -572,6 +572,12 @@ async fn electronic_election_over_the_api(db: TestDb) {
     assert_eq!(s.app.journal().head().await.unwrap(), head, "nothing refused was written");
     let r = voter[2].post_json(&ballot, &json!({"sealed": fine, "slate": fine_proof})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Its fingerprint, as the device computes it, is on the round's public list.
+    let parts: Vec<&str> = fine.iter().map(String::as_str).chain([fine_proof.as_str()]).collect();
+    let list = s.browser().get(&format!("{pages}/1/rounds/1/fingerprints.txt")).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body.lines().count(), 3, "{}", list.body);
+    assert!(list.body.lines().any(|l| l == plenum_domain::sealed::fingerprint(&parts)), "{}", list.body);
     let r = voter[9].post_json(&ballot, &json!({"sealed": fine, "slate": fine_proof})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "absent, and a copy: {}", r.body);
     // The fourth from the page's form, as the browser's script sends it.

@@ -613,10 +613,11 @@ async fn ballots_sealed_on_the_device(db: TestDb) {
     let first = seal(Choice::Yes);
     let r = a.post_json(&format!("{url}/vote"), &json!({"sealed": first, "command_id": "dev-1"})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let second = seal(Choice::No);
     let r = b
         .post_form(
             &format!("{page_url}/vote"),
-            &[("command_id", &field(&page.body, "command_id")), ("sealed", &seal(Choice::No))],
+            &[("command_id", &field(&page.body, "command_id")), ("sealed", &second)],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -624,6 +625,17 @@ async fn ballots_sealed_on_the_device(db: TestDb) {
     let after = b.get(r.location().split('#').next().unwrap()).await;
     assert!(after.body.contains(Lang::Zh.t("plenary.done.sealed_on_device")));
     assert!(!after.body.contains("data-seal-key"), "a member who voted gets no vote form");
+    // The fingerprints of the ballots cast, sorted, for a voter to find the one their
+    // device showed; nothing names a voter.
+    let list_url = format!("{page_url}/fingerprints.txt");
+    assert!(after.body.contains(&format!("class=\"fingerprint\" hidden data-fingerprints=\"{list_url}\"")));
+    let list = s.browser().get(&list_url).await;
+    assert_eq!((list.status, list.content_type()), (StatusCode::OK, "text/plain; charset=utf-8"));
+    let mut want =
+        vec![plenum_domain::sealed::fingerprint(&[&first]), plenum_domain::sealed::fingerprint(&[&second])];
+    want.sort();
+    assert_eq!(list.body.lines().collect::<Vec<_>>(), want);
+    assert!(want.iter().all(|f| f.len() == 19 && f.matches('-').count() == 3), "{want:?}");
 
     // What the rules refuse, by name.
     let mut c = s.api(&s.token(&logins[2], DEMO_PASSWORD).await);
@@ -663,6 +675,8 @@ async fn ballots_sealed_on_the_device(db: TestDb) {
     .await;
     let page = b.get(&format!("/assemblies/taiyuan-rd-15/polls/{named}")).await;
     assert!(!page.body.contains("data-seal-key"));
+    let list = s.browser().get(&format!("/assemblies/taiyuan-rd-15/polls/{named}/fingerprints.txt")).await;
+    assert_eq!(list.status, StatusCode::NOT_FOUND, "a named poll has no sealed ballots");
     let r = c.post_json(&format!("{POLLS}/{named}/vote"), &json!({"sealed": seal(Choice::Yes)})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.json()["rule"].as_str().unwrap().starts_with("poll."), "{}", r.body);
