@@ -578,6 +578,11 @@ async fn electronic_election_over_the_api(db: TestDb) {
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(list.body.lines().count(), 3, "{}", list.body);
     assert!(list.body.lines().any(|l| l == plenum_domain::sealed::fingerprint(&parts)), "{}", list.body);
+    let page = s.browser().get(&format!("{pages}/1")).await.body;
+    assert!(
+        page.contains("href=\"1/rounds/1/fingerprints.txt\""),
+        "the election's page links the list: {page}"
+    );
     let r = voter[9].post_json(&ballot, &json!({"sealed": fine, "slate": fine_proof})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "absent, and a copy: {}", r.body);
     // The fourth from the page's form, as the browser's script sends it.
