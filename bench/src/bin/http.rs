@@ -169,8 +169,11 @@ struct StormArgs {
     /// Delegations the members are spread over.
     #[arg(long, default_value_t = 35)]
     groups: usize,
-    /// The poll's voting mode: `named`, or `secret` (each ballot encrypted by the
-    /// server and checked by the rules in the writer; the key held by the server).
+    /// The poll's voting mode: `named`; `secret` (each ballot encrypted by the
+    /// server and checked by the rules in the writer; the key held by the server); or
+    /// `sealed` (a secret poll whose ballots the voters' devices sealed: the load
+    /// generator seals them all with the poll's public key before the storm, and the
+    /// server only checks them).
     #[arg(long, default_value = "named")]
     mode: String,
 }
@@ -1426,20 +1429,22 @@ async fn open_poll(staff: &mut Api, rule: &str, mode: &str) -> Result<u32> {
     v["poll"].as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| anyhow!("no poll number in {v}"))
 }
 
+/// Voter i's choice, as the member of a ballot's JSON body.
 fn choice(i: usize) -> &'static str {
     match i % 10 {
-        0..=6 => "yes",
-        7 | 8 => "no",
-        _ => "abstain",
+        0..=6 => r#""choice":"yes""#,
+        7 | 8 => r#""choice":"no""#,
+        _ => r#""choice":"abstain""#,
     }
 }
 
 /// A ballot as the API takes it. Built by hand rather than through `serde_json::Value`:
 /// the load generator shares the machine's two cores with the server, and should
 /// spend no more on a ballot than on the trivial request it is compared with.
-fn vote_request(poll: u32, auth: &header::HeaderValue, choice: &str, key: &str) -> Result<Request<Body>> {
-    // Choices and keys are the benchmark's own plain ASCII: no JSON escaping needed.
-    let body = format!(r#"{{"choice":"{choice}","command_id":"{key}"}}"#);
+fn vote_request(poll: u32, auth: &header::HeaderValue, member: &str, key: &str) -> Result<Request<Body>> {
+    // Choices, sealed ballots (hex) and keys are the benchmark's own plain ASCII: no
+    // JSON escaping needed. `member` is `"choice":"yes"` or `"sealed":"…"`.
+    let body = format!(r#"{{{member},"command_id":"{key}"}}"#);
     Ok(Request::builder()
         .method(Method::POST)
         .uri(format!("/api/v1/assemblies/{NAT}/polls/{poll}/vote"))
@@ -1462,10 +1467,10 @@ async fn cast(
     conn: &mut Conn,
     poll: u32,
     auth: &header::HeaderValue,
-    choice: &str,
+    member: &str,
     key: &str,
 ) -> Result<u64> {
-    let (status, body) = conn.call(vote_request(poll, auth, choice, key)?).await?;
+    let (status, body) = conn.call(vote_request(poll, auth, member, key)?).await?;
     if status != StatusCode::OK {
         bail!("{status}: {}", String::from_utf8_lossy(&body[..body.len().min(300)]));
     }
@@ -1523,7 +1528,40 @@ async fn storm_on(ctx: &Ctx, a: &StormArgs, db: &Db) -> Result<()> {
     let addr = server.addr;
     let Electorate { mut staff, voters } = national(addr, a.voters, a.groups).await?;
     let (mut live, follower) = follow(addr, NAT).await?;
-    let poll = open_poll(&mut staff, &a.rule, &a.mode).await?;
+    let mode = if a.mode == "sealed" { "secret" } else { a.mode.as_str() };
+    let poll = open_poll(&mut staff, &a.rule, mode).await?;
+    // Ballots sealed on the voters' devices: made before the storm, as each phone
+    // makes its own before it sends it.
+    let sealed: Option<Arc<Vec<String>>> = if a.mode == "sealed" {
+        let view = staff.get(&format!("/api/v1/assemblies/{NAT}/polls/{poll}")).await?;
+        let public =
+            view["public_key"].as_str().ok_or_else(|| anyhow!("no public key in {view}"))?.to_owned();
+        let n = voters.len();
+        let t = Instant::now();
+        let ballots = tokio::task::spawn_blocking(move || {
+            (0..n)
+                .map(|i| {
+                    let c = match choice(i) {
+                        r#""choice":"yes""# => plenum_domain::Choice::Yes,
+                        r#""choice":"no""# => plenum_domain::Choice::No,
+                        _ => plenum_domain::Choice::Abstain,
+                    };
+                    plenum_domain::sealed::encrypt(&public, c)
+                        .map(|b| format!(r#""sealed":"{b}""#))
+                        .map_err(anyhow::Error::msg)
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .await??;
+        eprintln!(
+            "# {} ballots sealed before the storm in {:.1} s",
+            ballots.len(),
+            t.elapsed().as_secs_f64()
+        );
+        Some(Arc::new(ballots))
+    } else {
+        None
+    };
     sleep(Duration::from_millis(200)).await;
     while live.try_recv().is_ok() {}
     let path_before = staff.write_path().await?;
@@ -1543,14 +1581,15 @@ async fn storm_on(ctx: &Ctx, a: &StormArgs, db: &Db) -> Result<()> {
         let due = start + interval.mul_f64(i as f64);
         sleep_until(due.into()).await;
         max_lag = max_lag.max(Instant::now().saturating_duration_since(due));
-        let (voters, pool) = (voters.clone(), pool.clone());
+        let (voters, pool, sealed) = (voters.clone(), pool.clone(), sealed.clone());
         tasks.spawn(async move {
             let v = &voters[i];
             let key = format!("storm-{poll}-{i}");
+            let member = sealed.as_ref().map_or(choice(i), |s| s[i].as_str());
             let sent = Instant::now();
             let r = async {
                 let mut conn = pool.take().await?;
-                let p = cast(&mut conn, poll, &v.auth, choice(i), &key).await?;
+                let p = cast(&mut conn, poll, &v.auth, member, &key).await?;
                 pool.give(conn);
                 anyhow::Ok(p)
             }
@@ -1678,6 +1717,25 @@ async fn storm_on(ctx: &Ctx, a: &StormArgs, db: &Db) -> Result<()> {
             "bench": "vote_storm_close", "backend": backend, "close_answer_ms": close_answer.as_secs_f64() * 1000.0,
             "poll_closed_on_live_ms": live_ms, "ballots_seen_live": ballots_seen, "result": closed["result"],
         }),
+    );
+
+    // The decrypted (or counted) result against the choices the acknowledged ballots
+    // carried: nothing lost, nothing changed, sealed or not.
+    let mut want = [0u64; 3];
+    for (i, _) in &acked {
+        want[match i % 10 {
+            0..=6 => 0,
+            7 | 8 => 1,
+            _ => 2,
+        }] += 1;
+    }
+    let got = ["yes", "no", "abstain"].map(|k| closed["result"][k].as_u64().unwrap_or(u64::MAX));
+    ctx.say(
+        format!(
+            "vote-storm [{backend}]: the result {} the acknowledged ballots' choices (yes, no, abstain {want:?})",
+            if got == want { "matches" } else { "DIFFERS from" }
+        ),
+        json!({"bench": "vote_storm_result", "backend": backend, "matches": got == want, "want": want, "got": got}),
     );
 
     // Durability: the turnout equals the acknowledged ballots, before and after a
