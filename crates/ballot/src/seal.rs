@@ -38,6 +38,13 @@ pub fn fingerprint(parts: &[&str]) -> String {
     [&hex[0..4], &hex[4..8], &hex[8..12], &hex[12..16]].join("-")
 }
 
+/// An election ballot's fingerprint: its sub-ballots in list order, then its slate
+/// (absent from ballots cast before slates existed).
+pub fn round_fingerprint(ballots: &[String], slate: Option<&str>) -> String {
+    let parts: Vec<&str> = ballots.iter().map(String::as_str).chain(slate).collect();
+    fingerprint(&parts)
+}
+
 /// The context of a poll's ballots.
 pub fn poll_context(public: &str) -> Vec<u8> {
     format!("plenum/poll/{public}").into_bytes()

@@ -21,7 +21,7 @@ use plenum_ballot::{
 
 use plenum_ballot::seal::{KEY_CONTEXT, OPTIONS, election_key, holders, round_context, rule};
 
-pub use plenum_ballot::seal::fingerprint;
+pub use plenum_ballot::seal::{fingerprint, round_fingerprint};
 
 fn context(public: &str) -> Vec<u8> {
     plenum_ballot::seal::poll_context(public)

@@ -79,8 +79,7 @@ pub fn run(request: &[u8]) -> Result<String, String> {
             }
             let bounds = (r.min.unwrap_or(0), r.max.ok_or("max: how many yes marks the ballot may hold")?);
             let (ballots, slate) = seal::seal_marks(&r.key, election, round, &marks, bounds, &mut rng)?;
-            let parts: Vec<&str> = ballots.iter().map(String::as_str).chain([slate.as_str()]).collect();
-            let fingerprint = seal::fingerprint(&parts);
+            let fingerprint = seal::round_fingerprint(&ballots, Some(&slate));
             Ok(json!({ "ballots": ballots, "slate": slate, "fingerprint": fingerprint }).to_string())
         }
         _ => Err("request: either choice, or election, round, marks and max".into()),

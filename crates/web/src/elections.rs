@@ -1755,9 +1755,8 @@ pub async fn round_fingerprints(
                     .iter()
                     .enumerate()
                     .map(|(i, b)| {
-                        let slate = r.slates.get(i).cloned().flatten();
-                        let parts: Vec<&str> = b.iter().map(String::as_str).chain(slate.as_deref()).collect();
-                        plenum_domain::sealed::fingerprint(&parts)
+                        let slate = r.slates.get(i).and_then(Option::as_deref);
+                        plenum_domain::sealed::round_fingerprint(b, slate)
                     })
                     .collect::<Vec<_>>()
             })

@@ -573,7 +573,8 @@ async fn electronic_election_over_the_api(db: TestDb) {
     let r = voter[2].post_json(&ballot, &json!({"sealed": fine, "slate": fine_proof})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Its fingerprint, as the device computes it, is on the round's public list.
-    let parts: Vec<&str> = fine.iter().map(String::as_str).chain([fine_proof.as_str()]).collect();
+    let mut parts: Vec<&str> = fine.iter().map(String::as_str).collect();
+    parts.push(&fine_proof);
     let list = s.browser().get(&format!("{pages}/1/rounds/1/fingerprints.txt")).await;
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(list.body.lines().count(), 3, "{}", list.body);
