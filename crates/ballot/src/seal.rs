@@ -139,16 +139,16 @@ pub fn seal_marks(
     Ok((ballots.iter().map(ToString::to_string).collect(), proof.to_string()))
 }
 
-/// Checks a round ballot: every sub-ballot's proofs, and its count proof against the
-/// round's bounds on yes marks. What the server runs on a ballot sealed on a voter's
-/// device, and a teller on every ballot before decrypting.
+/// Checks a round ballot: every sub-ballot's proofs and, given its slate and the
+/// round's bounds on yes marks, its count proof. What the server runs on a ballot
+/// sealed on a voter's device, and a teller on every ballot before decrypting (a
+/// ballot cast before slates existed has its sub-ballots checked alone).
 pub fn verify_marks(
     public: &str,
     election: u32,
     round: u32,
     ballot: &[String],
-    slate: &str,
-    (min, max): (u32, u32),
+    slate: Option<(&str, (u32, u32))>,
 ) -> Result<(), String> {
     let (_, pk) = election_key(public)?;
     let rule = rule()?;
@@ -159,6 +159,9 @@ pub fn verify_marks(
             .map_err(|e| format!("candidate {}: {e}", i + 1))?;
         parsed.push(b);
     }
+    let Some((slate, (min, max))) = slate else {
+        return Ok(());
+    };
     let proof: SlateProof = slate.parse().map_err(|e| format!("count proof: {e}"))?;
     verify_slate(&pk, &slate_context(public, election, round), &yes_marks(min, max), &parsed, &proof)
         .map_err(|e| format!("count proof: {e}"))

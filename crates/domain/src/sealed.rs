@@ -252,20 +252,13 @@ pub fn verify_slate(
     slate: &str,
     bounds: (u32, u32),
 ) -> Result<(), String> {
-    plenum_ballot::seal::verify_marks(public, election, round, ballot, slate, bounds)
+    plenum_ballot::seal::verify_marks(public, election, round, ballot, Some((slate, bounds)))
 }
 
 /// Checks every sub-ballot's proofs against the round's key and context (for audits:
 /// anyone can run it on the journal's ciphertexts).
 pub fn verify_marks(public: &str, election: u32, round: u32, ballot: &[String]) -> Result<(), String> {
-    let (_, pk) = election_key(public)?;
-    let rule = rule()?;
-    for (i, sub) in ballot.iter().enumerate() {
-        let b: EncryptedBallot = sub.parse().map_err(|e| format!("candidate {}: {e}", i + 1))?;
-        verify_ballot(&pk, &round_context(public, election, round, i), &b, &rule)
-            .map_err(|e| format!("candidate {}: {e}", i + 1))?;
-    }
-    Ok(())
+    plenum_ballot::seal::verify_marks(public, election, round, ballot, None)
 }
 
 /// Per candidate, the three sums (yes, no, abstain) of all ballots' sub-ballots.
