@@ -180,4 +180,40 @@ describe('a secret ballot sealed on the phone', () => {
     const counts = counted.rounds[0].result.counts.map((c) => [c.candidate, c.yes, c.no, c.abstain]);
     assert.deepEqual(counts, [['张一', 2, 0, 0], ['李二', 1, 1, 0], ['王三', 0, 1, 1]]);
   });
+
+  it("lets the demo association's member seal the deciding ballot, then shows the result", async () => {
+    // The association of the demo (Robert's Rules) has its secret ballot open: of the
+    // 84 ballots cast, exactly two thirds of the yes and no votes say yes.
+    const tr = '/api/v1/assemblies/taiyuan-translators/polls/3';
+    const ctx = await newContext(browser, server, PHONE);
+    const page = await ctx.newPage();
+    await login(page, 'member');
+    const sent = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/polls/3/vote')) sent.push(r.postData() || '');
+    });
+    await page.goto('/assemblies/taiyuan-translators/polls/3');
+    await page.locator('html.seal-ready').waitFor({ timeout: 10_000 });
+    await page.locator('button.choice.no').click();
+    await page.locator('.recorded').waitFor();
+    assert.equal(new URLSearchParams(sent[0]).get('choice'), null, 'the choice left the phone');
+    const mine = await page.locator('.fingerprint code').textContent();
+    const list = await fetch(`${server.url}/assemblies/taiyuan-translators/polls/3/fingerprints.txt`).then((r) => r.text());
+    const lines = list.trim().split('\n');
+    assert.equal(lines.length, 85);
+    assert.ok(lines.includes(mine), `the list lacks ${mine}`);
+    assert.deepEqual(ctx.pageErrors, []);
+    await ctx.close();
+
+    // The secretariat closes it: 54 yes of 82 is short of two thirds.
+    const closed = await api('POST', `${tr}/close`, 'secretariat', {});
+    assert.deepEqual([closed.result.yes, closed.result.no, closed.result.abstain, closed.result.adopted], [54, 28, 3, false]);
+    const view = await newContext(browser, server, PHONE);
+    const pub = await view.newPage();
+    await pub.goto('/assemblies/taiyuan-translators/polls/3');
+    const text = await pub.locator('main').textContent();
+    assert.match(text, /未通过/, 'the page does not say the amendment failed');
+    await shot(pub, 'association-result');
+    await view.close();
+  });
 });

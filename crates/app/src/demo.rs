@@ -1,13 +1,16 @@
 //! Demo data: the 1st session of the 15th Taiyuan Municipal People's Congress and
 //! the 1st session of the 14th Taiyuan Municipal Committee of the CPPCC, January
 //! 2022 (the "two sessions" of the press editorial in `fixtures/`), caught in
-//! progress.
+//! progress; and, to show the same engine serving any other assembly, the annual
+//! general meeting of a city translators' association under Robert's Rules of Order.
 //!
-//! `plan()` returns every command, in order, for both assemblies; replaying it
+//! `plan()` returns every command, in order, for the three assemblies; replaying it
 //! through `decide` and `apply` leaves the congress after its first plenary and the
-//! delegations' deliberation of the government work report, and the CPPCC after its
+//! delegations' deliberation of the government work report, the CPPCC after its
 //! election and its closing plenary, whose political resolution was put to a secret
-//! ballot counted by its tellers. All people are synthetic: names are drawn
+//! ballot counted by its tellers, and the association with a secret ballot on a
+//! bylaws amendment open for the visitor to seal on the phone. All people are
+//! synthetic: names are drawn
 //! deterministically from common surnames and given-name characters, so the same
 //! plan comes out on every call, but for the secret ballots' keys and encryption,
 //! which are random (and made once per process).
@@ -16,10 +19,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use fastrand::Rng;
 use plenum_domain::sealed;
 use plenum_domain::{
-    AssemblyId, BodyKind, CandidateDraft, Choice, Command, Disclosure, Gender, GroupId, GroupKind, ItemKind,
-    ItemState, Level, Margin, MeetingId, MeetingKind, MemberDraft, MemberId, MemberStatus, Nominator,
-    OfficeKind, PaperEntry, PollSubject, Post, ProfileChanges, ResolutionRule, RoundMode, SessionKey, Totals,
-    VoteMode,
+    AssemblyId, AssemblyRules, BodyKind, CandidateDraft, Choice, Command, Disclosure, Gender, GroupId,
+    GroupKind, ItemKind, ItemState, Level, Margin, MeetingId, MeetingKind, MemberDraft, MemberId,
+    MemberStatus, Nominator, OfficeKind, PaperEntry, PollSubject, Post, ProfileChanges, Quorum,
+    ResolutionRule, RoundMode, SessionKey, Totals, VoteMode,
 };
 use plenum_tally::Ballot;
 use std::collections::BTreeSet;
@@ -28,6 +31,11 @@ use std::collections::BTreeSet;
 pub const CONGRESS: &str = "taiyuan-rd-15";
 /// The 14th Taiyuan Municipal Committee of the CPPCC.
 pub const CPPCC: &str = "taiyuan-zx-14";
+/// The general assembly of the Taiyuan Translators Association (Robert's Rules).
+pub const ASSOCIATION: &str = "taiyuan-translators";
+/// The association's sector of the demo member who has not voted yet: its first
+/// member, who holds no post.
+pub const ASSOCIATION_MEMBER_GROUP: &str = "firms";
 
 /// The actor the demo's commands are recorded under.
 const SECRETARIAT: &str = "secretariat";
@@ -50,6 +58,9 @@ pub struct DemoStep {
     pub assembly: AssemblyId,
     pub actor: &'static str,
     pub command: Command,
+    /// The secret key of the secret poll this step opens, where the server holds it
+    /// until the close (`App::open_poll`): stored before the step is recorded.
+    pub poll_secret: Option<String>,
 }
 
 /// All demo commands, in order. Every call returns the same plan: it is built once
@@ -64,6 +75,7 @@ fn build() -> Result<Vec<DemoStep>, String> {
     let mut steps = Vec::new();
     congress(&mut steps)?;
     cppcc(&mut steps)?;
+    association(&mut steps)?;
     Ok(steps)
 }
 
@@ -113,7 +125,7 @@ impl Steps<'_> {
     }
 
     fn push_as(&mut self, actor: &'static str, command: Command) {
-        self.out.push(DemoStep { assembly: self.assembly.clone(), actor, command });
+        self.out.push(DemoStep { assembly: self.assembly.clone(), actor, command, poll_secret: None });
     }
 
     fn schedule(
@@ -1484,6 +1496,266 @@ fn cppcc(out: &mut Vec<DemoStep>) -> Res<()> {
     Ok(())
 }
 
+// ---------------------------------------------------------------------------
+// Any other assembly: a city translators' association, whose bylaws adopt Robert's
+// Rules of Order and fix the quorum of its general assembly at 40 members.
+
+/// Sectors: id, name, English name, members, occupations.
+const TRANSLATOR_SECTORS: &[(&str, &str, &str, usize, &[&str])] = &[
+    (
+        "univ",
+        "高校与科研机构",
+        "Universities and research",
+        46,
+        &[
+            "山西大学外国语学院副教授",
+            "山西大学外国语学院讲师",
+            "太原理工大学外国语学院教授",
+            "山西财经大学外国语学院副教授",
+            "中北大学人文社会科学学院讲师",
+            "山西省社会科学院副研究员",
+        ],
+    ),
+    (
+        "firms",
+        "翻译企业与自由译者",
+        "Translation firms and freelancers",
+        38,
+        &[
+            "自由译者（英语）",
+            "自由译者（日语）",
+            "自由译者（俄语）",
+            "会议口译员（英语）",
+            "太原某翻译有限公司总经理",
+            "某翻译公司项目经理",
+            "某本地化公司本地化工程师",
+        ],
+    ),
+    (
+        "public",
+        "机关与企事业单位",
+        "Public bodies and enterprises",
+        30,
+        &[
+            "太原市人民政府外事办公室翻译",
+            "某能源集团国际合作部翻译",
+            "某钢铁集团外事翻译",
+            "太原海关关员",
+            "山西博物院讲解员（英语）",
+        ],
+    ),
+    (
+        "media",
+        "出版与媒体",
+        "Publishing and media",
+        18,
+        &["某出版社编辑", "某出版社版权经理", "山西日报社编辑", "太原广播电视台记者"],
+    ),
+];
+
+/// The association's annual general meeting, caught while the members vote by
+/// secret ballot on a bylaws amendment, which needs two thirds of the votes cast
+/// (abstentions not counted). Of the ballots cast so far exactly two thirds say yes:
+/// the visitor's ballot decides it.
+fn association(out: &mut Vec<DemoStep>) -> Res<()> {
+    let mut s = Steps { out, assembly: assembly_id(ASSOCIATION)? };
+    let session = SessionKey::new(5, 1);
+    let registered_on = day(2021, 12, 1)?;
+
+    s.push(Command::FoundAssembly {
+        name: "太原市翻译工作者协会会员大会".to_owned(),
+        name_en: "General Assembly of the Taiyuan Translators Association".to_owned(),
+        kind: BodyKind::Other,
+        level: Level::None,
+        population: None,
+        rules: Some(AssemblyRules { quorum: Quorum::Fixed(40) }),
+    });
+    s.push(Command::BeginTerm { term: 5, starts_on: registered_on });
+    s.push(Command::ConveneSession {
+        session,
+        title: "太原市翻译工作者协会2022年会员大会".to_owned(),
+        title_en: "Taiyuan Translators Association, Annual General Meeting 2022".to_owned(),
+        opens_on: day(2022, 1, 9)?,
+    });
+
+    let mut names = Names::new(0x7479_6679_3035); // "tyfy05"
+    let mut groups: Vec<(GroupId, Vec<MemberDraft>)> = Vec::new();
+    let mut next = 1;
+    for &(id, name, name_en, count, occupations) in TRANSLATOR_SECTORS {
+        let group = group_id(id)?;
+        s.push(Command::FormGroup {
+            group: group.clone(),
+            kind: GroupKind::Sector,
+            name: name.to_owned(),
+            name_en: name_en.to_owned(),
+        });
+        let cohort = Cohort {
+            group: id,
+            count,
+            occupations,
+            place: "太原市",
+            female_percent: 62,
+            born: (1962, 1990),
+            minorities_only: false,
+        };
+        let members = draw_members(&mut names, &cohort, "t", next, 5, registered_on)?;
+        next += count;
+        groups.push((group, members));
+    }
+    for (_, members) in &groups {
+        s.push(Command::RegisterMembers { members: members.clone() });
+    }
+    // The president (会长) chairs; the secretary-general keeps the minutes.
+    let president = set_job(&mut groups, "univ", 0, "山西大学外国语学院教授、协会会长")?;
+    s.push(Command::AssignPost { post: Post::Chair, member: president.clone() });
+    let vice = nth(&groups, "public", 0)?.id.clone();
+    s.push(Command::AssignPost { post: Post::ViceChair, member: vice });
+
+    let agm = meeting_id("tr5-1-agm")?;
+    s.schedule(
+        &agm,
+        session,
+        MeetingKind::Plenary,
+        None,
+        ("会员大会全体会议", "General meeting of the members"),
+        beijing(2022, 1, 9, 14, 30)?,
+    );
+    s.propose(
+        session,
+        &[
+            (
+                "审议理事会2021年度工作报告",
+                "Consider the board's report on its work in 2021",
+                ItemKind::Report,
+            ),
+            ("审议2021年度财务报告", "Consider the financial report for 2021", ItemKind::Report),
+            (
+                "章程修正案：年度会费由200元调整为150元",
+                "Amendment of the bylaws: annual dues lowered from 200 to 150 yuan",
+                ItemKind::Resolution,
+            ),
+        ],
+    );
+
+    // 103 of the 132 members come: more than the 40 the bylaws require. The agenda
+    // is adopted by general consent, as Robert's Rules allow where no one objects.
+    s.push(Command::OpenMeeting { meeting: agm.clone() });
+    let all: Vec<MemberId> = groups.iter().flat_map(|(_, ms)| ms.iter().map(|m| m.id.clone())).collect();
+    let visitor = groups
+        .iter()
+        .find(|(g, _)| g.as_str() == ASSOCIATION_MEMBER_GROUP)
+        .and_then(|(_, ms)| ms.first())
+        .map(|m| m.id.clone())
+        .ok_or("no member in the visitor's sector")?;
+    let mut absent_pick = Rng::with_seed(2201);
+    let others: Vec<MemberId> = all.iter().filter(|id| **id != visitor).cloned().collect();
+    let absent: BTreeSet<MemberId> = choose(&mut absent_pick, &others, 29).into_iter().collect();
+    let present: Vec<MemberId> = all.iter().filter(|id| !absent.contains(*id)).cloned().collect();
+    s.push(Command::CheckInMany { meeting: agm.clone(), members: present.clone() });
+    s.push(Command::AdoptAgenda { meeting: agm.clone() });
+    let majority = ResolutionRule::preset("roberts-rules").ok_or("no roberts-rules preset")?;
+    let two_thirds =
+        ResolutionRule::preset("roberts-rules-two-thirds").ok_or("no roberts-rules-two-thirds preset")?;
+
+    // The board's report: a named electronic vote, a majority of the votes cast.
+    s.move_item(session, 1, ItemState::InProgress);
+    s.push(Command::OpenPoll {
+        tellers: Vec::new(),
+        meeting: agm.clone(),
+        subject: PollSubject::Item(1),
+        title: "关于理事会2021年度工作报告的决议".to_owned(),
+        title_en: "Resolution on the board's report for 2021".to_owned(),
+        rule: majority.clone(),
+        mode: VoteMode::Named,
+        disclosure: Disclosure::Counts,
+        at: beijing(2022, 1, 9, 15, 10)?,
+        closes_at: None,
+        public_key: None,
+    });
+    let mut hands = Rng::with_seed(2202);
+    for id in &present {
+        let choice = match hands.u32(..100) {
+            0..=1 => continue, // present, did not vote
+            2..=3 => Choice::No,
+            4..=8 => Choice::Abstain,
+            _ => Choice::Yes,
+        };
+        s.push_as(
+            DEPUTY_DEVICE,
+            Command::CastVote { poll: 1, member: id.clone(), choice, at: beijing(2022, 1, 9, 15, 11)? },
+        );
+    }
+    s.push(Command::ClosePoll { poll: 1, at: beijing(2022, 1, 9, 15, 14)?, decryption: None });
+    s.move_item(session, 1, ItemState::Done);
+
+    // The financial report: a show of hands, counted and confirmed by two people.
+    s.move_item(session, 2, ItemState::InProgress);
+    s.push(Command::OpenPoll {
+        tellers: Vec::new(),
+        meeting: agm.clone(),
+        subject: PollSubject::Item(2),
+        title: "关于2021年度财务报告的决议".to_owned(),
+        title_en: "Resolution on the financial report for 2021".to_owned(),
+        rule: majority,
+        mode: VoteMode::ShowOfHands,
+        disclosure: Disclosure::Counts,
+        at: beijing(2022, 1, 9, 15, 40)?,
+        closes_at: None,
+        public_key: None,
+    });
+    let hands_up = u32::try_from(present.len()).map_err(|e| e.to_string())?;
+    s.push(Command::EnterTotals {
+        poll: 2,
+        totals: Totals { yes: hands_up - 9, no: 2, abstain: 7 },
+        by: "secretariat".to_owned(),
+    });
+    s.push_as(TELLER, Command::ConfirmTotals { poll: 2, by: TELLER.to_owned() });
+    s.push(Command::ClosePoll { poll: 2, at: beijing(2022, 1, 9, 15, 43)?, decryption: None });
+    s.move_item(session, 2, ItemState::Done);
+
+    // The bylaws amendment: a ballot vote (secret), at least two thirds of the votes
+    // cast. The server holds the key until the close.
+    s.move_item(session, 3, ItemState::InProgress);
+    let (public_key, secret) = sealed::new_key()?;
+    s.push(Command::OpenPoll {
+        tellers: Vec::new(),
+        meeting: agm,
+        subject: PollSubject::Item(3),
+        title: "章程修正案：年度会费由200元调整为150元".to_owned(),
+        title_en: "Amendment of the bylaws: annual dues lowered from 200 to 150 yuan".to_owned(),
+        rule: two_thirds,
+        mode: VoteMode::Secret,
+        disclosure: Disclosure::TurnoutOnly,
+        at: beijing(2022, 1, 9, 16, 5)?,
+        closes_at: None,
+        public_key: Some(public_key.clone()),
+    });
+    if let Some(step) = s.out.last_mut() {
+        step.poll_secret = Some(secret);
+    }
+    // 84 have voted: 54 yes, 27 no, 3 abstain, exactly two thirds of the 81 yes or no.
+    let mut order = Rng::with_seed(2203);
+    let mut voters = others.iter().filter(|id| !absent.contains(*id)).cloned().collect::<Vec<_>>();
+    order.shuffle(&mut voters);
+    for (k, id) in voters.iter().take(84).enumerate() {
+        let choice = match k % 28 {
+            0..=17 => Choice::Yes,
+            18..=26 => Choice::No,
+            _ => Choice::Abstain,
+        };
+        s.push_as(
+            DEPUTY_DEVICE,
+            Command::CastSealedBallot {
+                poll: 3,
+                member: id.clone(),
+                ballot: sealed::encrypt(&public_key, choice)?,
+                at: beijing(2022, 1, 9, 16, 6)?,
+            },
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1516,7 +1788,48 @@ mod tests {
     #[test]
     fn the_whole_plan_passes_the_rules() {
         let all = replay();
-        assert_eq!(all.len(), 2);
+        assert_eq!(all.len(), 3);
+    }
+
+    #[test]
+    fn the_association_votes_by_secret_ballot_under_roberts_rules() {
+        let all = replay();
+        let tr = get(&all, ASSOCIATION);
+        assert_eq!(tr.kind, Some(BodyKind::Other));
+        assert_eq!(tr.rules.as_ref().map(|r| r.quorum), Some(Quorum::Fixed(40)));
+        assert_eq!(tr.members.len(), 132);
+        let done: Vec<bool> =
+            tr.polls.values().map(|p| p.result.as_ref().is_some_and(|r| r.adopted)).collect();
+        assert_eq!(done, vec![true, true, false], "the first two adopted, the third open");
+        let p = &tr.polls[&3];
+        assert_eq!((p.mode, p.state), (VoteMode::Secret, plenum_domain::PollState::Open));
+        assert_eq!(p.rule, ResolutionRule::preset("roberts-rules-two-thirds").unwrap());
+        assert!(p.tellers.is_empty(), "the server holds this poll's key");
+        assert_eq!(p.sealed.len(), 84);
+        // The demo member is present and has not voted.
+        let visitor = tr
+            .seated_members()
+            .find(|m| {
+                m.group.as_str() == ASSOCIATION_MEMBER_GROUP && !tr.posts.iter().any(|x| x.member == m.id)
+            })
+            .unwrap();
+        let meeting = &tr.meetings[&p.meeting];
+        assert!(meeting.attendance.present.contains_key(&visitor.id));
+        assert!(!p.ballots.contains_key(&visitor.id), "the demo member has voted already");
+        // The step that opens it carries the key the server holds: it decrypts the
+        // ballots cast so far to exactly two thirds yes of the yes and no votes.
+        let step = plan()
+            .unwrap()
+            .into_iter()
+            .find(|s| s.assembly.as_str() == ASSOCIATION && s.poll_secret.is_some())
+            .unwrap();
+        let (totals, _) = plenum_domain::sealed::decrypt_sum(
+            p.public_key.as_deref().unwrap(),
+            step.poll_secret.as_deref().unwrap(),
+            &p.sealed,
+        )
+        .unwrap();
+        assert_eq!(totals, Totals { yes: 54, no: 27, abstain: 3 });
     }
 
     #[test]
@@ -1715,6 +2028,7 @@ mod tests {
         steps
             .into_iter()
             .map(|mut s| {
+                s.poll_secret = s.poll_secret.map(|_| String::new());
                 match &mut s.command {
                     Command::OpenPoll { public_key: Some(k), .. } => k.clear(),
                     Command::CastSealedBallot { ballot, .. } => ballot.clear(),

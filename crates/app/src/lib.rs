@@ -665,6 +665,14 @@ pub async fn seed_demo(app: &App) -> Result<bool, AppError> {
     let last = steps.len().saturating_sub(1);
     for (n, step) in steps.into_iter().enumerate() {
         let key = if n == last { DEMO_DONE.to_owned() } else { format!("demo-{n}") };
+        // A secret poll whose key the server holds: the key first, as `open_poll` does.
+        if let (Some(secret), Command::OpenPoll { public_key: Some(public), .. }) =
+            (&step.poll_secret, &step.command)
+        {
+            plenum_journal::AuthStore::put_secret(app.journal(), &polls::key_name(public), secret.as_bytes())
+                .await
+                .map_err(|e| AppError::Internal(format!("demo step {n}: {e}")))?;
+        }
         app.execute(&step.assembly, step.actor, step.command, Some(key)).await.map_err(|e| {
             AppError::Internal(format!(
                 "demo step {n} failed: {e}. The database may come from another version of Plenum: \

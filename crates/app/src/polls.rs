@@ -60,7 +60,7 @@ pub struct CountInput {
     pub shares: std::collections::BTreeMap<String, String>,
 }
 
-fn key_name(public_key: &str) -> String {
+pub(crate) fn key_name(public_key: &str) -> String {
     format!("poll-key/{public_key}")
 }
 

@@ -19,6 +19,7 @@ pub struct DemoLogin {
 pub async fn seed_accounts(app: &App) -> Result<Vec<DemoLogin>, String> {
     let congress = AssemblyId::parse(demo::CONGRESS).map_err(|e| e.to_string())?;
     let cppcc = AssemblyId::parse(demo::CPPCC).map_err(|e| e.to_string())?;
+    let association = AssemblyId::parse(demo::ASSOCIATION).map_err(|e| e.to_string())?;
     let (presidium, deputy) = app
         .read(&congress, |a| {
             let presidium = a.current_session().and_then(|s| s.presidium.first().cloned());
@@ -43,6 +44,18 @@ pub async fn seed_accounts(app: &App) -> Result<Vec<DemoLogin>, String> {
                 .map(|m| (m.id.to_string(), m.name.clone()))
         })
         .ok_or("the demo CPPCC committee is missing")?;
+    // The association's member who has not voted yet in its open secret ballot.
+    let association_member = app
+        .read(&association, |a| {
+            a.seated_members()
+                .find(|m| {
+                    m.status == MemberStatus::Active
+                        && m.group.as_str() == demo::ASSOCIATION_MEMBER_GROUP
+                        && !a.posts.iter().any(|p| p.member == m.id)
+                })
+                .map(|m| (m.id.to_string(), m.name.clone()))
+        })
+        .ok_or("the demo association is missing")?;
     let person = |role: Role, username: &str, who: Option<(String, String)>, assembly: &AssemblyId| {
         who.map(|(id, name)| (role, username.to_owned(), name, Some(assembly.to_string()), Some(id)))
     };
@@ -52,6 +65,7 @@ pub async fn seed_accounts(app: &App) -> Result<Vec<DemoLogin>, String> {
         person(Role::Presidium, "presidium", presidium, &congress),
         person(Role::Deputy, "deputy", deputy, &congress),
         person(Role::CppccMember, "cppcc", member, &cppcc),
+        person(Role::Deputy, "member", association_member, &association),
         Some((Role::Officer, "officer".to_owned(), "市发展和改革委员会 李科长".to_owned(), None, None)),
     ]
     .into_iter()

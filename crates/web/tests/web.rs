@@ -924,7 +924,7 @@ async fn json_api(db: TestDb) {
     // Assemblies.
     let list = public.get("/api/v1/assemblies").await.json();
     let ids: Vec<&str> = list.as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, [CONGRESS, CPPCC]);
+    assert_eq!(ids, [CONGRESS, "taiyuan-translators", CPPCC]);
     assert_eq!(list[0]["seated"], 438);
     assert_eq!(list[0]["current_session"], "15-1");
     let one = public.get("/api/v1/assemblies/taiyuan-rd-15").await.json();

@@ -682,6 +682,45 @@ async fn ballots_sealed_on_the_device(db: TestDb) {
     assert!(r.json()["rule"].as_str().unwrap().starts_with("poll."), "{}", r.body);
 }
 
+/// The demo's association (Robert's Rules) has a secret ballot open for the visitor:
+/// its `member` login seals a ballot on the device, and the secretariat's close
+/// decrypts the sum with the key the demo gave the server. Two thirds of the votes
+/// cast are needed, abstentions not counted: the ballots before the visitor's are
+/// exactly two thirds yes, so a no defeats the amendment.
+async fn the_demo_association_votes_by_two_thirds(db: TestDb) {
+    let s = Server::start(db).await;
+    let url = "/api/v1/assemblies/taiyuan-translators/polls/3";
+    let poll = s.browser().get(url).await.json();
+    assert_eq!((poll["state"].as_str(), poll["mode"].as_str()), (Some("open"), Some("secret")), "{poll}");
+    assert_eq!(poll["turnout"], 84);
+    let public = poll["public_key"].as_str().unwrap().to_owned();
+    let assemblies = s.browser().get("/").await;
+    assert!(assemblies.body.contains("/assemblies/taiyuan-translators"), "{}", assemblies.body);
+
+    // The member's phone gets the key and the sealing script; the server gets only
+    // the sealed ballot.
+    let mut b = s.logged_in("member").await;
+    let page = b.get("/assemblies/taiyuan-translators/polls/3").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("data-seal-key=\"{public}\"")), "{}", page.body);
+    let mut m = s.api(&s.token("member", DEMO_PASSWORD).await);
+    let sealed = plenum_domain::sealed::encrypt(&public, Choice::No).unwrap();
+    let r = m.post_json(&format!("{url}/vote"), &json!({"sealed": sealed})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(s.browser().get(url).await.json()["turnout"], 85);
+
+    // The presidium login belongs to the congress; the secretariat closes it.
+    let mut sec = s.api(&s.token("secretariat", DEMO_PASSWORD).await);
+    let r = sec.post_json(&format!("{url}/close"), &json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "close: {}", r.body);
+    let res = &r.json()["result"];
+    assert_eq!(
+        (res["yes"].as_u64(), res["no"].as_u64(), res["abstain"].as_u64()),
+        (Some(54), Some(28), Some(3))
+    );
+    assert_eq!(res["adopted"], false, "54 of 82 is less than two thirds: {res}");
+}
+
 // ---- 5. the projector ---------------------------------------------------------------------------
 
 async fn projector_shows_the_open_poll(db: TestDb) {
@@ -987,6 +1026,7 @@ plenum_testkit::both_backends!(
     named_poll_by_delegation,
     secret_poll_privacy,
     ballots_sealed_on_the_device,
+    the_demo_association_votes_by_two_thirds,
     projector_shows_the_open_poll,
     opinions_and_csv,
     agenda_adopted_by_a_poll,
