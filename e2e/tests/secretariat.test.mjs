@@ -123,6 +123,7 @@ describe('secretariat on a desktop', () => {
       presidium: { label: '主席团', accounts: false },
       deputy: { label: '代表', accounts: false, profile: true },
       cppcc: { label: '委员', accounts: false, profile: true },
+      member: { label: '成员', accounts: false, profile: true },
       officer: { label: '承办', accounts: false, officer: true },
     };
     assert.deepEqual(server.logins.slice().sort(), Object.keys(roles).sort());

@@ -50,7 +50,12 @@ impl Role {
     }
 
     pub fn label(self, lang: Lang) -> &'static str {
-        lang.t(match self {
+        lang.t(self.label_key())
+    }
+
+    /// The i18n key of the role's name.
+    pub fn label_key(self) -> &'static str {
+        match self {
             Role::Admin => "role.admin",
             Role::Secretariat => "role.secretariat",
             Role::Presidium => "role.presidium",
@@ -58,7 +63,7 @@ impl Role {
             Role::CppccMember => "role.cppcc_member",
             Role::Officer => "role.officer",
             Role::Public => "role.public",
-        })
+        }
     }
 }
 
@@ -101,6 +106,9 @@ pub struct Caller {
     pub csrf: String,
     /// Authenticated by an API token rather than a cookie.
     pub by_token: bool,
+    /// The i18n key of the caller's title on pages: the role's, but a member of an
+    /// assembly other than a People's Congress or CPPCC committee is no deputy.
+    pub title: &'static str,
 }
 
 impl Caller {
@@ -113,6 +121,7 @@ impl Caller {
             api_lang: lang,
             csrf: String::new(),
             by_token: false,
+            title: Role::Public.label_key(),
         }
     }
 

@@ -93,7 +93,8 @@ async fn ballot(web: &Web, id: &str, poll: u32, req: Request) -> Response {
     if !access.allows(role) {
         return refuse(role, true, lang, req.uri().path());
     }
-    let caller = Caller { account, role, lang, api_lang, csrf: String::new(), by_token };
+    let title = role.label_key();
+    let caller = Caller { account, role, lang, api_lang, csrf: String::new(), by_token, title };
     let bytes = match axum::body::to_bytes(req.into_body(), MAX_BALLOT).await {
         Ok(b) => b,
         Err(_) => return fail(Failure::too_large()),

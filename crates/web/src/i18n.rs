@@ -104,6 +104,7 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("role.secretariat", "大会秘书处", "Secretariat"),
     ("role.presidium", "主席团成员", "Presidium member"),
     ("role.deputy", "人大代表", "Deputy"),
+    ("role.member", "成员", "Member"),
     ("role.cppcc_member", "政协委员", "CPPCC member"),
     ("role.officer", "承办单位工作人员", "Handling-unit officer"),
     ("role.public", "公众", "Public"),

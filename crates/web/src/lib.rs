@@ -532,6 +532,16 @@ fn request_langs(headers: &axum::http::HeaderMap) -> (Lang, Lang) {
     (asked.unwrap_or(Lang::Zh), asked.unwrap_or(Lang::En))
 }
 
+/// The i18n key of a caller's title: a deputy's login in an assembly of another kind
+/// (an association, a senate) is a member's.
+fn title_of(web: &Web, account: Option<&plenum_journal::Account>, role: Role) -> &'static str {
+    let other = || {
+        let id = plenum_domain::AssemblyId::parse(account?.assembly.clone()?).ok()?;
+        web.app.read(&id, |a| matches!(a.kind, Some(plenum_domain::BodyKind::Other) | None))
+    };
+    if role == Role::Deputy && other() == Some(true) { "role.member" } else { role.label_key() }
+}
+
 /// Largest form body accepted (member-list uploads go through the CLI).
 const MAX_FORM: usize = 1 << 20;
 
@@ -584,7 +594,8 @@ async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Ne
             Err(e) => return fail(Failure::internal(e.to_string())),
         },
     };
-    let caller = Caller { account, role, lang, api_lang, csrf: csrf.clone(), by_token };
+    let title = title_of(web, account.as_deref(), role);
+    let caller = Caller { account, role, lang, api_lang, csrf: csrf.clone(), by_token, title };
 
     if !access.allows(role) {
         return refuse(role, is_api, lang, req.uri().path_and_query().map_or("/", |p| p.as_str()));

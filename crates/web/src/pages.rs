@@ -41,7 +41,7 @@ impl Chrome {
             lang: c.lang,
             title: title.into(),
             user: c.account.as_ref().map(|a| a.display_name.clone()),
-            role_label: c.role.label(c.lang),
+            role_label: c.lang.t(c.title),
             staff: c.is(STAFF),
             csrf: c.csrf.clone(),
             back: crate::urlencode(path),
