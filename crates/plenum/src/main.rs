@@ -227,12 +227,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("Plenum demo is running at http://{}/", listener.local_addr()?);
                 println!("Demo logins (password for all: {}):", plenum_web::demo::DEMO_PASSWORD);
                 for l in &logins {
-                    println!(
-                        "  {:<12} {:<22} {}",
-                        l.username,
-                        l.role.label(plenum_web::i18n::Lang::En),
-                        l.name
-                    );
+                    println!("  {:<12} {:<22} {}", l.username, plenum_web::i18n::Lang::En.t(l.title), l.name);
                 }
                 plenum_web::serve(app, config.web(), listener).await?;
             }

@@ -11,6 +11,8 @@ pub const DEMO_PASSWORD: &str = "plenum-demo";
 /// A demo login as printed by `plenum demo`.
 pub struct DemoLogin {
     pub role: Role,
+    /// The i18n key of what the login is called: its role's, or a member's.
+    pub title: &'static str,
     pub username: String,
     pub name: String,
 }
@@ -75,6 +77,8 @@ pub async fn seed_accounts(app: &App) -> Result<Vec<DemoLogin>, String> {
     let mut logins = Vec::new();
     let mut new = Vec::new();
     for (role, username, name, assembly, member) in wanted {
+        let title =
+            if assembly.as_deref() == Some(demo::ASSOCIATION) { "role.member" } else { role.label_key() };
         if journal.account_by_username(&username).await.map_err(|e| e.to_string())?.is_none() {
             new.push(NewAccount {
                 username: username.clone(),
@@ -86,7 +90,7 @@ pub async fn seed_accounts(app: &App) -> Result<Vec<DemoLogin>, String> {
                 must_change_password: false,
             });
         }
-        logins.push(DemoLogin { role, username, name });
+        logins.push(DemoLogin { role, title, username, name });
     }
     journal.create_accounts(new).await.map_err(|e| e.to_string())?;
     Ok(logins)
