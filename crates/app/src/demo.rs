@@ -339,6 +339,44 @@ fn draw_members(
     Ok(out)
 }
 
+/// What a sector's members are like.
+struct Traits {
+    female_percent: u8,
+    born: (u16, u16),
+    minorities_only: bool,
+}
+
+/// Forms the sector groups of a table (id, name, English name, members,
+/// occupations) and draws their members, numbered `{prefix}-0001` on in the given
+/// term; they are registered by the caller.
+fn form_sectors(
+    s: &mut Steps<'_>,
+    names: &mut Names,
+    sectors: &[(&str, &str, &str, usize, &[&str])],
+    (prefix, term, registered_on): (&str, u32, NaiveDate),
+    traits: impl Fn(&str) -> Traits,
+) -> Res<Vec<(GroupId, Vec<MemberDraft>)>> {
+    let mut groups = Vec::with_capacity(sectors.len());
+    let mut next = 1;
+    for &(id, name, name_en, count, occupations) in sectors {
+        let group = group_id(id)?;
+        s.push(Command::FormGroup {
+            group: group.clone(),
+            kind: GroupKind::Sector,
+            name: name.to_owned(),
+            name_en: name_en.to_owned(),
+        });
+        let Traits { female_percent, born, minorities_only } = traits(id);
+        let cohort =
+            Cohort {
+                group: id, count, occupations, place: "太原市", female_percent, born, minorities_only
+            };
+        groups.push((group, draw_members(names, &cohort, prefix, next, term, registered_on)?));
+        next += count;
+    }
+    Ok(groups)
+}
+
 /// Picks `k` of `candidates` deterministically.
 fn choose(rng: &mut Rng, candidates: &[MemberId], k: usize) -> Vec<MemberId> {
     let mut all = candidates.to_vec();
@@ -1194,35 +1232,17 @@ fn cppcc(out: &mut Vec<DemoStep>) -> Res<()> {
     });
 
     let mut names = Names::new(0x7479_7a78_3134); // "tyzx14"
-    let mut groups: Vec<(GroupId, Vec<MemberDraft>)> = Vec::new();
-    let mut next = 1;
-    for &(id, name, name_en, count, occupations) in SECTORS {
-        let group = group_id(id)?;
-        s.push(Command::FormGroup {
-            group: group.clone(),
-            kind: GroupKind::Sector,
-            name: name.to_owned(),
-            name_en: name_en.to_owned(),
-        });
-        let cohort = Cohort {
-            group: id,
-            count,
-            occupations,
-            place: "太原市",
-            female_percent: match id {
-                "women" => 85,
-                _ => 32,
-            },
-            born: match id {
-                "cyl" => (1980, 1990),
-                _ => (1955, 1988),
-            },
-            minorities_only: id == "ethnic",
-        };
-        let members = draw_members(&mut names, &cohort, "c", next, 14, registered_on)?;
-        next += count;
-        groups.push((group, members));
-    }
+    let groups = form_sectors(&mut s, &mut names, SECTORS, ("c", 14, registered_on), |id| Traits {
+        female_percent: match id {
+            "women" => 85,
+            _ => 32,
+        },
+        born: match id {
+            "cyl" => (1980, 1990),
+            _ => (1955, 1988),
+        },
+        minorities_only: id == "ethnic",
+    })?;
     for (_, members) in &groups {
         s.push(Command::RegisterMembers { members: members.clone() });
     }
@@ -1579,34 +1599,14 @@ fn association(out: &mut Vec<DemoStep>) -> Res<()> {
     });
 
     let mut names = Names::new(0x7479_6679_3035); // "tyfy05"
-    let mut groups: Vec<(GroupId, Vec<MemberDraft>)> = Vec::new();
-    let mut next = 1;
-    for &(id, name, name_en, count, occupations) in TRANSLATOR_SECTORS {
-        let group = group_id(id)?;
-        s.push(Command::FormGroup {
-            group: group.clone(),
-            kind: GroupKind::Sector,
-            name: name.to_owned(),
-            name_en: name_en.to_owned(),
-        });
-        let cohort = Cohort {
-            group: id,
-            count,
-            occupations,
-            place: "太原市",
-            female_percent: 62,
-            born: (1962, 1990),
-            minorities_only: false,
-        };
-        let members = draw_members(&mut names, &cohort, "t", next, 5, registered_on)?;
-        next += count;
-        groups.push((group, members));
-    }
+    let mut groups = form_sectors(&mut s, &mut names, TRANSLATOR_SECTORS, ("t", 5, registered_on), |_| {
+        Traits { female_percent: 62, born: (1962, 1990), minorities_only: false }
+    })?;
+    // The president (会长) chairs, a vice-president beside.
+    let president = set_job(&mut groups, "univ", 0, "山西大学外国语学院教授、协会会长")?;
     for (_, members) in &groups {
         s.push(Command::RegisterMembers { members: members.clone() });
     }
-    // The president (会长) chairs; the secretary-general keeps the minutes.
-    let president = set_job(&mut groups, "univ", 0, "山西大学外国语学院教授、协会会长")?;
     s.push(Command::AssignPost { post: Post::Chair, member: president.clone() });
     let vice = nth(&groups, "public", 0)?.id.clone();
     s.push(Command::AssignPost { post: Post::ViceChair, member: vice });
@@ -1798,6 +1798,8 @@ mod tests {
         assert_eq!(tr.kind, Some(BodyKind::Other));
         assert_eq!(tr.rules.as_ref().map(|r| r.quorum), Some(Quorum::Fixed(40)));
         assert_eq!(tr.members.len(), 132);
+        let chair = tr.holders_of(Post::Chair).next().unwrap().member.clone();
+        assert!(tr.members[&chair].occupation.ends_with("协会会长"), "{}", tr.members[&chair].occupation);
         let done: Vec<bool> =
             tr.polls.values().map(|p| p.result.as_ref().is_some_and(|r| r.adopted)).collect();
         assert_eq!(done, vec![true, true, false], "the first two adopted, the third open");
