@@ -67,6 +67,17 @@ impl Role {
     }
 }
 
+/// The i18n key of what a login is called: its role's name, but a deputy's login in
+/// an assembly of another kind than a congress or a CPPCC committee (an association,
+/// a senate) is a member's.
+pub fn title(app: &plenum_app::App, role: Role, assembly: Option<&str>) -> &'static str {
+    let other = || {
+        let id = plenum_domain::AssemblyId::parse(assembly?).ok()?;
+        app.read(&id, |a| matches!(a.kind, Some(plenum_domain::BodyKind::Other) | None))
+    };
+    if role == Role::Deputy && other() == Some(true) { "role.member" } else { role.label_key() }
+}
+
 /// Who may use a route.
 #[derive(Debug, Clone, Copy)]
 pub enum Access {

@@ -77,8 +77,7 @@ pub async fn seed_accounts(app: &App) -> Result<Vec<DemoLogin>, String> {
     let mut logins = Vec::new();
     let mut new = Vec::new();
     for (role, username, name, assembly, member) in wanted {
-        let title =
-            if assembly.as_deref() == Some(demo::ASSOCIATION) { "role.member" } else { role.label_key() };
+        let title = auth::title(app, role, assembly.as_deref());
         if journal.account_by_username(&username).await.map_err(|e| e.to_string())?.is_none() {
             new.push(NewAccount {
                 username: username.clone(),

@@ -532,16 +532,6 @@ fn request_langs(headers: &axum::http::HeaderMap) -> (Lang, Lang) {
     (asked.unwrap_or(Lang::Zh), asked.unwrap_or(Lang::En))
 }
 
-/// The i18n key of a caller's title: a deputy's login in an assembly of another kind
-/// (an association, a senate) is a member's.
-fn title_of(web: &Web, account: Option<&plenum_journal::Account>, role: Role) -> &'static str {
-    let other = || {
-        let id = plenum_domain::AssemblyId::parse(account?.assembly.clone()?).ok()?;
-        web.app.read(&id, |a| matches!(a.kind, Some(plenum_domain::BodyKind::Other) | None))
-    };
-    if role == Role::Deputy && other() == Some(true) { "role.member" } else { role.label_key() }
-}
-
 /// Largest form body accepted (member-list uploads go through the CLI).
 const MAX_FORM: usize = 1 << 20;
 
@@ -594,7 +584,7 @@ async fn checked(web: &Web, matched: Option<MatchedPath>, req: Request, next: Ne
             Err(e) => return fail(Failure::internal(e.to_string())),
         },
     };
-    let title = title_of(web, account.as_deref(), role);
+    let title = auth::title(&web.app, role, account.as_ref().and_then(|a| a.assembly.as_deref()));
     let caller = Caller { account, role, lang, api_lang, csrf: csrf.clone(), by_token, title };
 
     if !access.allows(role) {

@@ -700,6 +700,10 @@ async fn the_demo_association_votes_by_two_thirds(db: TestDb) {
     // The member's phone gets the key and the sealing script; the server gets only
     // the sealed ballot.
     let mut b = s.logged_in("member").await;
+    // An association's member is titled a member, not a deputy as in the congress.
+    let title = |lang: Lang, key: &str| format!("</strong> · {}</span>", lang.t(key));
+    assert!(b.get("/").await.body.contains(&title(Lang::Zh, "role.member")));
+    assert!(s.logged_in("deputy").await.get("/").await.body.contains(&title(Lang::Zh, "role.deputy")));
     let page = b.get("/assemblies/taiyuan-translators/polls/3").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&format!("data-seal-key=\"{public}\"")), "{}", page.body);
