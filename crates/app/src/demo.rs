@@ -803,6 +803,9 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     // then the plan report, whose vote is open for the visitor to try.
     let plenary_2 = plenary_ids.get(1).cloned().ok_or("no second plenary")?;
     s.push(Command::OpenMeeting { meeting: plenary_2.clone() });
+    // From this plenary on, deputies check themselves in with the code on the hall's
+    // screen; the secretariat checks in the rest at the desk.
+    s.push(Command::RequireHallCode { meeting: plenary_2.clone(), required: true });
     let absent_2: BTreeSet<MemberId> = choose(&mut absent_pick, &attending, 8).into_iter().collect();
     let at_2: Vec<MemberId> = attending.iter().filter(|id| !absent_2.contains(*id)).cloned().collect();
     s.push(Command::CheckInMany { meeting: plenary_2.clone(), members: at_2.clone() });

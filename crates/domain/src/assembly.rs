@@ -131,6 +131,10 @@ pub struct Meeting {
     pub state: MeetingState,
     #[serde(default)]
     pub attendance: Attendance,
+    /// Members check themselves in only with the code shown in the hall (会场签到码),
+    /// so that a phone away from the hall cannot count towards the quorum.
+    #[serde(default)]
+    pub hall_code: bool,
 }
 
 /// A deputy's opinion on an agenda item, from a delegation meeting (审议意见).
@@ -302,6 +306,7 @@ impl Assembly {
                         starts_at: *starts_at,
                         state: MeetingState::Scheduled,
                         attendance: Attendance::default(),
+                        hall_code: false,
                     },
                 );
             }
@@ -363,6 +368,11 @@ impl Assembly {
                 if let Some(m) = Arc::make_mut(&mut self.meetings).get_mut(meeting) {
                     m.attendance.excused.remove(member);
                     m.attendance.present.insert(member.clone(), *method);
+                }
+            }
+            Event::HallCodeRequired { meeting, required } => {
+                if let Some(m) = Arc::make_mut(&mut self.meetings).get_mut(meeting) {
+                    m.hall_code = *required;
                 }
             }
             Event::LeaveOfAbsenceRecorded { meeting, member, reason } => {

@@ -143,6 +143,12 @@ pub enum Command {
         member: MemberId,
         method: CheckInMethod,
     },
+    /// The secretariat requires (or no longer requires) the code shown in the hall for
+    /// members' own check-in at a meeting.
+    RequireHallCode {
+        meeting: MeetingId,
+        required: bool,
+    },
     /// The secretariat checks in many members at once; those already present are skipped.
     CheckInMany {
         meeting: MeetingId,
@@ -827,7 +833,26 @@ pub fn decide(a: &Assembly, command: &Command) -> Decision {
                     .field("member"));
             }
             check_group(a, m, id)?;
+            if m.hall_code && *method == CheckInMethod::SelfService {
+                return Err(RuleError::model(
+                    "attendance.hall_code",
+                    "members check in at this meeting with the code shown in the hall",
+                )
+                .field("hall_code"));
+            }
             Ok(vec![Event::MemberCheckedIn { meeting: meeting.clone(), member: id.clone(), method: *method }])
+        }
+        Command::RequireHallCode { meeting, required } => {
+            let m = meeting_open(a, meeting)?;
+            if m.hall_code == *required {
+                let now = if *required { "already requires" } else { "does not require" };
+                return Err(RuleError::model(
+                    "attendance.hall_code_unchanged",
+                    format!("meeting {meeting} {now} the hall code"),
+                )
+                .field("required"));
+            }
+            Ok(vec![Event::HallCodeRequired { meeting: meeting.clone(), required: *required }])
         }
         Command::CheckInMany { meeting, members } => {
             let m = meeting_open(a, meeting)?;

@@ -130,6 +130,11 @@ pub enum Event {
         member: MemberId,
         method: CheckInMethod,
     },
+    /// Whether members check themselves in only with the code shown in the hall.
+    HallCodeRequired {
+        meeting: MeetingId,
+        required: bool,
+    },
     LeaveOfAbsenceRecorded {
         meeting: MeetingId,
         member: MemberId,
@@ -368,6 +373,7 @@ impl Event {
             Event::AgendaItemMoved { .. } => "AgendaItemMoved",
             Event::MemberCheckedIn { .. } => "MemberCheckedIn",
             Event::LeaveOfAbsenceRecorded { .. } => "LeaveOfAbsenceRecorded",
+            Event::HallCodeRequired { .. } => "HallCodeRequired",
             Event::PollOpened { .. } => "PollOpened",
             Event::VoteCast { .. } => "VoteCast",
             Event::SealedBallotCast { .. } => "SealedBallotCast",

@@ -14,6 +14,9 @@ use std::collections::BTreeMap;
 pub enum CheckInMethod {
     /// The member on their own phone.
     SelfService,
+    /// The member on their own phone, with the code shown in the hall (a meeting
+    /// that requires it takes self check-in only this way).
+    HallCode,
     /// The secretariat at a desk.
     Desk,
     /// The secretariat, many at once.

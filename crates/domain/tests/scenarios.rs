@@ -1857,6 +1857,36 @@ mod elections {
     }
 
     #[test]
+    fn a_meeting_may_take_self_check_in_only_with_the_hall_code() {
+        let mut h = congress(30, 20);
+        let check_in = |i, method| Command::CheckIn { meeting: meet(PLENARY), member: d(i), method };
+        let require = |required| Command::RequireHallCode { meeting: meet(PLENARY), required };
+        // Not required: a member checks in on the phone.
+        then(&mut h, check_in(21, CheckInMethod::SelfService));
+        expect_rule(when(&h, require(false)), "attendance.hall_code_unchanged", None);
+        then(&mut h, require(true));
+        assert!(Assembly::replay(&h).meetings[&meet(PLENARY)].hall_code);
+        expect_rule(when(&h, require(true)), "attendance.hall_code_unchanged", None);
+        // Required: a plain self check-in is refused, naming the field; with the code,
+        // or at the desk, or in bulk, it is taken.
+        let e = expect_rule(when(&h, check_in(22, CheckInMethod::SelfService)), "attendance.hall_code", None);
+        assert_eq!(e.field, Some("hall_code"));
+        then(&mut h, check_in(22, CheckInMethod::HallCode));
+        then(&mut h, check_in(23, CheckInMethod::Desk));
+        then(&mut h, Command::CheckInMany { meeting: meet(PLENARY), members: vec![d(24)] });
+        let a = Assembly::replay(&h);
+        let present = &a.meetings[&meet(PLENARY)].attendance.present;
+        assert_eq!(present[&d(22)], CheckInMethod::HallCode);
+        assert_eq!(present[&d(21)], CheckInMethod::SelfService, "who checked in before keeps their method");
+        // Turned off again: a plain self check-in is taken.
+        then(&mut h, require(false));
+        then(&mut h, check_in(25, CheckInMethod::SelfService));
+        // Not on a meeting that is over.
+        then(&mut h, Command::AdjournMeeting { meeting: meet(PLENARY) });
+        expect_rule(when(&h, require(true)), "meeting.adjourned", None);
+    }
+
+    #[test]
     fn paper_ballots_are_entered_twice_and_a_mismatch_is_entered_again() {
         let mut h = fixed(30, OfficeKind::Deputy, 1, &["甲", "乙"]);
         then(&mut h, open_paper(3));

@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use plenum_domain::{Assembly, AssemblyId, Command, MemberId, SessionKey};
+use plenum_domain::{Assembly, AssemblyId, CheckInMethod, Command, MemberId, SessionKey};
 use plenum_journal::{ApiToken, AuthStore};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -22,7 +22,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 #[openapi(
     info(title = "Plenum API", version = "1", description = "Assemblies, members, agendas, meetings, attendance, polls, opinions, elections and commands. Authenticate with `Authorization: Bearer <token>` from POST /api/v1/tokens."),
     paths(create_token, revoke_token, me, change_password, assemblies, assembly, members, member, agenda, move_item, command, accounts, bulk_accounts,
-        pa::meetings, pa::attendance, pa::check_in, pa::bulk_check_in, pa::leave, pa::meeting_opinions, pa::record_opinion, pa::session_opinions,
+        pa::meetings, pa::attendance, pa::check_in, pa::hall_code, pa::require_hall_code, pa::bulk_check_in, pa::leave, pa::meeting_opinions, pa::record_opinion, pa::session_opinions,
         pa::polls, pa::poll, pa::open_poll, pa::vote, pa::totals, pa::confirm, pa::close,
         te::list, te::appoint, te::register_key, te::count_input, te::share, te::void,
         ea::list, ea::detail, ea::create, ea::nominate, ea::withdraw, ea::fix, ea::preliminary, ea::open_round, ea::paper, ea::ballot, ea::count,
@@ -612,11 +612,12 @@ pub async fn command(
             | Command::RegisterTellerKey { .. }
             | Command::SubmitTellerShare { .. }
             | Command::SubmitRoundShare { .. }
+            | Command::CheckIn { method: CheckInMethod::HallCode, .. }
     ) {
         return Err(Failure::new(
             StatusCode::FORBIDDEN,
             "forbidden",
-            "secret ballots, teller keys and tellers' shares are sent by the member themselves, through their own routes",
+            "secret ballots, teller keys, tellers' shares and check-in with the hall's code are sent by the member themselves, through their own routes",
         )
         .field("command")
         .json());

@@ -440,6 +440,8 @@ pub struct MyElectionBallot {
     pub round: Option<u32>,
     /// Checked in at the round's meeting.
     pub present: bool,
+    /// The meeting takes members' own check-in only with the code shown in the hall.
+    pub hall_code: bool,
     pub voted: bool,
     pub can_vote: bool,
 }
@@ -618,10 +620,11 @@ fn round_view(a: &Assembly, e: &Election, r: &Round, lang: Lang) -> RoundView {
 fn my_ballot(a: &Assembly, e: &Election, me: &MemberId) -> Option<MyElectionBallot> {
     let member = a.members.get(me)?;
     let r = e.open_round().filter(|r| r.mode == RoundMode::Electronic);
-    let present =
-        r.is_some_and(|r| a.meetings.get(&r.meeting).is_some_and(|m| m.attendance.present.contains_key(me)));
+    let meeting = r.and_then(|r| a.meetings.get(&r.meeting));
+    let present = meeting.is_some_and(|m| m.attendance.present.contains_key(me));
     let voted = r.is_some_and(|r| r.voted.contains(me));
     Some(MyElectionBallot {
+        hall_code: meeting.is_some_and(|m| m.hall_code),
         member: me.to_string(),
         round: r.map(|r| r.number),
         present,

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod elections;
 pub mod elections_api;
 pub mod error;
+mod hall_code;
 pub mod i18n;
 mod live;
 mod metrics;
@@ -122,6 +123,18 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
             "/assemblies/{id}/meetings/{meeting}/check-in/bulk",
             Roles(STAFF),
             post(plenary::bulk_check_in),
+        ),
+        r(
+            g.clone(),
+            "/assemblies/{id}/meetings/{meeting}/hall-code",
+            Roles(STAFF),
+            get(plenary::hall_code_page),
+        ),
+        r(
+            p.clone(),
+            "/assemblies/{id}/meetings/{meeting}/hall-code",
+            Roles(STAFF),
+            post(plenary::require_hall_code),
         ),
         r(p.clone(), "/assemblies/{id}/meetings/{meeting}/leave", Roles(STAFF), post(plenary::leave)),
         r(
@@ -297,6 +310,18 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
             "/api/v1/assemblies/{id}/meetings/{meeting}/check-in/bulk",
             Roles(STAFF),
             post(plenary_api::bulk_check_in),
+        ),
+        r(
+            g.clone(),
+            "/api/v1/assemblies/{id}/meetings/{meeting}/hall-code",
+            Roles(STAFF),
+            get(plenary_api::hall_code),
+        ),
+        r(
+            p.clone(),
+            "/api/v1/assemblies/{id}/meetings/{meeting}/hall-code",
+            Roles(STAFF),
+            post(plenary_api::require_hall_code),
         ),
         r(
             p.clone(),

@@ -5,6 +5,7 @@
 use crate::Web;
 use crate::auth::{CHAIR, Caller, Role, STAFF};
 use crate::error::{Failure, PageError};
+use crate::hall_code;
 use crate::i18n::Lang;
 use crate::pages::{self, Chrome};
 use crate::pages::{cached, card, render};
@@ -18,9 +19,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use plenum_app::polls::{KeyCustody, PollRequest};
 use plenum_app::reports::{self, ReportLang};
 use plenum_domain::{
-    Assembly, AssemblyId, BodyKind, CheckInMethod, Choice, Command, Disclosure, GroupId, ItemKind, ItemState,
-    Meeting, MeetingId, MeetingKind, MeetingState, Member, MemberId, MemberStatus, Poll, PollState,
-    PollSubject, Quorum, ResolutionRule, SessionKey, Totals, VoteMode,
+    Assembly, AssemblyId, BodyKind, Choice, Command, Disclosure, GroupId, ItemKind, ItemState, Meeting,
+    MeetingId, MeetingKind, MeetingState, Member, MemberId, MemberStatus, Poll, PollState, PollSubject,
+    Quorum, ResolutionRule, SessionKey, Totals, VoteMode,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -584,6 +585,8 @@ pub struct MyBallot {
     pub member: String,
     /// Checked in at the poll's meeting.
     pub present: bool,
+    /// The meeting takes members' own check-in only with the code shown in the hall.
+    pub hall_code: bool,
     pub voted: bool,
     /// Named polls only: what the caller chose.
     pub choice: Option<String>,
@@ -869,6 +872,7 @@ fn poll_view_of(
         Some(MyBallot {
             member: id.to_string(),
             present,
+            hall_code: meeting.is_some_and(|m| m.hall_code),
             voted,
             choice: ballot.copied().flatten().map(|c| choice_key(c).to_owned()),
             can_vote: taking_ballots(p)
@@ -1203,6 +1207,8 @@ pub(crate) fn see_other(to: &str) -> Response {
 fn done_message(done: Option<&str>, lang: Lang) -> Option<&'static str> {
     let key = match done? {
         "checked_in" => "plenary.done.checked_in",
+        "hall_code_on" => "plenary.done.hall_code_on",
+        "hall_code_off" => "plenary.done.hall_code_off",
         "bulk" => "plenary.done.bulk",
         "leave" => "plenary.done.leave",
         "opinion" => "plenary.done.opinion",
@@ -1353,6 +1359,10 @@ struct MeetingPage {
     /// The caller as a member of this meeting: (member id, presence).
     me: Option<(String, &'static str)>,
     can_self_check_in: bool,
+    /// Members check themselves in with the hall's code.
+    hall_code: bool,
+    /// The code now, for the secretariat.
+    hall_code_now: Option<String>,
     staff: bool,
     open: bool,
     polls: Vec<PollRow>,
@@ -1503,7 +1513,15 @@ pub async fn meeting(
     };
     let can_speak = delegation && open && (staff || me_member.is_some());
     let polls = a.polls.values().rev().filter(|p| p.meeting == mid).map(|p| poll_row(&a, p, lang)).collect();
+    let hall_code_now = if staff && open && m.hall_code {
+        let key = hall_code::key(&web, &id, &mid, true).await.map_err(|e| page_error(e, lang))?;
+        key.map(|k| hall_code::spaced(&hall_code::shown(&k, &mid, Utc::now().timestamp()).0))
+    } else {
+        None
+    };
     let page = MeetingPage {
+        hall_code: m.hall_code,
+        hall_code_now,
         a: card(&id, &a, lang),
         m: meeting_row(&a, m, lang),
         att,
@@ -1551,9 +1569,89 @@ pub async fn check_in(
     let mid = meeting_id(&meeting, lang)?;
     let (member, desk) = resolve_member(&c, &id, f.get("member")).map_err(|e| page_error(e, lang))?;
     let key = command_key(&c, f.get("command_id")).map_err(|e| page_error(e, lang))?;
-    let method = if desk { CheckInMethod::Desk } else { CheckInMethod::SelfService };
+    let method = hall_code::check_in_method(&web, &id, &mid, desk, f.get("hall_code"))
+        .await
+        .map_err(|e| page_error(e, lang))?;
     run(&web, &c, &id, Command::CheckIn { meeting: mid.clone(), member, method }, key).await?;
     Ok(see_other(&back_to(&f, format!("/assemblies/{id}/meetings/{mid}?done=checked_in"))))
+}
+
+/// The secretariat requires the hall's code for members' own check-in, or stops
+/// requiring it. The meeting's key is made first, so the code can be shown at once.
+pub async fn require_hall_code(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, meeting)): Path<(String, String)>,
+    body: Bytes,
+) -> PageResult {
+    let lang = c.lang;
+    let f = FormData::parse(&body);
+    let id = assembly_id(&id, lang)?;
+    let mid = meeting_id(&meeting, lang)?;
+    let required = match f.get("required") {
+        Some("1") => true,
+        Some("0") => false,
+        _ => {
+            return Err(page_error(Failure::bad_request("required must be 1 or 0").field("required"), lang));
+        }
+    };
+    if required {
+        hall_code::key(&web, &id, &mid, true).await.map_err(|e| page_error(e, lang))?;
+    }
+    let key = command_key(&c, f.get("command_id")).map_err(|e| page_error(e, lang))?;
+    run(&web, &c, &id, Command::RequireHallCode { meeting: mid.clone(), required }, key).await?;
+    let done = if required { "hall_code_on" } else { "hall_code_off" };
+    Ok(see_other(&format!("/assemblies/{id}/meetings/{mid}?done={done}")))
+}
+
+#[derive(Template)]
+#[template(path = "hall_code.html")]
+struct HallCodePage {
+    chrome: Chrome,
+    assembly: String,
+    meeting: String,
+    meeting_path: String,
+    /// The code now ("482 913"), if the meeting requires one.
+    code: Option<String>,
+    /// Seconds until the code changes (the page reloads then).
+    seconds: i64,
+    present: u32,
+    members: u32,
+}
+
+/// The hall's screen for check-in: the code of this minute, large, reloading itself
+/// when the code changes (no script needed). For the secretariat only.
+pub async fn hall_code_page(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, meeting)): Path<(String, String)>,
+) -> PageResult {
+    let lang = c.lang;
+    let id = assembly_id(&id, lang)?;
+    let mid = meeting_id(&meeting, lang)?;
+    let a = load(&web, &id, lang)?;
+    let m = a.meetings.get(&mid).ok_or_else(|| not_found(lang))?;
+    let meeting_path = format!("/assemblies/{id}/meetings/{mid}");
+    let att = attendance_view(&a, m, lang, false);
+    let now = Utc::now().timestamp();
+    let (code, seconds) = if m.hall_code {
+        let key = hall_code::key(&web, &id, &mid, true).await.map_err(|e| page_error(e, lang))?;
+        let (code, left) = key.map(|k| hall_code::shown(&k, &mid, now)).unwrap_or_default();
+        (Some(hall_code::spaced(&code)), left)
+    } else {
+        (None, 0)
+    };
+    let page = HallCodePage {
+        chrome: Chrome::new(&c, lang.t("plenary.hall_code.title"), &format!("{meeting_path}/hall-code")),
+        assembly: lang.pick(&a.name, &a.name_en).to_owned(),
+        meeting: lang.pick(&m.title, &m.title_en).to_owned(),
+        meeting_path,
+        code,
+        seconds: seconds.max(1),
+        present: att.present,
+        members: att.members,
+    };
+    render(&page, lang)
 }
 
 /// The members a bulk check-in names: those ticked, else a whole delegation, else
@@ -2322,6 +2420,8 @@ pub struct LiveCard {
     /// The caller's own state, when they are a member: (checked in, may check in).
     pub me_present: bool,
     pub me_can_check_in: bool,
+    /// The meeting takes members' own check-in only with the hall's code.
+    pub hall_code: bool,
     pub me_can_vote: bool,
     pub me_voted: bool,
     pub key: String,
@@ -2379,6 +2479,7 @@ pub fn dashboard(web: &Web, c: &Caller) -> Vec<LiveCard> {
                     poll: poll.map(|p| (p.number, lang.pick(&p.title, &p.title_en).to_owned())),
                     me_present: present,
                     me_can_check_in: me.is_some() && my_meeting.is_some() && !present,
+                    hall_code: my_meeting.is_some_and(|m| m.hall_code),
                     me_can_vote: ballot.as_ref().is_some_and(|b| b.can_vote),
                     me_voted: ballot.as_ref().is_some_and(|b| b.voted),
                     key: fresh_key(),

@@ -6,6 +6,7 @@ use crate::Web;
 use crate::api::{Receipt, assembly_id, load};
 use crate::auth::{Caller, STAFF};
 use crate::error::{ApiError, ApiResult, ErrorBody, Failure};
+use crate::hall_code;
 use crate::i18n::Lang;
 use crate::plenary::{
     self, AttendanceView, MeetingSummary, OpenPollInput, OpinionView, PollView, command_key, own_member,
@@ -15,8 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use plenum_domain::{
-    Assembly, CheckInMethod, Command, Meeting, MeetingId, MemberId, PollState, ResolutionRule, SessionKey,
-    Totals,
+    Assembly, Command, Meeting, MeetingId, MemberId, PollState, ResolutionRule, SessionKey, Totals,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -68,12 +68,16 @@ pub struct CheckInRequest {
     /// The member to check in at the desk (the secretariat). Members leave it out:
     /// they check in themselves.
     pub member: Option<String>,
+    /// The six digits the hall's screen shows, where the meeting requires them for
+    /// members' own check-in (`hall_code` in the meeting's summary).
+    pub hall_code: Option<String>,
     /// Idempotency key: a retry with the same key returns the first receipt.
     pub command_id: Option<String>,
 }
 
-/// Check in: a member themself (method self_service), or the secretariat at the desk
-/// for the member named (method desk).
+/// Check in: a member themself (method self_service, or hall_code where the meeting
+/// requires the code shown in the hall), or the secretariat at the desk for the member
+/// named (method desk).
 #[utoipa::path(post, path = "/api/v1/assemblies/{id}/meetings/{meeting}/check-in", request_body = CheckInRequest,
     params(("id" = String, Path), ("meeting" = String, Path)),
     responses((status = 200, body = Receipt), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
@@ -87,10 +91,73 @@ pub async fn check_in(
     let id = assembly_id(&id)?;
     let mid = meeting_id(&mid)?;
     let (member, desk) = resolve_member(&c, &id, req.member.as_deref())?;
-    let method = if desk { CheckInMethod::Desk } else { CheckInMethod::SelfService };
+    let method = hall_code::check_in_method(&web, &id, &mid, desk, req.hall_code.as_deref()).await?;
     let key = command_key(&c, req.command_id.as_deref())?;
     let r = web.app.execute(&id, &c.actor(), Command::CheckIn { meeting: mid, member, method }, key).await?;
     Ok(Json(r.into()))
+}
+
+/// The code shown in the hall for members' own check-in, now.
+#[derive(Serialize, ToSchema)]
+pub struct HallCodeView {
+    /// Whether the meeting requires the code for members' own check-in.
+    pub required: bool,
+    /// Six digits, while required.
+    pub code: Option<String>,
+    /// Seconds until the code changes (the one before is accepted a minute longer).
+    pub changes_in_seconds: i64,
+}
+
+/// The hall's check-in code now (the secretariat, for the hall's screen).
+#[utoipa::path(get, path = "/api/v1/assemblies/{id}/meetings/{meeting}/hall-code",
+    params(("id" = String, Path), ("meeting" = String, Path)),
+    responses((status = 200, body = HallCodeView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn hall_code(
+    State(web): State<Web>,
+    Path((id, mid)): Path<(String, String)>,
+) -> ApiResult<Json<HallCodeView>> {
+    let id = assembly_id(&id)?;
+    let mid = meeting_id(&mid)?;
+    let a = load(&web, &id)?;
+    let required = meeting(&a, &mid)?.hall_code;
+    let shown = match required {
+        true => hall_code::key(&web, &id, &mid, true)
+            .await?
+            .map(|k| hall_code::shown(&k, &mid, chrono::Utc::now().timestamp())),
+        false => None,
+    };
+    Ok(Json(HallCodeView {
+        required,
+        changes_in_seconds: shown.as_ref().map_or(0, |s| s.1),
+        code: shown.map(|s| s.0),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HallCodeRequest {
+    /// true: members check themselves in only with the code shown in the hall.
+    pub required: bool,
+    pub command_id: Option<String>,
+}
+
+/// Require the hall's code for members' own check-in at a meeting, or stop requiring it.
+#[utoipa::path(post, path = "/api/v1/assemblies/{id}/meetings/{meeting}/hall-code", request_body = HallCodeRequest,
+    params(("id" = String, Path), ("meeting" = String, Path)),
+    responses((status = 200, body = Receipt), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn require_hall_code(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, mid)): Path<(String, String)>,
+    Json(req): Json<HallCodeRequest>,
+) -> ApiResult<Json<Receipt>> {
+    let id = assembly_id(&id)?;
+    let mid = meeting_id(&mid)?;
+    if req.required {
+        hall_code::key(&web, &id, &mid, true).await?;
+    }
+    let key = command_key(&c, req.command_id.as_deref())?;
+    let cmd = Command::RequireHallCode { meeting: mid, required: req.required };
+    Ok(Json(web.app.execute(&id, &c.actor(), cmd, key).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -26,6 +26,7 @@ const POLLS: &str = "/api/v1/assemblies/taiyuan-rd-15/polls";
 const POSTS: &[&str] = &[
     "/assemblies/{id}/meetings/{meeting}/check-in",
     "/assemblies/{id}/meetings/{meeting}/check-in/bulk",
+    "/assemblies/{id}/meetings/{meeting}/hall-code",
     "/assemblies/{id}/meetings/{meeting}/leave",
     "/assemblies/{id}/meetings/{meeting}/opinions",
     "/assemblies/{id}/meetings/{meeting}/polls",
@@ -35,6 +36,7 @@ const POSTS: &[&str] = &[
     "/assemblies/{id}/polls/{poll}/close",
     "/api/v1/assemblies/{id}/meetings/{meeting}/check-in",
     "/api/v1/assemblies/{id}/meetings/{meeting}/check-in/bulk",
+    "/api/v1/assemblies/{id}/meetings/{meeting}/hall-code",
     "/api/v1/assemblies/{id}/meetings/{meeting}/leave",
     "/api/v1/assemblies/{id}/meetings/{meeting}/opinions",
     "/api/v1/assemblies/{id}/polls",
@@ -55,6 +57,7 @@ pub(super) async fn matrix_request(b: &mut Browser<'_>, pattern: &str, path: &st
     let bulk = pattern.ends_with("/check-in/bulk");
     match (api, tail) {
         (false, "check-in") => b.post_form(path, &[]).await,
+        (false, "hall-code") => b.post_form(path, &[("required", "1")]).await,
         (false, "bulk") if bulk => b.post_form(path, &[("group", "xiaodian")]).await,
         (false, "leave") => b.post_form(path, &[("member", "d-0002"), ("reason", "因公出差")]).await,
         (false, "opinions") => b.post_form(path, &[("item", "1"), ("text", "matrix")]).await,
@@ -65,6 +68,7 @@ pub(super) async fn matrix_request(b: &mut Browser<'_>, pattern: &str, path: &st
         (false, "totals") => b.post_form(path, &[("yes", "1"), ("no", "0"), ("abstain", "0")]).await,
         (false, _) => b.post_form(path, &[]).await,
         (true, "check-in") => b.post_json(path, &json!({})).await,
+        (true, "hall-code") => b.post_json(path, &json!({"required": true})).await,
         (true, "bulk") => b.post_json(path, &json!({"group": "xiaodian"})).await,
         (true, "leave") => b.post_json(path, &json!({"member": "d-0003", "reason": "因公出差"})).await,
         (true, "opinions") => b.post_json(path, &json!({"item": 1, "text": "matrix"})).await,
@@ -156,6 +160,144 @@ async fn open(s: &Server, body: Value) -> u32 {
 
 // ---- 1. check-in and votes ------------------------------------------------------------------
 
+/// The code the hall's screen shows now at the demo's plenary, as the secretariat reads it.
+async fn hall_code_now(s: &Server) -> String {
+    let mut sec = s.api(&s.token("secretariat", DEMO_PASSWORD).await);
+    let v = sec.get(&format!("{API_MEETING}/hall-code")).await.json();
+    assert_eq!(v["required"], true, "{v}");
+    let left = v["changes_in_seconds"].as_i64().unwrap();
+    assert!((1..=60).contains(&left), "{v}");
+    let code = v["code"].as_str().unwrap().to_owned();
+    assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
+    code
+}
+
+/// A meeting that requires the hall's code takes members' own check-in only with the
+/// code of this minute (or the last); the desk is not affected; the secretariat turns
+/// it on and off, and sees the code on the meeting's page and on a screen of its own.
+async fn hall_code_for_self_check_in(db: TestDb) {
+    let s = Server::start(db).await;
+    let me = member_of(&s, "deputy").await;
+    let mut sec = s.api(&s.token("secretariat", DEMO_PASSWORD).await);
+    let mut dep = s.api(&s.token("deputy", DEMO_PASSWORD).await);
+    let r = sec
+        .post_json(&format!("{API_MEETING}/leave"), &json!({"member": me.as_str(), "reason": "迟到"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let in_ = format!("{API_MEETING}/check-in");
+
+    // Without a code, with a malformed one, with a wrong one: refused, naming the field.
+    let r = dep.post_json(&in_, &json!({})).await;
+    assert_eq!(
+        (r.status, r.json()["rule"].as_str(), r.json()["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("attendance.hall_code"), Some("hall_code")),
+        "{}",
+        r.body
+    );
+    let code = hall_code_now(&s).await;
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 500_000) % 1_000_000);
+    for bad in ["12345", "abcdef", wrong.as_str()] {
+        let r = dep.post_json(&in_, &json!({"hall_code": bad})).await;
+        assert_eq!(
+            (r.status, r.json()["rule"].as_str(), r.json()["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("attendance.hall_code_wrong"), Some("hall_code")),
+            "{bad}: {}",
+            r.body
+        );
+    }
+    // The staff's console may not claim a check-in with the code on a member's behalf.
+    let cmd = json!({"command": {"command": "check_in", "meeting": PLENARY, "member": me.as_str(), "method": "hall_code"}});
+    let r = sec.post_json("/api/v1/assemblies/taiyuan-rd-15/commands", &cmd).await;
+    assert_eq!(
+        (r.status, r.json()["field"].as_str()),
+        (StatusCode::FORBIDDEN, Some("command")),
+        "{}",
+        r.body
+    );
+    // In Chinese on the pages.
+    let mut phone = s.logged_in("deputy").await;
+    let r = phone.post_form(&format!("{MEETING}/check-in"), &[("hall_code", wrong.as_str())]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(Lang::Zh.t("plenary.err.attendance.hall_code_wrong")), "{}", r.body);
+    let page = phone.get(MEETING).await;
+    assert!(page.body.contains("name=\"hall_code\""), "{}", page.body);
+    assert!(page.body.contains("autocomplete=\"one-time-code\""), "{}", page.body);
+    // With the code shown now, spaced as on the screen: checked in, by the hall's code.
+    let spaced = format!("{} {}", &code[..3], &code[3..]);
+    let r = dep.post_json(&in_, &json!({"hall_code": spaced})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let pos = r.json()["position"].as_u64().unwrap();
+    let ev = &s.app.journal().read_all(pos - 1, 1).await.unwrap()[0];
+    assert_eq!(ev.kind, "MemberCheckedIn");
+    assert!(ev.payload.contains("\"hall_code\"") && ev.payload.contains(me.as_str()), "{}", ev.payload);
+
+    // The secretariat's view: the code on the meeting's page and on the hall's screen,
+    // which reloads itself when the code changes.
+    let mut desk = s.logged_in("secretariat").await;
+    for path in [MEETING.to_owned(), format!("{MEETING}/hall-code")] {
+        let before = hall_code_now(&s).await;
+        let page = desk.get(&path).await;
+        let after = hall_code_now(&s).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let shown = shown_code(&page.body).replace(' ', "");
+        // The minute may turn while the page is made.
+        assert!(shown == before || shown == after, "{path}: {shown} is neither {before} nor {after}");
+    }
+    let screen = desk.get(&format!("{MEETING}/hall-code")).await;
+    assert!(screen.body.contains("http-equiv=\"refresh\""), "{}", screen.body);
+    // Nobody else sees it.
+    assert_eq!(dep.get(&format!("{API_MEETING}/hall-code")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.browser().get(&format!("{MEETING}/hall-code")).await.status, StatusCode::SEE_OTHER);
+
+    // The desk checks members in without a code.
+    let other = present_not_voted(&s, 3, 1).await.remove(0);
+    let r = sec
+        .post_json(&format!("{API_MEETING}/leave"), &json!({"member": other.as_str(), "reason": "迟到"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = sec.post_json(&in_, &json!({"member": other.as_str()})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Turned off: a plain self check-in again; turning it off twice is refused.
+    let r = sec
+        .post_json(&format!("{API_MEETING}/leave"), &json!({"member": me.as_str(), "reason": "离会"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = sec.post_json(&format!("{API_MEETING}/hall-code"), &json!({"required": false})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = sec.post_json(&format!("{API_MEETING}/hall-code"), &json!({"required": false})).await;
+    assert_eq!(r.json()["rule"], "attendance.hall_code_unchanged", "{}", r.body);
+    let v = sec.get(&format!("{API_MEETING}/hall-code")).await.json();
+    assert_eq!((v["required"].as_bool(), v["code"].is_null()), (Some(false), true), "{v}");
+    let r = dep.post_json(&in_, &json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let pos = r.json()["position"].as_u64().unwrap();
+    let ev = &s.app.journal().read_all(pos - 1, 1).await.unwrap()[0];
+    assert!(ev.payload.contains("self_service"), "{}", ev.payload);
+    // And on again through the page's form.
+    let page = desk.get(MEETING).await;
+    let r = desk
+        .post_form(
+            &format!("{MEETING}/hall-code"),
+            &[("required", "1"), ("command_id", &field(&page.body, "command_id"))],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, format!("{MEETING}?done=hall_code_on").as_str())
+    );
+    assert_eq!(sec.get(&format!("{API_MEETING}/hall-code")).await.json()["required"], true);
+}
+
+/// The hall code a page shows.
+fn shown_code(body: &str) -> String {
+    let at = body.find("data-hall-code").unwrap_or_else(|| panic!("no hall code shown: {body}"));
+    let rest = &body[at..];
+    let start = rest.find('>').unwrap() + 1;
+    let end = rest[start..].find('<').unwrap();
+    rest[start..start + end].trim().to_owned()
+}
+
 async fn check_in_and_vote(db: TestDb) {
     let s = Server::start(db).await;
     let me = member_of(&s, "deputy").await;
@@ -202,16 +344,24 @@ async fn check_in_and_vote(db: TestDb) {
     // A deputy may not check in someone else.
     let r = dep.post_json(&format!("{API_MEETING}/check-in"), &json!({"member": "d-0002"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    let r = dep.post_json(&format!("{API_MEETING}/check-in"), &json!({"command_id": "in-1"})).await;
+    // The demo's plenary takes self check-in with the code on the hall's screen.
+    let r = dep.post_json(&format!("{API_MEETING}/check-in"), &json!({"command_id": "in-0"})).await;
+    assert_eq!((r.status, r.json()["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("hall_code")));
+    let code = hall_code_now(&s).await;
+    let r = dep
+        .post_json(&format!("{API_MEETING}/check-in"), &json!({"command_id": "in-1", "hall_code": code}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let pos = r.json()["position"].as_u64().unwrap();
     let ev = &s.app.journal().read_all(pos - 1, 1).await.unwrap()[0];
     assert_eq!(ev.kind, "MemberCheckedIn");
-    assert!(ev.payload.contains("self_service") && ev.payload.contains(me.as_str()), "{}", ev.payload);
-    let again =
-        dep.post_json(&format!("{API_MEETING}/check-in"), &json!({"command_id": "in-1"})).await.json();
+    assert!(ev.payload.contains("hall_code") && ev.payload.contains(me.as_str()), "{}", ev.payload);
+    let again = dep
+        .post_json(&format!("{API_MEETING}/check-in"), &json!({"command_id": "in-1", "hall_code": code}))
+        .await
+        .json();
     assert_eq!((again["replayed"].as_bool(), again["position"].as_u64()), (Some(true), Some(pos)));
-    let r = dep.post_json(&format!("{API_MEETING}/check-in"), &json!({})).await;
+    let r = dep.post_json(&format!("{API_MEETING}/check-in"), &json!({"hall_code": code})).await;
     assert_eq!(r.json()["rule"], "attendance.already");
 
     // The vote: a double submit answers with the first receipt, a second ballot is refused.
@@ -266,11 +416,13 @@ async fn check_in_and_vote(db: TestDb) {
     );
     let page = phone.get("/assemblies/taiyuan-rd-15/polls/3").await;
     assert!(page.body.contains(Lang::Zh.t("plenary.not_checked_in")), "{}", page.body);
+    assert!(page.body.contains("name=\"hall_code\""), "the form asks for the hall's code: {}", page.body);
     let r = phone
         .post_form(
             &format!("{MEETING}/check-in"),
             &[
                 ("command_id", &field(&page.body, "command_id")),
+                ("hall_code", &hall_code_now(&s).await),
                 ("back", "/assemblies/taiyuan-rd-15/polls/3#vote"),
             ],
         )
@@ -1026,6 +1178,7 @@ async fn agenda_adopted_by_a_poll(db: TestDb) {
 
 plenum_testkit::both_backends!(
     check_in_and_vote,
+    hall_code_for_self_check_in,
     show_of_hands_needs_a_second_person,
     named_poll_by_delegation,
     secret_poll_privacy,

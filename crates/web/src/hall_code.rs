@@ -1,0 +1,181 @@
+//! The code shown in the hall for members' own check-in (会场签到码).
+//!
+//! A meeting may require it (`Command::RequireHallCode`): a member then checks in on
+//! their phone only with the six digits the hall's screen shows, so that a phone away
+//! from the hall cannot count towards the quorum (OL art. 14). The code changes every
+//! minute. It is an HMAC-SHA256 of the meeting and the minute under a random key of the
+//! meeting's, kept in the secrets table beside the journal (never in it), so every
+//! server on the same database shows and accepts the same code. The code of the minute
+//! before is still accepted, for a member who typed it as it changed.
+
+use crate::Web;
+use crate::error::Failure;
+use axum::http::StatusCode;
+use hmac::{Hmac, Mac};
+use plenum_domain::{AssemblyId, CheckInMethod, MeetingId};
+use plenum_journal::AuthStore;
+use sha2::Sha256;
+
+/// How long one code is shown, in seconds.
+pub(crate) const WINDOW_SECS: i64 = 60;
+
+/// Digits in a code.
+const DIGITS: usize = 6;
+
+/// The code of one minute (`window`: seconds since 1970 over `WINDOW_SECS`).
+pub(crate) fn code_at(key: &[u8], meeting: &str, window: i64) -> String {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(m) => m,
+        // HMAC takes a key of any length; this cannot happen.
+        Err(_) => return String::new(),
+    };
+    mac.update(meeting.as_bytes());
+    mac.update(&[0]);
+    mac.update(&window.to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let mut n = [0u8; 8];
+    n.copy_from_slice(&digest[..8]);
+    format!("{:0width$}", u64::from_be_bytes(n) % 10u64.pow(DIGITS as u32), width = DIGITS)
+}
+
+/// The minute a time falls in.
+pub(crate) fn window(unix_secs: i64) -> i64 {
+    unix_secs.div_euclid(WINDOW_SECS)
+}
+
+/// Whether `given` is the code of this minute or of the one before. Spaces are
+/// ignored (a code is read off a screen as "482 913").
+pub(crate) fn accepts(key: &[u8], meeting: &str, given: &str, unix_secs: i64) -> bool {
+    let given: String = given.chars().filter(|c| !c.is_whitespace()).collect();
+    if given.len() != DIGITS || !given.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let now = window(unix_secs);
+    // Both are compared, so the time taken does not tell which minute matched.
+    let this = constant_eq(code_at(key, meeting, now).as_bytes(), given.as_bytes());
+    let before = constant_eq(code_at(key, meeting, now - 1).as_bytes(), given.as_bytes());
+    this | before
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The name of a meeting's key in the secrets table.
+fn key_name(assembly: &AssemblyId, meeting: &MeetingId) -> String {
+    format!("hall-code/{assembly}/{meeting}")
+}
+
+/// The meeting's key; made and stored first when `create` and there is none yet.
+pub(crate) async fn key(
+    web: &Web,
+    assembly: &AssemblyId,
+    meeting: &MeetingId,
+    create: bool,
+) -> Result<Option<Vec<u8>>, Failure> {
+    let name = key_name(assembly, meeting);
+    let journal = web.app.journal();
+    if let Some(k) = journal.secret(&name).await? {
+        return Ok(Some(k));
+    }
+    if !create {
+        return Ok(None);
+    }
+    let mut k = vec![0u8; 32];
+    getrandom::fill(&mut k)
+        .map_err(|e| Failure::internal(format!("no randomness for the hall code: {e}")))?;
+    journal.put_secret(&name, &k).await?;
+    Ok(Some(k))
+}
+
+/// The code to show now, and the seconds until it changes.
+pub(crate) fn shown(key: &[u8], meeting: &MeetingId, unix_secs: i64) -> (String, i64) {
+    let code = code_at(key, meeting.as_str(), window(unix_secs));
+    (code, WINDOW_SECS - unix_secs.rem_euclid(WINDOW_SECS))
+}
+
+/// "482 913": easier to read off a screen.
+pub(crate) fn spaced(code: &str) -> String {
+    let (a, b) = code.split_at(code.len() / 2);
+    format!("{a} {b}")
+}
+
+/// How a check-in is recorded: at the desk; or by the member themself, with the hall's
+/// code when the meeting requires one (the code is checked here, the requirement by the
+/// rules, which refuse a plain self check-in at such a meeting).
+pub(crate) async fn check_in_method(
+    web: &Web,
+    assembly: &AssemblyId,
+    meeting: &MeetingId,
+    desk: bool,
+    code: Option<&str>,
+) -> Result<CheckInMethod, Failure> {
+    if desk {
+        return Ok(CheckInMethod::Desk);
+    }
+    let required =
+        web.app.read(assembly, |a| a.meetings.get(meeting).is_some_and(|m| m.hall_code)).unwrap_or(false);
+    let code = code.map(str::trim).filter(|c| !c.is_empty());
+    let (true, Some(code)) = (required, code) else {
+        return Ok(CheckInMethod::SelfService);
+    };
+    let ok = match key(web, assembly, meeting, false).await? {
+        Some(k) => accepts(&k, meeting.as_str(), code, chrono::Utc::now().timestamp()),
+        None => false,
+    };
+    if !ok {
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rule_violation",
+            "the hall code is wrong or has expired: enter the code the hall's screen shows now",
+        )
+        .with_rule("attendance.hall_code_wrong")
+        .field("hall_code"));
+    }
+    Ok(CheckInMethod::HallCode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &[u8] = b"a key of the meeting's, 32 bytes";
+
+    #[test]
+    fn a_code_is_six_digits_and_changes_with_the_minute_and_the_meeting() {
+        let a = code_at(KEY, "m-1", 100);
+        assert_eq!(a.len(), 6);
+        assert!(a.bytes().all(|b| b.is_ascii_digit()), "{a}");
+        assert_eq!(a, code_at(KEY, "m-1", 100), "the same minute gives the same code");
+        // Over many minutes and meetings the codes differ (a fixed code would repeat).
+        let minutes: std::collections::BTreeSet<_> = (0..50).map(|w| code_at(KEY, "m-1", w)).collect();
+        assert!(minutes.len() >= 49, "{minutes:?}");
+        let meetings: std::collections::BTreeSet<_> =
+            (0..50).map(|i| code_at(KEY, &format!("m-{i}"), 100)).collect();
+        assert!(meetings.len() >= 49);
+        assert_ne!(code_at(b"another key", "m-1", 100), a);
+    }
+
+    #[test]
+    fn this_minutes_code_and_the_last_are_accepted_not_older_ones() {
+        let t = 1_700_000_000 + 17;
+        let now = code_at(KEY, "m-1", window(t));
+        let before = code_at(KEY, "m-1", window(t) - 1);
+        let older = code_at(KEY, "m-1", window(t) - 2);
+        assert!(accepts(KEY, "m-1", &now, t));
+        assert!(accepts(KEY, "m-1", &spaced(&now), t), "spaces are ignored");
+        assert!(accepts(KEY, "m-1", &before, t));
+        assert!(!accepts(KEY, "m-1", &older, t) || older == now || older == before);
+        assert!(!accepts(KEY, "m-2", &now, t) || code_at(KEY, "m-2", window(t)) == now);
+        assert!(!accepts(KEY, "m-1", "12345", t));
+        assert!(!accepts(KEY, "m-1", "abcdef", t));
+        assert!(!accepts(KEY, "m-1", "", t));
+    }
+
+    #[test]
+    fn the_code_shown_says_how_long_it_lasts() {
+        let (code, left) = shown(KEY, &MeetingId::parse("m-1").unwrap(), 120 + 45);
+        assert_eq!((code, left), (code_at(KEY, "m-1", 2), 15));
+        assert_eq!(spaced("482913"), "482 913");
+    }
+}
