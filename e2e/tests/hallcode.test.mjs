@@ -1,0 +1,89 @@
+// Check-in with the code on the hall's screen: the demo's plenary takes a deputy's own
+// check-in only with the six digits the secretariat puts on the hall's screen, which
+// change every minute. The secretariat's screen shows them; the deputy types them on
+// the phone; a wrong code is refused with a clear message.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, newContext, login, shot, overflow, DESKTOP, PHONE, ASSEMBLY, PASSWORD } from '../lib/harness.mjs';
+
+const MEETING = `/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2`;
+
+describe('check-in with the hall code', () => {
+  let server;
+  let browser;
+
+  async function api(method, path, username, body) {
+    const t = await fetch(`${server.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    }).then((r) => r.json());
+    const r = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await r.json();
+    assert.ok(r.ok, `${method} ${path}: ${JSON.stringify(json)}`);
+    return json;
+  }
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    // The demo deputy is checked in already: the secretariat records a leave, so the
+    // deputy has to check in again.
+    const me = await api('GET', '/api/v1/me', 'deputy');
+    await api('POST', `/api/v1/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2/leave`, 'secretariat', {
+      member: me.member,
+      reason: '临时离会',
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('shows the code on the hall screen and takes it on the phone', async () => {
+    const desk = await (await newContext(browser, server, DESKTOP)).newPage();
+    await login(desk, 'secretariat');
+    await desk.goto(MEETING);
+    const card = desk.locator('section.card', { has: desk.locator('h2', { hasText: '会场签到码' }) });
+    assert.match(await card.innerText(), /须输入会场大屏上的签到码/);
+    await Promise.all([desk.waitForURL(/\/hall-code$/), card.locator('a.button').click()]);
+    const screenCode = async () => (await desk.locator('[data-hall-code]').innerText()).replace(/\s/g, '');
+    assert.match(await screenCode(), /^\d{6}$/);
+    assert.match(await desk.locator('main').innerText(), /秒后更换/);
+    await shot(desk, 'hall-code-screen');
+
+    const phone = await (await newContext(browser, server, PHONE)).newPage();
+    await login(phone, 'deputy');
+    const field = phone.getByLabel('会场签到码');
+    assert.equal(await field.count(), 1, 'the dashboard asks for the code, labelled');
+    assert.equal(await field.getAttribute('inputmode'), 'numeric');
+    assert.equal(await overflow(phone), 0, 'dashboard: no horizontal overflow');
+    await shot(phone, 'phone-hall-code');
+
+    // A wrong code: refused, saying why.
+    const code = await screenCode();
+    const wrong = String((Number(code) + 500000) % 1000000).padStart(6, '0');
+    await field.fill(wrong);
+    await Promise.all([phone.waitForLoadState('load'), field.press('Enter')]);
+    assert.match(await phone.locator('main').innerText(), /签到码不正确或已过期/);
+
+    // The code on the screen now (read again: the minute may have turned).
+    await phone.goto('/');
+    await desk.reload();
+    await phone.getByLabel('会场签到码').fill(await screenCode());
+    await Promise.all([
+      phone.waitForURL((u) => u.pathname === '/'),
+      phone.locator('form', { has: phone.getByLabel('会场签到码') }).locator('button[type=submit]').tap(),
+    ]);
+    assert.match(await phone.locator('section.now').innerText(), /已签到/);
+    assert.equal(await phone.getByLabel('会场签到码').count(), 0, 'no more check-in form');
+    const me = await api('GET', '/api/v1/me', 'deputy');
+    const att = await api('GET', `/api/v1/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2/attendance`, 'secretariat');
+    assert.ok(!(att.absent_members || []).some((m) => m.id === me.member), 'the deputy is no longer absent');
+    assert.ok(!(att.excused_members || []).some((m) => m.id === me.member), 'nor excused');
+  });
+});
