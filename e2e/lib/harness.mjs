@@ -180,6 +180,23 @@ export function overflow(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
+/** Calls the JSON API as `username` (a fresh token) and returns the answer, which must be a success. */
+export async function apiAs(server, method, path, username, body) {
+  const t = await fetch(`${server.url}/api/v1/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  }).then((r) => r.json());
+  const r = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await r.json();
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }

@@ -4,29 +4,18 @@
 // the phone; a wrong code is refused with a clear message.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newContext, login, shot, overflow, DESKTOP, PHONE, ASSEMBLY, PASSWORD } from '../lib/harness.mjs';
+import { startServer, launchBrowser, newContext, login, shot, overflow, apiAs, DESKTOP, PHONE, ASSEMBLY } from '../lib/harness.mjs';
 
 const MEETING = `/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2`;
+
+/** The answer to the check-in form's POST. */
+const posted = (page) => page.waitForResponse((r) => r.url().endsWith('/check-in') && r.request().method() === 'POST');
 
 describe('check-in with the hall code', () => {
   let server;
   let browser;
 
-  async function api(method, path, username, body) {
-    const t = await fetch(`${server.url}/api/v1/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password: PASSWORD }),
-    }).then((r) => r.json());
-    const r = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = await r.json();
-    assert.ok(r.ok, `${method} ${path}: ${JSON.stringify(json)}`);
-    return json;
-  }
+  const api = (method, path, username, body) => apiAs(server, method, path, username, body);
 
   before(async () => {
     server = await startServer();
@@ -68,7 +57,8 @@ describe('check-in with the hall code', () => {
     const code = await screenCode();
     const wrong = String((Number(code) + 500000) % 1000000).padStart(6, '0');
     await field.fill(wrong);
-    await Promise.all([phone.waitForLoadState('load'), field.press('Enter')]);
+    await Promise.all([posted(phone), field.press('Enter')]);
+    await phone.waitForLoadState('load');
     assert.match(await phone.locator('main').innerText(), /签到码不正确或已过期/);
 
     // The code on the screen now (read again: the minute may have turned).
@@ -76,9 +66,10 @@ describe('check-in with the hall code', () => {
     await desk.reload();
     await phone.getByLabel('会场签到码').fill(await screenCode());
     await Promise.all([
-      phone.waitForURL((u) => u.pathname === '/'),
+      phone.waitForResponse((r) => new URL(r.url()).pathname === '/' && r.request().method() === 'GET'),
       phone.locator('form', { has: phone.getByLabel('会场签到码') }).locator('button[type=submit]').tap(),
     ]);
+    await phone.waitForLoadState('load');
     assert.match(await phone.locator('section.now').innerText(), /已签到/);
     assert.equal(await phone.getByLabel('会场签到码').count(), 0, 'no more check-in form');
     const me = await api('GET', '/api/v1/me', 'deputy');

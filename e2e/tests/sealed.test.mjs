@@ -5,7 +5,7 @@
 // the server seals it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newContext, login, shot, PHONE, ASSEMBLY, PASSWORD } from '../lib/harness.mjs';
+import { startServer, launchBrowser, newContext, login, shot, apiAs, PHONE, ASSEMBLY } from '../lib/harness.mjs';
 
 const API = `/api/v1/assemblies/${ASSEMBLY}`;
 
@@ -14,21 +14,7 @@ describe('a secret ballot sealed on the phone', () => {
   let browser;
   let poll;
 
-  async function api(method, path, username, body) {
-    const t = await fetch(`${server.url}/api/v1/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password: PASSWORD }),
-    }).then((r) => r.json());
-    const r = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = await r.json();
-    assert.ok(r.ok, `${method} ${path}: ${JSON.stringify(json)}`);
-    return json;
-  }
+  const api = (method, path, username, body) => apiAs(server, method, path, username, body);
 
   /** Votes on the poll's page on a phone; returns what the vote form sent. */
   async function vote(username, button, options = {}) {
