@@ -627,7 +627,7 @@ async fn electronic_election_over_the_api(db: TestDb) {
     let mine = voter[0].get(&e).await.json();
     assert_eq!(
         mine["me"],
-        json!({"member": "m-0001", "round": 1, "present": true, "voted": true, "can_vote": false})
+        json!({"member": "m-0001", "round": 1, "present": true, "hall_code": false, "voted": true, "can_vote": false})
     );
     let open = s.browser().get(&e).await.json();
     assert_eq!((open["stage"].as_str(), open["rounds"][0]["turnout"].as_u64()), (Some("voting"), Some(8)));
