@@ -12,15 +12,49 @@ use crate::Web;
 use crate::error::Failure;
 use axum::http::StatusCode;
 use hmac::{Hmac, Mac};
-use plenum_domain::{AssemblyId, CheckInMethod, MeetingId};
+use plenum_domain::{AssemblyId, CheckInMethod, MeetingId, MemberId};
 use plenum_journal::AuthStore;
 use sha2::Sha256;
+use std::collections::HashMap;
 
 /// How long one code is shown, in seconds.
 pub(crate) const WINDOW_SECS: i64 = 60;
 
 /// Digits in a code.
 const DIGITS: usize = 6;
+
+/// Wrong codes a member may enter for a meeting in one minute. Six digits and two codes
+/// valid at a time would otherwise fall to a script in minutes; with this limit a
+/// member guessing from afar has about one chance in 50,000 over a whole day.
+pub(crate) const WRONG_PER_MINUTE: u32 = 5;
+
+/// Wrong codes entered, by member and meeting, in the current minute. Kept in the
+/// server's memory: a deployment of several servers allows this many per server.
+#[derive(Default)]
+pub(crate) struct Attempts(std::sync::Mutex<HashMap<(String, String), (i64, u32)>>);
+
+impl Attempts {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (i64, u32)>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the member may try another code this minute.
+    fn may_try(&self, who: &(String, String), minute: i64) -> bool {
+        self.map().get(who).is_none_or(|(m, n)| *m != minute || *n < WRONG_PER_MINUTE)
+    }
+
+    fn wrong(&self, who: (String, String), minute: i64) {
+        let mut map = self.map();
+        if map.len() > 10_000 {
+            map.retain(|_, (m, _)| *m == minute);
+        }
+        let e = map.entry(who).or_insert((minute, 0));
+        if e.0 != minute {
+            *e = (minute, 0);
+        }
+        e.1 += 1;
+    }
+}
 
 /// The code of one minute (`window`: seconds since 1970 over `WINDOW_SECS`).
 pub(crate) fn code_at(key: &[u8], meeting: &str, window: i64) -> String {
@@ -107,6 +141,7 @@ pub(crate) async fn check_in_method(
     web: &Web,
     assembly: &AssemblyId,
     meeting: &MeetingId,
+    member: &MemberId,
     desk: bool,
     code: Option<&str>,
 ) -> Result<CheckInMethod, Failure> {
@@ -119,11 +154,25 @@ pub(crate) async fn check_in_method(
     let (true, Some(code)) = (required, code) else {
         return Ok(CheckInMethod::SelfService);
     };
+    let now = chrono::Utc::now().timestamp();
+    let who = (format!("{assembly}/{member}"), meeting.to_string());
+    if !web.hall_attempts.may_try(&who, window(now)) {
+        return Err(Failure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rule_violation",
+            format!(
+                "{WRONG_PER_MINUTE} wrong hall codes this minute: wait for the next code on the hall's screen, or check in at the desk"
+            ),
+        )
+        .with_rule("attendance.hall_code_attempts")
+        .field("hall_code"));
+    }
     let ok = match key(web, assembly, meeting, false).await? {
-        Some(k) => accepts(&k, meeting.as_str(), code, chrono::Utc::now().timestamp()),
+        Some(k) => accepts(&k, meeting.as_str(), code, now),
         None => false,
     };
     if !ok {
+        web.hall_attempts.wrong(who, window(now));
         return Err(Failure::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "rule_violation",
@@ -170,6 +219,22 @@ mod tests {
         assert!(!accepts(KEY, "m-1", "12345", t));
         assert!(!accepts(KEY, "m-1", "abcdef", t));
         assert!(!accepts(KEY, "m-1", "", t));
+    }
+
+    #[test]
+    fn wrong_codes_are_limited_per_member_and_meeting_and_minute() {
+        let attempts = Attempts::default();
+        let who = |m: &str, mt: &str| (m.to_owned(), mt.to_owned());
+        for _ in 0..WRONG_PER_MINUTE {
+            assert!(attempts.may_try(&who("a/d-1", "m-1"), 7));
+            attempts.wrong(who("a/d-1", "m-1"), 7);
+        }
+        assert!(!attempts.may_try(&who("a/d-1", "m-1"), 7), "the limit is reached");
+        assert!(attempts.may_try(&who("a/d-2", "m-1"), 7), "another member");
+        assert!(attempts.may_try(&who("a/d-1", "m-2"), 7), "another meeting");
+        assert!(attempts.may_try(&who("a/d-1", "m-1"), 8), "the next minute");
+        attempts.wrong(who("a/d-1", "m-1"), 8);
+        assert!(attempts.may_try(&who("a/d-1", "m-1"), 8), "counted afresh in the new minute");
     }
 
     #[test]

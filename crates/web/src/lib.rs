@@ -65,6 +65,8 @@ pub struct WebInner {
     pub credentials: auth::CredentialCache,
     /// Rendered fragments, by assembly version.
     pub(crate) rendered: cache::RenderCache,
+    /// Wrong hall codes per member and meeting, this minute.
+    pub(crate) hall_attempts: hall_code::Attempts,
     /// Access rules by route pattern, then method.
     access: HashMap<&'static str, Vec<(Method, Access)>>,
 }
@@ -482,6 +484,7 @@ fn build(app: App, config: WebConfig) -> (Router, Web) {
         metrics: metrics::Metrics::default(),
         credentials: auth::CredentialCache::default(),
         rendered: cache::RenderCache::default(),
+        hall_attempts: hall_code::Attempts::default(),
         access,
     }));
     let mut router = Router::new();

@@ -1569,7 +1569,7 @@ pub async fn check_in(
     let mid = meeting_id(&meeting, lang)?;
     let (member, desk) = resolve_member(&c, &id, f.get("member")).map_err(|e| page_error(e, lang))?;
     let key = command_key(&c, f.get("command_id")).map_err(|e| page_error(e, lang))?;
-    let method = hall_code::check_in_method(&web, &id, &mid, desk, f.get("hall_code"))
+    let method = hall_code::check_in_method(&web, &id, &mid, &member, desk, f.get("hall_code"))
         .await
         .map_err(|e| page_error(e, lang))?;
     run(&web, &c, &id, Command::CheckIn { meeting: mid.clone(), member, method }, key).await?;

@@ -91,7 +91,7 @@ pub async fn check_in(
     let id = assembly_id(&id)?;
     let mid = meeting_id(&mid)?;
     let (member, desk) = resolve_member(&c, &id, req.member.as_deref())?;
-    let method = hall_code::check_in_method(&web, &id, &mid, desk, req.hall_code.as_deref()).await?;
+    let method = hall_code::check_in_method(&web, &id, &mid, &member, desk, req.hall_code.as_deref()).await?;
     let key = command_key(&c, req.command_id.as_deref())?;
     let r = web.app.execute(&id, &c.actor(), Command::CheckIn { meeting: mid, member, method }, key).await?;
     Ok(Json(r.into()))

@@ -249,8 +249,37 @@ async fn hall_code_for_self_check_in(db: TestDb) {
     assert_eq!(dep.get(&format!("{API_MEETING}/hall-code")).await.status, StatusCode::FORBIDDEN);
     assert_eq!(s.browser().get(&format!("{MEETING}/hall-code")).await.status, StatusCode::SEE_OTHER);
 
+    // Guessing is cut short: after five wrong codes in a minute even the right one is
+    // refused until the next minute (started early in a minute, so that it does not
+    // turn during the tries).
+    let guesser = present_not_voted(&s, 3, 1).await.remove(0);
+    let login = add_logins(&s, "guess", std::slice::from_ref(&guesser)).await.remove(0);
+    let r = sec
+        .post_json(&format!("{API_MEETING}/leave"), &json!({"member": guesser.as_str(), "reason": "迟到"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut guess = s.api(&s.token(&login, DEMO_PASSWORD).await);
+    let left =
+        sec.get(&format!("{API_MEETING}/hall-code")).await.json()["changes_in_seconds"].as_u64().unwrap();
+    if left < 15 {
+        tokio::time::sleep(std::time::Duration::from_secs(left + 1)).await;
+    }
+    let code = hall_code_now(&s).await;
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 500_000) % 1_000_000);
+    for i in 0..5 {
+        let r = guess.post_json(&in_, &json!({"hall_code": wrong})).await;
+        assert_eq!(r.json()["rule"], "attendance.hall_code_wrong", "try {i}: {}", r.body);
+    }
+    let r = guess.post_json(&in_, &json!({"hall_code": code})).await;
+    assert_eq!(
+        (r.status, r.json()["rule"].as_str(), r.json()["field"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("attendance.hall_code_attempts"), Some("hall_code")),
+        "{}",
+        r.body
+    );
+
     // The desk checks members in without a code.
-    let other = present_not_voted(&s, 3, 1).await.remove(0);
+    let other = guesser;
     let r = sec
         .post_json(&format!("{API_MEETING}/leave"), &json!({"member": other.as_str(), "reason": "迟到"}))
         .await;
