@@ -23,36 +23,50 @@ pub(crate) const WINDOW_SECS: i64 = 60;
 /// Digits in a code.
 const DIGITS: usize = 6;
 
-/// Wrong codes a member may enter for a meeting in one minute. Six digits and two codes
-/// valid at a time would otherwise fall to a script in minutes; with this limit a
-/// member guessing from afar has about one chance in 50,000 over a whole day.
+/// Wrong codes a member may enter for a meeting in one minute, and in all. Six digits
+/// and two codes valid at a time would otherwise fall to a script in minutes; with
+/// these limits a member guessing from afar has at most one chance in 25,000
+/// (20 guesses at 2 in 1,000,000), and a member who mistypes can try again at once.
 pub(crate) const WRONG_PER_MINUTE: u32 = 5;
+pub(crate) const WRONG_PER_MEETING: u32 = 20;
 
-/// Wrong codes entered, by member and meeting, in the current minute. Kept in the
-/// server's memory: a deployment of several servers allows this many per server.
+/// Why a member may not try another code.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Held {
+    /// Until the next minute.
+    ThisMinute,
+    /// For the rest of the meeting: the desk checks them in.
+    ThisMeeting,
+}
+
+/// Wrong codes entered, by member and meeting: (this minute, its count, the count in
+/// all). Kept in the server's memory: a deployment of several servers allows this many
+/// per server, and a restart forgets them.
 #[derive(Default)]
-pub(crate) struct Attempts(std::sync::Mutex<HashMap<(String, String), (i64, u32)>>);
+pub(crate) struct Attempts(std::sync::Mutex<HashMap<(String, String), (i64, u32, u32)>>);
 
 impl Attempts {
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (i64, u32)>> {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (i64, u32, u32)>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Whether the member may try another code this minute.
-    fn may_try(&self, who: &(String, String), minute: i64) -> bool {
-        self.map().get(who).is_none_or(|(m, n)| *m != minute || *n < WRONG_PER_MINUTE)
+    /// Whether the member may try another code now.
+    fn may_try(&self, who: &(String, String), minute: i64) -> Result<(), Held> {
+        match self.map().get(who) {
+            Some((_, _, all)) if *all >= WRONG_PER_MEETING => Err(Held::ThisMeeting),
+            Some((m, n, _)) if *m == minute && *n >= WRONG_PER_MINUTE => Err(Held::ThisMinute),
+            _ => Ok(()),
+        }
     }
 
     fn wrong(&self, who: (String, String), minute: i64) {
         let mut map = self.map();
-        if map.len() > 10_000 {
-            map.retain(|_, (m, _)| *m == minute);
-        }
-        let e = map.entry(who).or_insert((minute, 0));
+        let e = map.entry(who).or_insert((minute, 0, 0));
         if e.0 != minute {
-            *e = (minute, 0);
+            (e.0, e.1) = (minute, 0);
         }
         e.1 += 1;
+        e.2 += 1;
     }
 }
 
@@ -156,16 +170,22 @@ pub(crate) async fn check_in_method(
     };
     let now = chrono::Utc::now().timestamp();
     let who = (format!("{assembly}/{member}"), meeting.to_string());
-    if !web.hall_attempts.may_try(&who, window(now)) {
-        return Err(Failure::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rule_violation",
-            format!(
-                "{WRONG_PER_MINUTE} wrong hall codes this minute: wait for the next code on the hall's screen, or check in at the desk"
+    if let Err(held) = web.hall_attempts.may_try(&who, window(now)) {
+        let (rule, message) = match held {
+            Held::ThisMinute => (
+                "attendance.hall_code_attempts",
+                format!(
+                    "{WRONG_PER_MINUTE} wrong hall codes this minute: wait for the next code on the hall's screen, or check in at the desk"
+                ),
             ),
-        )
-        .with_rule("attendance.hall_code_attempts")
-        .field("hall_code"));
+            Held::ThisMeeting => (
+                "attendance.hall_code_locked",
+                format!("{WRONG_PER_MEETING} wrong hall codes for this meeting: check in at the desk"),
+            ),
+        };
+        return Err(Failure::new(StatusCode::TOO_MANY_REQUESTS, "rule_violation", message)
+            .with_rule(rule)
+            .field("hall_code"));
     }
     let ok = match key(web, assembly, meeting, false).await? {
         Some(k) => accepts(&k, meeting.as_str(), code, now),
@@ -226,15 +246,25 @@ mod tests {
         let attempts = Attempts::default();
         let who = |m: &str, mt: &str| (m.to_owned(), mt.to_owned());
         for _ in 0..WRONG_PER_MINUTE {
-            assert!(attempts.may_try(&who("a/d-1", "m-1"), 7));
+            assert_eq!(attempts.may_try(&who("a/d-1", "m-1"), 7), Ok(()));
             attempts.wrong(who("a/d-1", "m-1"), 7);
         }
-        assert!(!attempts.may_try(&who("a/d-1", "m-1"), 7), "the limit is reached");
-        assert!(attempts.may_try(&who("a/d-2", "m-1"), 7), "another member");
-        assert!(attempts.may_try(&who("a/d-1", "m-2"), 7), "another meeting");
-        assert!(attempts.may_try(&who("a/d-1", "m-1"), 8), "the next minute");
+        assert_eq!(attempts.may_try(&who("a/d-1", "m-1"), 7), Err(Held::ThisMinute));
+        assert_eq!(attempts.may_try(&who("a/d-2", "m-1"), 7), Ok(()), "another member");
+        assert_eq!(attempts.may_try(&who("a/d-1", "m-2"), 7), Ok(()), "another meeting");
+        assert_eq!(attempts.may_try(&who("a/d-1", "m-1"), 8), Ok(()), "the next minute");
         attempts.wrong(who("a/d-1", "m-1"), 8);
-        assert!(attempts.may_try(&who("a/d-1", "m-1"), 8), "counted afresh in the new minute");
+        assert_eq!(attempts.may_try(&who("a/d-1", "m-1"), 8), Ok(()), "counted afresh in the new minute");
+        // Minute after minute, up to the meeting's limit; then not even in a new minute.
+        let mut minute = 9;
+        for _ in WRONG_PER_MINUTE + 1..WRONG_PER_MEETING {
+            if attempts.may_try(&who("a/d-1", "m-1"), minute).is_err() {
+                minute += 1;
+            }
+            attempts.wrong(who("a/d-1", "m-1"), minute);
+        }
+        assert_eq!(attempts.may_try(&who("a/d-1", "m-1"), minute + 1), Err(Held::ThisMeeting));
+        assert_eq!(attempts.may_try(&who("a/d-1", "m-2"), minute + 1), Ok(()));
     }
 
     #[test]

@@ -504,6 +504,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "The hall code is wrong or has expired: enter the code the hall's screen shows now.",
     ),
     (
+        "plenary.err.attendance.hall_code_locked",
+        "本次会议签到码输错次数过多，请到签到处签到。",
+        "Too many wrong hall codes for this meeting: check in at the desk.",
+    ),
+    (
         "plenary.err.attendance.hall_code_attempts",
         "本分钟内签到码输错次数过多，请等待会场大屏显示新的签到码，或到签到处签到。",
         "Too many wrong hall codes this minute: wait for the next code on the hall's screen, or check in at the desk.",
