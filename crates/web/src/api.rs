@@ -28,7 +28,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         ea::list, ea::detail, ea::create, ea::nominate, ea::withdraw, ea::fix, ea::preliminary, ea::open_round, ea::paper, ea::ballot, ea::count,
         ea::round_count_input, ea::round_share, ea::round_void),
     components(schemas(ErrorBody, TokenRequest, TokenResponse, Me, PasswordChange, AssemblySummary, AssemblyDetail, GroupSummary, SessionSummary, MemberSummary, MemberDetail, HistoryItem, AgendaView, AgendaItemView, MoveRequest, CommandRequest, Receipt, AccountSummary, BulkRequest, IssuedLogin, Role,
-        pl::MeetingSummary, pl::AttendanceView, pl::QuorumView, pl::GroupAttendance, pl::MemberRef, pl::ExcusedMember, pl::OpinionView, pl::PollView, pl::Counts, pl::EnteredTotals, pl::PollOutcome, pl::DelegationResult, pl::NotVoted, pl::MyBallot,
+        pl::MeetingSummary, pl::AttendanceView, pl::CheckInMethods, pl::QuorumView, pl::GroupAttendance, pl::MemberRef, pl::ExcusedMember, pl::OpinionView, pl::PollView, pl::Counts, pl::EnteredTotals, pl::PollOutcome, pl::DelegationResult, pl::NotVoted, pl::MyBallot,
         pa::CheckInRequest, pa::BulkCheckInRequest, pa::LeaveRequest, pa::OpinionRequest, pa::PollSummary, pa::OpenPollRequest, pa::OpenedPoll, pa::VoteRequest, pa::TotalsRequest,
         te::TellerView, te::TellerShareView, te::AppointRequest, te::KeyRequest, te::ShareRequest, te::VoidRequest,
         el::ElectionSummary, el::ElectionView, el::MarginView, el::CandidateView, el::NominationView, el::PreliminaryRow, el::FixedView, el::CountRow, el::VoidBallotView, el::PlanView, el::RoundResultView, el::PaperProgress, el::RoundView, el::ElectedView, el::MyElectionBallot, el::CandidateInput,

@@ -459,6 +459,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("plenary.check_in", "签到", "Check in"),
     ("plenary.check_in_self", "签到", "Check me in"),
     ("plenary.hall_code.title", "会场签到码", "Hall check-in code"),
+    ("plenary.method.heading", "签到方式：", "Checked in:"),
+    ("plenary.method.hall_code", "手机（会场签到码）", "on the phone with the hall code"),
+    ("plenary.method.self_service", "手机（无签到码）", "on the phone without a code"),
+    ("plenary.method.desk", "签到处", "at the desk"),
+    ("plenary.method.bulk", "秘书处批量", "by the secretariat in bulk"),
     ("plenary.hall_code.field", "会场签到码", "Code shown in the hall"),
     (
         "plenary.hall_code.hint",

@@ -19,9 +19,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use plenum_app::polls::{KeyCustody, PollRequest};
 use plenum_app::reports::{self, ReportLang};
 use plenum_domain::{
-    Assembly, AssemblyId, BodyKind, Choice, Command, Disclosure, GroupId, ItemKind, ItemState, Meeting,
-    MeetingId, MeetingKind, MeetingState, Member, MemberId, MemberStatus, Poll, PollState, PollSubject,
-    Quorum, ResolutionRule, SessionKey, Totals, VoteMode,
+    Assembly, AssemblyId, BodyKind, CheckInMethod, Choice, Command, Disclosure, GroupId, ItemKind, ItemState,
+    Meeting, MeetingId, MeetingKind, MeetingState, Member, MemberId, MemberStatus, Poll, PollState,
+    PollSubject, Quorum, ResolutionRule, SessionKey, Totals, VoteMode,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -312,6 +312,21 @@ pub struct AttendanceView {
     pub absent_members: Option<Vec<MemberRef>>,
     /// The secretariat only: who is excused, and why.
     pub excused_members: Option<Vec<ExcusedMember>>,
+    /// The secretariat only: how those present were checked in.
+    pub check_in_methods: Option<CheckInMethods>,
+}
+
+/// How the members present were checked in.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct CheckInMethods {
+    /// On their own phones, with the code shown in the hall.
+    pub hall_code: u32,
+    /// On their own phones, where no code was required.
+    pub self_service: u32,
+    /// At the secretariat's desk, one by one.
+    pub desk: u32,
+    /// By the secretariat, many at once.
+    pub bulk: u32,
 }
 
 /// Members a meeting expects: the delegation's, or everyone's.
@@ -453,6 +468,18 @@ pub fn attendance_view(a: &Assembly, m: &Meeting, lang: Lang, staff: bool) -> At
     }
     let members = present + excused + absent;
     let quorum = decides_at(a, m).then(|| quorum_view(a, present, members, lang));
+    let check_in_methods = staff.then(|| {
+        let mut c = CheckInMethods::default();
+        for method in m.attendance.present.values() {
+            *match method {
+                CheckInMethod::HallCode => &mut c.hall_code,
+                CheckInMethod::SelfService => &mut c.self_service,
+                CheckInMethod::Desk => &mut c.desk,
+                CheckInMethod::Bulk => &mut c.bulk,
+            } += 1;
+        }
+        c
+    });
     AttendanceView {
         meeting: m.id.to_string(),
         kind: snake(&m.kind),
@@ -465,6 +492,7 @@ pub fn attendance_view(a: &Assembly, m: &Meeting, lang: Lang, staff: bool) -> At
         groups: groups.into_values().collect(),
         absent_members: staff.then_some(absent_members),
         excused_members: staff.then_some(excused_members),
+        check_in_methods,
     }
 }
 

@@ -230,6 +230,12 @@ async fn hall_code_for_self_check_in(db: TestDb) {
     let ev = &s.app.journal().read_all(pos - 1, 1).await.unwrap()[0];
     assert_eq!(ev.kind, "MemberCheckedIn");
     assert!(ev.payload.contains("\"hall_code\"") && ev.payload.contains(me.as_str()), "{}", ev.payload);
+    // The secretariat sees how those present were checked in; the public does not.
+    let att = sec.get(&format!("{API_MEETING}/attendance")).await.json();
+    let m = &att["check_in_methods"];
+    let sum: u64 = ["hall_code", "self_service", "desk", "bulk"].iter().map(|k| m[k].as_u64().unwrap()).sum();
+    assert_eq!((m["hall_code"].as_u64(), sum), (Some(1), att["present"].as_u64().unwrap()), "{att}");
+    assert!(s.browser().get(&format!("{API_MEETING}/attendance")).await.json()["check_in_methods"].is_null());
 
     // The secretariat's view: the code on the meeting's page and on the hall's screen,
     // which reloads itself when the code changes.
