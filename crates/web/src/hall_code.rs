@@ -133,7 +133,9 @@ pub(crate) async fn key(
     getrandom::fill(&mut k)
         .map_err(|e| Failure::internal(format!("no randomness for the hall code: {e}")))?;
     journal.put_secret(&name, &k).await?;
-    Ok(Some(k))
+    // Two made at once (two screens, two servers): the last one stored is the key, and
+    // both callers read it back, so they show the same code.
+    Ok(journal.secret(&name).await?.or(Some(k)))
 }
 
 /// The code to show now, and the seconds until it changes.
