@@ -138,7 +138,20 @@ pub(crate) async fn key(
     Ok(journal.secret(&name).await?.or(Some(k)))
 }
 
-/// The code to show now, and the seconds until it changes.
+/// The meeting's code now, and the seconds until it changes (its key made first, if
+/// there is none yet).
+pub(crate) async fn current(
+    web: &Web,
+    assembly: &AssemblyId,
+    meeting: &MeetingId,
+) -> Result<(String, i64), Failure> {
+    let key = key(web, assembly, meeting, true)
+        .await?
+        .ok_or_else(|| Failure::internal("the hall code's key was not stored"))?;
+    Ok(shown(&key, meeting, chrono::Utc::now().timestamp()))
+}
+
+/// The code to show at a time, and the seconds until it changes.
 pub(crate) fn shown(key: &[u8], meeting: &MeetingId, unix_secs: i64) -> (String, i64) {
     let code = code_at(key, meeting.as_str(), window(unix_secs));
     (code, WINDOW_SECS - unix_secs.rem_euclid(WINDOW_SECS))

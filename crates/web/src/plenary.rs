@@ -512,6 +512,9 @@ pub struct MeetingSummary {
     pub state: String,
     /// Members checked in.
     pub present: u32,
+    /// Members check themselves in only with the code shown in the hall (`hall_code`
+    /// in the check-in request).
+    pub hall_code: bool,
 }
 
 pub fn meeting_summary(a: &Assembly, m: &Meeting) -> MeetingSummary {
@@ -525,6 +528,7 @@ pub fn meeting_summary(a: &Assembly, m: &Meeting) -> MeetingSummary {
         starts_at: m.starts_at.to_rfc3339(),
         state: snake(&m.state),
         present: plenum_domain::present_count(a, &m.id),
+        hall_code: m.hall_code,
     }
 }
 
@@ -1542,8 +1546,8 @@ pub async fn meeting(
     let can_speak = delegation && open && (staff || me_member.is_some());
     let polls = a.polls.values().rev().filter(|p| p.meeting == mid).map(|p| poll_row(&a, p, lang)).collect();
     let hall_code_now = if staff && open && m.hall_code {
-        let key = hall_code::key(&web, &id, &mid, true).await.map_err(|e| page_error(e, lang))?;
-        key.map(|k| hall_code::spaced(&hall_code::shown(&k, &mid, Utc::now().timestamp()).0))
+        let now = hall_code::current(&web, &id, &mid).await.map_err(|e| page_error(e, lang))?;
+        Some(hall_code::spaced(&now.0))
     } else {
         None
     };
@@ -1661,10 +1665,8 @@ pub async fn hall_code_page(
     let m = a.meetings.get(&mid).ok_or_else(|| not_found(lang))?;
     let meeting_path = format!("/assemblies/{id}/meetings/{mid}");
     let att = attendance_view(&a, m, lang, false);
-    let now = Utc::now().timestamp();
     let (code, seconds) = if m.hall_code {
-        let key = hall_code::key(&web, &id, &mid, true).await.map_err(|e| page_error(e, lang))?;
-        let (code, left) = key.map(|k| hall_code::shown(&k, &mid, now)).unwrap_or_default();
+        let (code, left) = hall_code::current(&web, &id, &mid).await.map_err(|e| page_error(e, lang))?;
         (Some(hall_code::spaced(&code)), left)
     } else {
         (None, 0)

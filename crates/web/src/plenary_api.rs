@@ -121,9 +121,7 @@ pub async fn hall_code(
     let a = load(&web, &id)?;
     let required = meeting(&a, &mid)?.hall_code;
     let shown = match required {
-        true => hall_code::key(&web, &id, &mid, true)
-            .await?
-            .map(|k| hall_code::shown(&k, &mid, chrono::Utc::now().timestamp())),
+        true => Some(hall_code::current(&web, &id, &mid).await?),
         false => None,
     };
     Ok(Json(HallCodeView {
