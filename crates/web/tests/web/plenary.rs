@@ -185,6 +185,11 @@ async fn hall_code_for_self_check_in(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let in_ = format!("{API_MEETING}/check-in");
+    // The meetings' list says which take the code: the open plenary, not the first.
+    let list = s.browser().get("/api/v1/assemblies/taiyuan-rd-15/meetings").await.json();
+    let takes =
+        |id: &str| list.as_array().unwrap().iter().find(|m| m["id"] == id).unwrap()["hall_code"].clone();
+    assert_eq!((takes(PLENARY), takes("rd15-1-plenary-1")), (json!(true), json!(false)), "{list}");
 
     // Without a code, with a malformed one, with a wrong one: refused, naming the field.
     let r = dep.post_json(&in_, &json!({})).await;
