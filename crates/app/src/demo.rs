@@ -19,8 +19,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use fastrand::Rng;
 use plenum_domain::sealed;
 use plenum_domain::{
-    AssemblyId, AssemblyRules, BodyKind, CandidateDraft, Choice, Command, Disclosure, Gender, GroupId,
-    GroupKind, ItemKind, ItemState, Level, Margin, MeetingId, MeetingKind, MemberDraft, MemberId,
+    AssemblyId, AssemblyRules, BodyKind, CandidateDraft, CheckInMethod, Choice, Command, Disclosure, Gender,
+    GroupId, GroupKind, ItemKind, ItemState, Level, Margin, MeetingId, MeetingKind, MemberDraft, MemberId,
     MemberStatus, Nominator, OfficeKind, PaperEntry, PollSubject, Post, ProfileChanges, Quorum,
     ResolutionRule, RoundMode, SessionKey, Totals, VoteMode,
 };
@@ -808,7 +808,15 @@ fn congress(out: &mut Vec<DemoStep>) -> Res<()> {
     s.push(Command::RequireHallCode { meeting: plenary_2.clone(), required: true });
     let absent_2: BTreeSet<MemberId> = choose(&mut absent_pick, &attending, 8).into_iter().collect();
     let at_2: Vec<MemberId> = attending.iter().filter(|id| !absent_2.contains(*id)).cloned().collect();
-    s.push(Command::CheckInMany { meeting: plenary_2.clone(), members: at_2.clone() });
+    // Most deputies check themselves in on their phones with the code on the hall's
+    // screen; the secretariat checks in the rest, whose phones are off, at the desk.
+    let mut phones = Rng::with_seed(1112);
+    let (at_desk, by_phone): (Vec<MemberId>, Vec<MemberId>) =
+        at_2.iter().cloned().partition(|_| phones.u32(..100) < 12);
+    for id in by_phone {
+        s.push(Command::CheckIn { meeting: plenary_2.clone(), member: id, method: CheckInMethod::HallCode });
+    }
+    s.push(Command::CheckInMany { meeting: plenary_2.clone(), members: at_desk });
     s.push(Command::OpenPoll {
         tellers: Vec::new(),
         meeting: plenary_2.clone(),
@@ -1907,6 +1915,14 @@ mod tests {
             .unwrap();
         assert!(!polls[2].ballots.contains_key(&deputy.id));
         assert!(rd.meetings[&polls[2].meeting].attendance.present.contains_key(&deputy.id));
+        // At this plenary deputies check themselves in with the hall's code; most did.
+        let plenary = &rd.meetings[&polls[2].meeting];
+        assert!(plenary.hall_code);
+        let by = |method| plenary.attendance.present.values().filter(|m| **m == method).count();
+        let (code, desk) = (by(CheckInMethod::HallCode), by(CheckInMethod::Bulk));
+        assert_eq!(code + desk, plenary.attendance.present.len());
+        assert!(code > 4 * desk && desk > 20, "{code} by the code, {desk} at the desk");
+        assert_eq!(by(CheckInMethod::SelfService), 0, "no self check-in without the code");
         // Opinions from every delegation's deliberation.
         let groups: BTreeSet<_> = rd.opinions.iter().map(|o| &rd.members[&o.member].group).collect();
         assert_eq!(groups.len(), 11);
