@@ -4,7 +4,7 @@
 // the phone; a wrong code is refused with a clear message.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newContext, login, shot, overflow, apiAs, DESKTOP, PHONE, ASSEMBLY } from '../lib/harness.mjs';
+import { startServer, launchBrowser, newContext, login, shot, overflow, apiAs, sleep, DESKTOP, PHONE, ASSEMBLY } from '../lib/harness.mjs';
 
 const MEETING = `/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2`;
 
@@ -64,6 +64,8 @@ describe('check-in with the hall code', () => {
     // The code on the screen now (read again: the minute may have turned).
     await phone.goto('/');
     await desk.reload();
+    const count = async () => Number((await desk.locator('#hall-count').innerText()).match(/已签到 (\d+) 人/)[1]);
+    const before = await count();
     await phone.getByLabel('会场签到码').fill(await screenCode());
     await Promise.all([
       phone.waitForResponse((r) => new URL(r.url()).pathname === '/' && r.request().method() === 'GET'),
@@ -71,6 +73,10 @@ describe('check-in with the hall code', () => {
     ]);
     await phone.waitForLoadState('load');
     assert.match(await phone.locator('section.now').innerText(), /已签到/);
+    // The hall's screen counts the deputy at once, without reloading.
+    const deadline = Date.now() + 1000;
+    while ((await count()) !== before + 1 && Date.now() < deadline) await sleep(50);
+    assert.equal(await count(), before + 1, 'the count on the hall screen follows the check-in live');
     assert.equal(await phone.getByLabel('会场签到码').count(), 0, 'no more check-in form');
     const me = await api('GET', '/api/v1/me', 'deputy');
     const att = await api('GET', `/api/v1/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2/attendance`, 'secretariat');

@@ -1647,8 +1647,14 @@ struct HallCodePage {
     code: Option<String>,
     /// Seconds until the code changes (the page reloads then).
     seconds: i64,
-    present: u32,
-    members: u32,
+    /// "427 of 438 checked in", kept live by `static/live.js`.
+    count: String,
+    assembly_id: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct HallCodeQuery {
+    partial: Option<String>,
 }
 
 /// The hall's screen for check-in: the code of this minute, large, reloading itself
@@ -1657,6 +1663,7 @@ pub async fn hall_code_page(
     State(web): State<Web>,
     Extension(c): Extension<Caller>,
     Path((id, meeting)): Path<(String, String)>,
+    Query(q): Query<HallCodeQuery>,
 ) -> PageResult {
     let lang = c.lang;
     let id = assembly_id(&id, lang)?;
@@ -1665,6 +1672,13 @@ pub async fn hall_code_page(
     let m = a.meetings.get(&mid).ok_or_else(|| not_found(lang))?;
     let meeting_path = format!("/assemblies/{id}/meetings/{mid}");
     let att = attendance_view(&a, m, lang, false);
+    let count = lang
+        .t("plenary.hall_code.present")
+        .replace("{present}", &att.present.to_string())
+        .replace("{members}", &att.members.to_string());
+    if q.partial.as_deref() == Some("count") {
+        return Ok(Html(format!("<p>{count}</p>")).into_response());
+    }
     let (code, seconds) = if m.hall_code {
         let (code, left) = hall_code::current(&web, &id, &mid).await.map_err(|e| page_error(e, lang))?;
         (Some(hall_code::spaced(&code)), left)
@@ -1678,8 +1692,8 @@ pub async fn hall_code_page(
         meeting_path,
         code,
         seconds: seconds.max(1),
-        present: att.present,
-        members: att.members,
+        count,
+        assembly_id: id.to_string(),
     };
     render(&page, lang)
 }

@@ -259,6 +259,13 @@ async fn hall_code_for_self_check_in(db: TestDb) {
     }
     let screen = desk.get(&format!("{MEETING}/hall-code")).await;
     assert!(screen.body.contains("http-equiv=\"refresh\""), "{}", screen.body);
+    // Its count of those checked in follows the live stream.
+    let present = sec.get(&format!("{API_MEETING}/attendance")).await.json()["present"].as_u64().unwrap();
+    let count = desk.get(&format!("{MEETING}/hall-code?partial=count")).await.body;
+    assert_eq!(count, format!("<p>已签到 {present} 人，应到 438 人</p>"));
+    assert!(screen.body.contains(
+        "data-partial=\"/assemblies/taiyuan-rd-15/meetings/rd15-1-plenary-2/hall-code?partial=count\""
+    ));
     // Nobody else sees it.
     assert_eq!(dep.get(&format!("{API_MEETING}/hall-code")).await.status, StatusCode::FORBIDDEN);
     assert_eq!(s.browser().get(&format!("{MEETING}/hall-code")).await.status, StatusCode::SEE_OTHER);
