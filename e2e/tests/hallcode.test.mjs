@@ -4,6 +4,7 @@
 // the phone; a wrong code is refused with a clear message.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import jsQR from 'jsqr';
 import { startServer, launchBrowser, newContext, login, shot, overflow, apiAs, sleep, DESKTOP, PHONE, ASSEMBLY } from '../lib/harness.mjs';
 
 const MEETING = `/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2`;
@@ -82,5 +83,56 @@ describe('check-in with the hall code', () => {
     const att = await api('GET', `/api/v1/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2/attendance`, 'secretariat');
     assert.ok(!(att.absent_members || []).some((m) => m.id === me.member), 'the deputy is no longer absent');
     assert.ok(!(att.excused_members || []).some((m) => m.id === me.member), 'nor excused');
+  });
+
+  it('checks a deputy in from the QR code on the hall screen', async () => {
+    // The `presidium` login is a deputy too: on leave first, then scanning the code.
+    const me = await api('GET', '/api/v1/me', 'presidium');
+    await api('POST', `/api/v1/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2/leave`, 'secretariat', {
+      member: me.member,
+      reason: '临时离会',
+    });
+    const desk = await (await newContext(browser, server, DESKTOP)).newPage();
+    await login(desk, 'secretariat');
+    await desk.goto(`${MEETING}/hall-code`);
+    // What a phone's camera reads: the QR code drawn to a canvas, decoded by jsQR.
+    const pixels = await desk.locator('.hall-qr svg').evaluate(async (svg) => {
+      const img = new Image();
+      img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(new XMLSerializer().serializeToString(svg));
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = 400;
+      canvas.height = 400;
+      const g = canvas.getContext('2d');
+      g.fillStyle = '#fff';
+      g.fillRect(0, 0, 400, 400);
+      g.drawImage(img, 20, 20, 360, 360);
+      return Array.from(g.getImageData(0, 0, 400, 400).data);
+    });
+    const read = jsQR(Uint8ClampedArray.from(pixels), 400, 400);
+    assert.ok(read, 'the QR code decodes');
+    const link = new URL(read.data);
+    assert.equal(link.pathname, `${MEETING}/check-in`);
+    assert.match(link.searchParams.get('hall_code'), /^\d{6}$/);
+    assert.equal(link.host, new URL(server.url).host, 'the link reaches the server the hall sees');
+
+    // The phone opens it, logs in, and comes back to one button with the code filled in.
+    const phone = await (await newContext(browser, server, PHONE)).newPage();
+    await phone.goto(read.data);
+    await phone.waitForURL(/\/login\?next=/);
+    await phone.locator('#username').fill('presidium');
+    await phone.locator('#password').fill('plenum-demo');
+    await Promise.all([phone.waitForURL(/\/check-in\?hall_code=/), phone.locator('form.stack button[type=submit]').tap()]);
+    assert.equal(await phone.getByLabel('会场签到码').inputValue(), link.searchParams.get('hall_code'));
+    assert.equal(await overflow(phone), 0, 'check-in page: no horizontal overflow');
+    await shot(phone, 'phone-scan-check-in');
+    await Promise.all([
+      phone.waitForResponse((r) => new URL(r.url()).pathname === '/' && r.request().method() === 'GET'),
+      phone.locator('main form button[type=submit]').tap(),
+    ]);
+    await phone.waitForLoadState('load');
+    const att = await api('GET', `/api/v1/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2/attendance`, 'secretariat');
+    assert.ok(!(att.excused_members || []).some((m) => m.id === me.member), 'no longer excused');
+    assert.ok(!(att.absent_members || []).some((m) => m.id === me.member), 'nor absent');
   });
 });

@@ -157,6 +157,38 @@ pub(crate) fn shown(key: &[u8], meeting: &MeetingId, unix_secs: i64) -> (String,
     (code, WINDOW_SECS - unix_secs.rem_euclid(WINDOW_SECS))
 }
 
+/// The check-in link a phone's camera opens from the hall's screen, with this minute's
+/// code in it (扫码签到): `https://HOST/assemblies/{id}/meetings/{m}/check-in?hall_code=…`.
+/// The host is the one the screen itself was asked for, so the link reaches the same
+/// server the hall sees.
+pub(crate) fn check_in_link(
+    secure: bool,
+    host: &str,
+    assembly: &AssemblyId,
+    meeting: &MeetingId,
+    code: &str,
+) -> String {
+    let scheme = if secure { "https" } else { "http" };
+    format!("{scheme}://{host}/assemblies/{assembly}/meetings/{meeting}/check-in?hall_code={code}")
+}
+
+/// A QR code of `text` as inline SVG, black on white.
+pub(crate) fn qr_svg(text: &str) -> Result<String, Failure> {
+    let code = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| Failure::internal(format!("the check-in link does not fit a QR code: {e}")))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    // Inline in HTML: without the XML declaration.
+    Ok(match svg.find("<svg") {
+        Some(at) => svg[at..].to_owned(),
+        None => svg,
+    })
+}
+
 /// "482 913": easier to read off a screen.
 pub(crate) fn spaced(code: &str) -> String {
     let (a, b) = code.split_at(code.len() / 2);
@@ -280,6 +312,20 @@ mod tests {
         }
         assert_eq!(attempts.may_try(&who("a/d-1", "m-1"), minute + 1), Err(Held::ThisMeeting));
         assert_eq!(attempts.may_try(&who("a/d-1", "m-2"), minute + 1), Ok(()));
+    }
+
+    #[test]
+    fn the_check_in_link_carries_the_code_and_fits_a_qr_code() {
+        let (a, m) =
+            (AssemblyId::parse("taiyuan-rd-15").unwrap(), MeetingId::parse("rd15-1-plenary-2").unwrap());
+        let link = check_in_link(false, "127.0.0.1:8080", &a, &m, "482913");
+        assert_eq!(
+            link,
+            "http://127.0.0.1:8080/assemblies/taiyuan-rd-15/meetings/rd15-1-plenary-2/check-in?hall_code=482913"
+        );
+        assert!(check_in_link(true, "plenum.example", &a, &m, "1").starts_with("https://plenum.example/"));
+        let svg = qr_svg(&link).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("#000000"), "{svg}");
     }
 
     #[test]

@@ -496,6 +496,12 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "{present} of {members} checked in",
     ),
     ("plenary.hall_code.back", "返回会议", "Back to the meeting"),
+    ("plenary.hall_code.scan", "用手机扫码签到", "Scan with your phone to check in"),
+    (
+        "plenary.check_in.not_expected",
+        "您不在本次会议的应到人员之列，或会议已经结束。",
+        "You are not expected at this meeting, or it is over.",
+    ),
     ("plenary.done.hall_code_on", "已要求会场签到码。", "The hall code is now required."),
     ("plenary.done.hall_code_off", "已不再要求会场签到码。", "The hall code is no longer required."),
     (

@@ -115,6 +115,12 @@ fn routes() -> Vec<(RouteSpec, Handler)> {
         r(g.clone(), "/assemblies/{id}/meetings", Public, get(plenary::meetings)),
         r(g.clone(), "/assemblies/{id}/meetings/{meeting}", Public, get(plenary::meeting)),
         r(
+            g.clone(),
+            "/assemblies/{id}/meetings/{meeting}/check-in",
+            Roles(ATTENDEES),
+            get(plenary::check_in_page),
+        ),
+        r(
             p.clone(),
             "/assemblies/{id}/meetings/{meeting}/check-in",
             Roles(ATTENDEES),

@@ -1608,6 +1608,66 @@ pub async fn check_in(
     Ok(see_other(&back_to(&f, format!("/assemblies/{id}/meetings/{mid}?done=checked_in"))))
 }
 
+#[derive(Template)]
+#[template(path = "check_in.html")]
+struct CheckInPage {
+    chrome: Chrome,
+    a: pages::AssemblyCard,
+    m: MeetingRow,
+    /// The caller is expected at the meeting and not checked in yet.
+    can_check_in: bool,
+    present: bool,
+    hall_code: bool,
+    /// The code from the hall's QR code, to fill in.
+    given: String,
+    key: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CheckInQuery {
+    hall_code: Option<String>,
+}
+
+/// The page a phone opens from the hall's QR code (扫码签到): the meeting, and one button
+/// that checks the member in, the code already filled in. A visitor logs in first and
+/// comes back here.
+pub async fn check_in_page(
+    State(web): State<Web>,
+    Extension(c): Extension<Caller>,
+    Path((id, meeting)): Path<(String, String)>,
+    Query(q): Query<CheckInQuery>,
+) -> PageResult {
+    let lang = c.lang;
+    let id = assembly_id(&id, lang)?;
+    let mid = meeting_id(&meeting, lang)?;
+    let a = load(&web, &id, lang)?;
+    let m = a.meetings.get(&mid).ok_or_else(|| not_found(lang))?;
+    let open = m.state != MeetingState::Adjourned && a.sessions.get(&m.session).is_some_and(|s| !s.closed);
+    let own = own_member(&c, &id);
+    let me = own.as_ref().and_then(|o| expected(&a, m).find(|x| &x.id == o));
+    let present = me.is_some_and(|x| presence(m, x) == Presence::Present);
+    // Only digits and spaces are carried into the form.
+    let given: String = q
+        .hall_code
+        .unwrap_or_default()
+        .chars()
+        .filter(|ch| ch.is_ascii_digit() || *ch == ' ')
+        .take(8)
+        .collect();
+    let path = format!("/assemblies/{id}/meetings/{mid}/check-in");
+    let page = CheckInPage {
+        chrome: Chrome::new(&c, lang.pick(&m.title, &m.title_en), &path),
+        a: card(&id, &a, lang),
+        m: meeting_row(&a, m, lang),
+        can_check_in: open && me.is_some() && !present,
+        present,
+        hall_code: m.hall_code,
+        given,
+        key: fresh_key(),
+    };
+    render(&page, lang)
+}
+
 /// The secretariat requires the hall's code for members' own check-in, or stops
 /// requiring it. The meeting's key is made first, so the code can be shown at once.
 pub async fn require_hall_code(
@@ -1650,6 +1710,8 @@ struct HallCodePage {
     /// "427 of 438 checked in", kept live by `static/live.js`.
     count: String,
     assembly_id: String,
+    /// The check-in link with this minute's code, as a QR code (inline SVG).
+    qr: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -1664,6 +1726,7 @@ pub async fn hall_code_page(
     Extension(c): Extension<Caller>,
     Path((id, meeting)): Path<(String, String)>,
     Query(q): Query<HallCodeQuery>,
+    headers: axum::http::HeaderMap,
 ) -> PageResult {
     let lang = c.lang;
     let id = assembly_id(&id, lang)?;
@@ -1679,11 +1742,14 @@ pub async fn hall_code_page(
     if q.partial.as_deref() == Some("count") {
         return Ok(Html(format!("<p>{count}</p>")).into_response());
     }
-    let (code, seconds) = if m.hall_code {
+    let (code, seconds, qr) = if m.hall_code {
         let (code, left) = hall_code::current(&web, &id, &mid).await.map_err(|e| page_error(e, lang))?;
-        (Some(hall_code::spaced(&code)), left)
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+        let link = hall_code::check_in_link(web.config.secure_cookies, host, &id, &mid, &code);
+        let qr = hall_code::qr_svg(&link).map_err(|e| page_error(e, lang))?;
+        (Some(hall_code::spaced(&code)), left, Some(qr))
     } else {
-        (None, 0)
+        (None, 0, None)
     };
     let page = HallCodePage {
         chrome: Chrome::new(&c, lang.t("plenary.hall_code.title"), &format!("{meeting_path}/hall-code")),
@@ -1694,6 +1760,7 @@ pub async fn hall_code_page(
         seconds: seconds.max(1),
         count,
         assembly_id: id.to_string(),
+        qr,
     };
     render(&page, lang)
 }

@@ -283,6 +283,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/assemblies/{id}/sessions/{session}/agenda/{item}", CHAIR),
     ("GET", "/assemblies/{id}/meetings", ALL),
     ("GET", "/assemblies/{id}/meetings/{meeting}", ALL),
+    ("GET", "/assemblies/{id}/meetings/{meeting}/check-in", ATTENDEES),
     ("POST", "/assemblies/{id}/meetings/{meeting}/check-in", ATTENDEES),
     ("POST", "/assemblies/{id}/meetings/{meeting}/check-in/bulk", STAFF),
     ("GET", "/assemblies/{id}/meetings/{meeting}/hall-code", STAFF),

@@ -219,8 +219,26 @@ async fn hall_code_for_self_check_in(db: TestDb) {
         "{}",
         r.body
     );
-    // In Chinese on the pages.
+    // The page the hall's QR code opens: the code filled in (digits and spaces only);
+    // a visitor logs in first and comes back to it.
+    let scan = format!("{MEETING}/check-in?hall_code=482%20913");
+    let r = s.browser().get(&scan).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        r.location().starts_with("/login?next=") && r.location().contains("hall_code"),
+        "{}",
+        r.location()
+    );
     let mut phone = s.logged_in("deputy").await;
+    let page = phone.get(&scan).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("value=\"482 913\""), "{}", page.body);
+    assert!(page.body.contains(&format!("action=\"{MEETING}/check-in\"")), "{}", page.body);
+    let page = phone.get(&format!("{MEETING}/check-in?hall_code=%22%3E%3Cb%3E1")).await;
+    assert!(page.body.contains("value=\"1\""), "{}", page.body);
+    let page = s.logged_in("secretariat").await.get(&scan).await;
+    assert!(page.body.contains(Lang::Zh.t("plenary.check_in.not_expected")), "{}", page.body);
+    // In Chinese on the pages.
     let r = phone.post_form(&format!("{MEETING}/check-in"), &[("hall_code", wrong.as_str())]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains(Lang::Zh.t("plenary.err.attendance.hall_code_wrong")), "{}", r.body);
@@ -237,6 +255,10 @@ async fn hall_code_for_self_check_in(db: TestDb) {
     let ev = &s.app.journal().read_all(pos - 1, 1).await.unwrap()[0];
     assert_eq!(ev.kind, "MemberCheckedIn");
     assert!(ev.payload.contains("\"hall_code\"") && ev.payload.contains(me.as_str()), "{}", ev.payload);
+    let page = phone.get(&scan).await;
+    assert!(
+        page.body.contains(Lang::Zh.t("plenary.checked_in")) && !page.body.contains("name=\"hall_code\"")
+    );
     // The secretariat sees how those present were checked in; the public does not.
     let att = sec.get(&format!("{API_MEETING}/attendance")).await.json();
     let m = &att["check_in_methods"];
@@ -259,6 +281,8 @@ async fn hall_code_for_self_check_in(db: TestDb) {
     }
     let screen = desk.get(&format!("{MEETING}/hall-code")).await;
     assert!(screen.body.contains("http-equiv=\"refresh\""), "{}", screen.body);
+    // With the check-in link as a QR code (decoded in the browser test).
+    assert!(screen.body.contains("<figure class=\"hall-qr\"><svg"), "{}", screen.body);
     // Its count of those checked in follows the live stream.
     let present = sec.get(&format!("{API_MEETING}/attendance")).await.json()["present"].as_u64().unwrap();
     let count = desk.get(&format!("{MEETING}/hall-code?partial=count")).await.body;
