@@ -486,8 +486,8 @@ pub static TABLE: &[(&str, &str, &str)] = &[
     ("plenary.hall_code.turn_off", "不再要求会场签到码", "Stop requiring the hall code"),
     (
         "plenary.hall_code.screen_label",
-        "请在手机上签到，输入签到码：",
-        "Check in on your phone with the code:",
+        "请用手机扫描二维码签到，或在手机上输入签到码：",
+        "Scan the QR code with your phone to check in, or enter the code:",
     ),
     ("plenary.hall_code.changes_in", "签到码 {s} 秒后更换", "The code changes in {s} seconds"),
     (
