@@ -329,6 +329,11 @@ pub struct CheckInMethods {
     pub bulk: u32,
 }
 
+/// Whether a meeting still takes check-ins: not adjourned, in a session not closed.
+fn takes_attendance(a: &Assembly, m: &Meeting) -> bool {
+    m.state != MeetingState::Adjourned && a.sessions.get(&m.session).is_some_and(|s| !s.closed)
+}
+
 /// Members a meeting expects: the delegation's, or everyone's.
 fn expected<'a>(a: &'a Assembly, m: &'a Meeting) -> impl Iterator<Item = &'a Member> + 'a {
     a.seated_members().filter(move |x| match (m.kind, &m.group) {
@@ -1459,7 +1464,7 @@ pub async fn meeting(
     let mut chrome = Chrome::new(&c, lang.pick(&m.title, &m.title_en), &path);
     chrome.live = Some(id.to_string());
     let att = attendance_view(&a, m, lang, staff);
-    let open = m.state != MeetingState::Adjourned && a.sessions.get(&m.session).is_some_and(|s| !s.closed);
+    let open = takes_attendance(&a, m);
     let own = own_member(&c, &id);
     let me_member = own.as_ref().and_then(|o| expected(&a, m).find(|x| &x.id == o));
     let me = me_member.map(|x| (x.id.to_string(), presence_label(presence(m, x), lang).0));
@@ -1642,7 +1647,7 @@ pub async fn check_in_page(
     let mid = meeting_id(&meeting, lang)?;
     let a = load(&web, &id, lang)?;
     let m = a.meetings.get(&mid).ok_or_else(|| not_found(lang))?;
-    let open = m.state != MeetingState::Adjourned && a.sessions.get(&m.session).is_some_and(|s| !s.closed);
+    let open = takes_attendance(&a, m);
     let own = own_member(&c, &id);
     let me = own.as_ref().and_then(|o| expected(&a, m).find(|x| &x.id == o));
     let present = me.is_some_and(|x| presence(m, x) == Presence::Present);
