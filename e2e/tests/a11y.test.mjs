@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launchBrowser, newContext, login, shot,
+  startServer, launchBrowser, newContext, login, shot, apiAs,
   PASSWORD, AGENDA_PATH, MEMBERS_PATH, ASSEMBLY, SESSION,
 } from '../lib/harness.mjs';
 
@@ -251,6 +251,38 @@ describe('keyboard and accessibility', () => {
     assert.deepEqual(await lowContrast(page), [], 'teller-counted poll: contrast');
     await shot(page, 'desktop-poll-counted-by-tellers');
     assert.deepEqual(ctx.pageErrors, []);
+    await ctx.close();
+  });
+
+  it('labels the hall code and keeps the hall screen legible', async () => {
+    const meeting = `/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2`;
+    const ctx = await newContext(browser, server);
+    const page = await ctx.newPage();
+    await login(page, 'secretariat');
+    for (const path of [meeting, `${meeting}/hall-code`]) {
+      await page.goto(path);
+      assert.deepEqual(await unlabelled(page), [], `${path}: fields without a label`);
+      assert.deepEqual(await lowContrast(page), [], `${path}: text under WCAG AA contrast`);
+    }
+    // A deputy not yet checked in: the code's field, on the dashboard and on the
+    // page the hall's QR code opens.
+    const me = await apiAs(server, 'GET', '/api/v1/me', 'presidium');
+    await apiAs(server, 'POST', `/api/v1/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2/leave`, 'secretariat', {
+      member: me.member,
+      reason: '临时离会',
+    });
+    const deputy = await (await newContext(browser, server)).newPage();
+    await login(deputy, 'presidium');
+    for (const path of ['/', `${meeting}/check-in?hall_code=123456`]) {
+      await deputy.goto(path);
+      assert.equal(await deputy.locator('#hall_code').count(), 1, `${path}: the code's field`);
+      assert.deepEqual(await unlabelled(deputy), [], `${path}: fields without a label`);
+      assert.deepEqual(await lowContrast(deputy), [], `${path}: text under WCAG AA contrast`);
+    }
+    // By keyboard alone: the field, then the button.
+    await deputy.locator('#hall_code').focus();
+    await deputy.keyboard.press('Tab');
+    assert.match(await focused(deputy), /^button/, 'after the code, Tab reaches the check-in button');
     await ctx.close();
   });
 
