@@ -9,9 +9,6 @@ import { startServer, launchBrowser, newContext, login, shot, overflow, apiAs, s
 
 const MEETING = `/assemblies/${ASSEMBLY}/meetings/rd15-1-plenary-2`;
 
-/** The answer to the check-in form's POST. */
-const posted = (page) => page.waitForResponse((r) => r.url().endsWith('/check-in') && r.request().method() === 'POST');
-
 describe('check-in with the hall code', () => {
   let server;
   let browser;
@@ -58,9 +55,9 @@ describe('check-in with the hall code', () => {
     const code = await screenCode();
     const wrong = String((Number(code) + 500000) % 1000000).padStart(6, '0');
     await field.fill(wrong);
-    await Promise.all([posted(phone), field.press('Enter')]);
-    await phone.waitForLoadState('load');
-    assert.match(await phone.locator('main').innerText(), /签到码不正确或已过期/);
+    await Promise.all([phone.waitForURL(/\/check-in\?retry=hall_code_wrong$/), field.press('Enter')]);
+    assert.match(await phone.locator('main [role=alert]').innerText(), /签到码不正确或已过期/);
+    assert.equal(await phone.getByLabel('会场签到码').count(), 1, 'the field again, for another try');
 
     // The code on the screen now (read again: the minute may have turned).
     await phone.goto('/');

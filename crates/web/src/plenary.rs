@@ -1606,11 +1606,65 @@ pub async fn check_in(
     let mid = meeting_id(&meeting, lang)?;
     let (member, desk) = resolve_member(&c, &id, f.get("member")).map_err(|e| page_error(e, lang))?;
     let key = command_key(&c, f.get("command_id")).map_err(|e| page_error(e, lang))?;
-    let method = hall_code::check_in_method(&web, &id, &mid, &member, desk, f.get("hall_code"))
-        .await
-        .map_err(|e| page_error(e, lang))?;
-    run(&web, &c, &id, Command::CheckIn { meeting: mid.clone(), member, method }, key).await?;
+    // A refusal about the hall's code goes back to the check-in page, which says why
+    // beside the code's field, ready for another try.
+    let retry = |e: Failure| match e.body.rule.as_deref().and_then(CheckInRetry::of_rule) {
+        Some(r) => Ok(see_other(&format!("/assemblies/{id}/meetings/{mid}/check-in?retry={}", r.key()))),
+        None => Err(page_error(e, lang)),
+    };
+    let method = match hall_code::check_in_method(&web, &id, &mid, &member, desk, f.get("hall_code")).await {
+        Ok(m) => m,
+        Err(e) => return retry(e),
+    };
+    let cmd = Command::CheckIn { meeting: mid.clone(), member, method };
+    if let Err(e) = web.app.execute(&id, &c.actor(), cmd, key).await {
+        return retry(Failure::from(e));
+    }
     Ok(see_other(&back_to(&f, format!("/assemblies/{id}/meetings/{mid}?done=checked_in"))))
+}
+
+/// Why the check-in page is shown again: a refusal about the hall's code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CheckInRetry {
+    Needed,
+    Wrong,
+    Attempts,
+    Locked,
+}
+
+impl CheckInRetry {
+    const ALL: [CheckInRetry; 4] = [Self::Needed, Self::Wrong, Self::Attempts, Self::Locked];
+
+    fn rule(self) -> &'static str {
+        match self {
+            Self::Needed => "attendance.hall_code",
+            Self::Wrong => "attendance.hall_code_wrong",
+            Self::Attempts => "attendance.hall_code_attempts",
+            Self::Locked => "attendance.hall_code_locked",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        self.rule().trim_start_matches("attendance.")
+    }
+
+    fn of_rule(rule: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.rule() == rule)
+    }
+
+    fn of_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.key() == key)
+    }
+
+    /// The message, as the rule's error reads in the caller's language.
+    fn message(self, lang: Lang) -> &'static str {
+        lang.t(match self {
+            Self::Needed => "plenary.err.attendance.hall_code",
+            Self::Wrong => "plenary.err.attendance.hall_code_wrong",
+            Self::Attempts => "plenary.err.attendance.hall_code_attempts",
+            Self::Locked => "plenary.err.attendance.hall_code_locked",
+        })
+    }
 }
 
 #[derive(Template)]
@@ -1626,11 +1680,14 @@ struct CheckInPage {
     /// The code from the hall's QR code, to fill in.
     given: String,
     key: String,
+    /// Why the page is shown again, if it is.
+    error: Option<&'static str>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct CheckInQuery {
     hall_code: Option<String>,
+    retry: Option<String>,
 }
 
 /// The page a phone opens from the hall's QR code (扫码签到): the meeting, and one button
@@ -1669,6 +1726,7 @@ pub async fn check_in_page(
         hall_code: m.hall_code,
         given,
         key: fresh_key(),
+        error: q.retry.as_deref().and_then(CheckInRetry::of_key).map(|r| r.message(lang)),
     };
     render(&page, lang)
 }
@@ -2604,4 +2662,24 @@ pub fn dashboard(web: &Web, c: &Caller) -> Vec<LiveCard> {
             })
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_about_the_hall_code_returns_to_the_check_in_page_with_its_message() {
+        for r in CheckInRetry::ALL {
+            assert_eq!(CheckInRetry::of_rule(r.rule()), Some(r));
+            assert_eq!(CheckInRetry::of_key(r.key()), Some(r));
+            assert!(!r.key().contains('.'), "{}: a plain query value", r.key());
+            // The message is the rule's own, in both languages.
+            for lang in [Lang::Zh, Lang::En] {
+                assert_eq!(r.message(lang), lang.t(&format!("plenary.err.{}", r.rule())));
+            }
+        }
+        assert_eq!(CheckInRetry::of_rule("attendance.already"), None);
+        assert_eq!(CheckInRetry::of_key("anything"), None);
+    }
 }

@@ -239,9 +239,19 @@ async fn hall_code_for_self_check_in(db: TestDb) {
     let page = s.logged_in("secretariat").await.get(&scan).await;
     assert!(page.body.contains(Lang::Zh.t("plenary.check_in.not_expected")), "{}", page.body);
     // In Chinese on the pages.
-    let r = phone.post_form(&format!("{MEETING}/check-in"), &[("hall_code", wrong.as_str())]).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains(Lang::Zh.t("plenary.err.attendance.hall_code_wrong")), "{}", r.body);
+    // On the pages a refusal about the code goes back to the check-in page, which says
+    // why beside the field; without a code, likewise.
+    for (given, rule) in [(wrong.as_str(), "hall_code_wrong"), ("", "hall_code")] {
+        let r = phone.post_form(&format!("{MEETING}/check-in"), &[("hall_code", given)]).await;
+        let back = format!("{MEETING}/check-in?retry={rule}");
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, back.as_str()), "{}", r.body);
+        let page = phone.get(&back).await;
+        let said = Lang::Zh.t(&format!("plenary.err.attendance.{rule}"));
+        assert!(page.body.contains(said) && page.body.contains("name=\"hall_code\""), "{}", page.body);
+    }
+    // Other refusals still get the error page: not this member's to check in.
+    let r = phone.post_form(&format!("{MEETING}/check-in"), &[("member", "d-0002")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let page = phone.get(MEETING).await;
     assert!(page.body.contains("name=\"hall_code\""), "{}", page.body);
     assert!(page.body.contains("autocomplete=\"one-time-code\""), "{}", page.body);
