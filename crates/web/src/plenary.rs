@@ -1398,8 +1398,8 @@ struct MeetingPage {
     can_self_check_in: bool,
     /// Members check themselves in with the hall's code.
     hall_code: bool,
-    /// The code now, for the secretariat.
-    hall_code_now: Option<String>,
+    /// The code now and the seconds until it changes, for the secretariat.
+    hall_code_now: Option<(String, i64)>,
     staff: bool,
     open: bool,
     polls: Vec<PollRow>,
@@ -1551,8 +1551,8 @@ pub async fn meeting(
     let can_speak = delegation && open && (staff || me_member.is_some());
     let polls = a.polls.values().rev().filter(|p| p.meeting == mid).map(|p| poll_row(&a, p, lang)).collect();
     let hall_code_now = if staff && open && m.hall_code {
-        let now = hall_code::current(&web, &id, &mid).await.map_err(|e| page_error(e, lang))?;
-        Some(hall_code::spaced(&now.0))
+        let (code, left) = hall_code::current(&web, &id, &mid).await.map_err(|e| page_error(e, lang))?;
+        Some((hall_code::spaced(&code), left))
     } else {
         None
     };
@@ -1812,7 +1812,8 @@ pub async fn hall_code_page(
         let qr = hall_code::qr_svg(&link).map_err(|e| page_error(e, lang))?;
         (Some(hall_code::spaced(&code)), left, Some(qr))
     } else {
-        (None, 0, None)
+        // Looked at again in a minute, in case the requirement is turned on.
+        (None, hall_code::WINDOW_SECS, None)
     };
     let page = HallCodePage {
         chrome: Chrome::new(&c, lang.t("plenary.hall_code.title"), &format!("{meeting_path}/hall-code")),
