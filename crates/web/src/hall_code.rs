@@ -50,23 +50,34 @@ impl Attempts {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Whether the member may try another code now.
-    fn may_try(&self, who: &(String, String), minute: i64) -> Result<(), Held> {
-        match self.map().get(who) {
-            Some((_, _, all)) if *all >= WRONG_PER_MEETING => Err(Held::ThisMeeting),
-            Some((m, n, _)) if *m == minute && *n >= WRONG_PER_MINUTE => Err(Held::ThisMinute),
-            _ => Ok(()),
-        }
-    }
-
-    fn wrong(&self, who: (String, String), minute: i64) {
+    /// Takes one try for the member, or refuses it when the limits are reached. The try
+    /// is counted here, before its code is checked, in one step with the check of the
+    /// limits: tries sent all at once cannot all pass the check before any is counted.
+    fn take(&self, who: &(String, String), minute: i64) -> Result<(), Held> {
         let mut map = self.map();
-        let e = map.entry(who).or_insert((minute, 0, 0));
+        let e = map.entry(who.clone()).or_insert((minute, 0, 0));
+        if e.2 >= WRONG_PER_MEETING {
+            return Err(Held::ThisMeeting);
+        }
         if e.0 != minute {
             (e.0, e.1) = (minute, 0);
         }
+        if e.1 >= WRONG_PER_MINUTE {
+            return Err(Held::ThisMinute);
+        }
         e.1 += 1;
         e.2 += 1;
+        Ok(())
+    }
+
+    /// Gives back a try whose code was right: only wrong codes count.
+    fn give_back(&self, who: &(String, String), minute: i64) {
+        if let Some(e) = self.map().get_mut(who) {
+            if e.0 == minute {
+                e.1 = e.1.saturating_sub(1);
+            }
+            e.2 = e.2.saturating_sub(1);
+        }
     }
 }
 
@@ -217,7 +228,7 @@ pub(crate) async fn check_in_method(
     };
     let now = chrono::Utc::now().timestamp();
     let who = (format!("{assembly}/{member}"), meeting.to_string());
-    if let Err(held) = web.hall_attempts.may_try(&who, window(now)) {
+    if let Err(held) = web.hall_attempts.take(&who, window(now)) {
         let (rule, message) = match held {
             Held::ThisMinute => (
                 "attendance.hall_code_attempts",
@@ -234,12 +245,17 @@ pub(crate) async fn check_in_method(
             .with_rule(rule)
             .field("hall_code"));
     }
-    let ok = match key(web, assembly, meeting, false).await? {
-        Some(k) => accepts(&k, meeting.as_str(), code, now),
-        None => false,
+    let ok = match key(web, assembly, meeting, false).await {
+        Ok(Some(k)) => accepts(&k, meeting.as_str(), code, now),
+        Ok(None) => false,
+        Err(e) => {
+            web.hall_attempts.give_back(&who, window(now));
+            return Err(e);
+        }
     };
-    if !ok {
-        web.hall_attempts.wrong(who, window(now));
+    if ok {
+        web.hall_attempts.give_back(&who, window(now));
+    } else {
         return Err(Failure::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "rule_violation",
@@ -292,26 +308,31 @@ mod tests {
     fn wrong_codes_are_limited_per_member_and_meeting_and_minute() {
         let attempts = Attempts::default();
         let who = |m: &str, mt: &str| (m.to_owned(), mt.to_owned());
+        let d1 = who("a/d-1", "m-1");
+        // Five tries a minute, counted as they are taken (as if sent all at once).
         for _ in 0..WRONG_PER_MINUTE {
-            assert_eq!(attempts.may_try(&who("a/d-1", "m-1"), 7), Ok(()));
-            attempts.wrong(who("a/d-1", "m-1"), 7);
+            assert_eq!(attempts.take(&d1, 7), Ok(()));
         }
-        assert_eq!(attempts.may_try(&who("a/d-1", "m-1"), 7), Err(Held::ThisMinute));
-        assert_eq!(attempts.may_try(&who("a/d-2", "m-1"), 7), Ok(()), "another member");
-        assert_eq!(attempts.may_try(&who("a/d-1", "m-2"), 7), Ok(()), "another meeting");
-        assert_eq!(attempts.may_try(&who("a/d-1", "m-1"), 8), Ok(()), "the next minute");
-        attempts.wrong(who("a/d-1", "m-1"), 8);
-        assert_eq!(attempts.may_try(&who("a/d-1", "m-1"), 8), Ok(()), "counted afresh in the new minute");
-        // Minute after minute, up to the meeting's limit; then not even in a new minute.
-        let mut minute = 9;
-        for _ in WRONG_PER_MINUTE + 1..WRONG_PER_MEETING {
-            if attempts.may_try(&who("a/d-1", "m-1"), minute).is_err() {
-                minute += 1;
+        assert_eq!(attempts.take(&d1, 7), Err(Held::ThisMinute));
+        assert_eq!(attempts.take(&who("a/d-2", "m-1"), 7), Ok(()), "another member");
+        assert_eq!(attempts.take(&who("a/d-1", "m-2"), 7), Ok(()), "another meeting");
+        // A right code gives its try back.
+        attempts.give_back(&d1, 7);
+        assert_eq!(attempts.take(&d1, 7), Ok(()), "a try given back can be taken again");
+        assert_eq!(attempts.take(&d1, 7), Err(Held::ThisMinute));
+        // The next minute starts afresh; up to the meeting's limit, then not even in a
+        // new minute.
+        let mut taken = WRONG_PER_MINUTE;
+        let mut minute = 8;
+        while taken < WRONG_PER_MEETING {
+            match attempts.take(&d1, minute) {
+                Ok(()) => taken += 1,
+                Err(Held::ThisMinute) => minute += 1,
+                Err(Held::ThisMeeting) => panic!("held for the meeting after {taken} tries"),
             }
-            attempts.wrong(who("a/d-1", "m-1"), minute);
         }
-        assert_eq!(attempts.may_try(&who("a/d-1", "m-1"), minute + 1), Err(Held::ThisMeeting));
-        assert_eq!(attempts.may_try(&who("a/d-1", "m-2"), minute + 1), Ok(()));
+        assert_eq!(attempts.take(&d1, minute + 1), Err(Held::ThisMeeting));
+        assert_eq!(attempts.take(&who("a/d-1", "m-2"), minute + 1), Ok(()));
     }
 
     #[test]

@@ -307,13 +307,16 @@ async fn hall_code_for_self_check_in(db: TestDb) {
     // Guessing is cut short: after five wrong codes in a minute even the right one is
     // refused until the next minute (started early in a minute, so that it does not
     // turn during the tries).
-    let guesser = present_not_voted(&s, 3, 1).await.remove(0);
-    let login = add_logins(&s, "guess", std::slice::from_ref(&guesser)).await.remove(0);
-    let r = sec
-        .post_json(&format!("{API_MEETING}/leave"), &json!({"member": guesser.as_str(), "reason": "迟到"}))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let mut guess = s.api(&s.token(&login, DEMO_PASSWORD).await);
+    let two = present_not_voted(&s, 3, 2).await;
+    let guesser = two[0].clone();
+    let logins = add_logins(&s, "guess", &two).await;
+    for m in &two {
+        let r = sec
+            .post_json(&format!("{API_MEETING}/leave"), &json!({"member": m.as_str(), "reason": "迟到"}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let mut guess = s.api(&s.token(&logins[0], DEMO_PASSWORD).await);
     let left =
         sec.get(&format!("{API_MEETING}/hall-code")).await.json()["changes_in_seconds"].as_u64().unwrap();
     if left < 15 {
@@ -332,6 +335,16 @@ async fn hall_code_for_self_check_in(db: TestDb) {
         "{}",
         r.body
     );
+    // Another member's tries, sent all at once, are counted as they come: no more than five are checked
+    // (ten, if the minute turns among them).
+    let token = s.token(&logins[1], DEMO_PASSWORD).await;
+    let mut phones: Vec<_> = (0..30).map(|_| s.api(&token)).collect();
+    let body = json!({"hall_code": wrong});
+    let answers = futures_util::future::join_all(phones.iter_mut().map(|p| p.post_json(&in_, &body))).await;
+    let checked = answers.iter().filter(|r| r.json()["rule"] == "attendance.hall_code_wrong").count();
+    let held = answers.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(checked + held, 30, "{:?}", answers.iter().map(|r| &r.body).collect::<Vec<_>>());
+    assert!((1..=10).contains(&checked), "{checked} of 30 tries sent at once were checked");
 
     // The desk checks members in without a code.
     let other = guesser;
