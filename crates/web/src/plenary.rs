@@ -329,6 +329,12 @@ pub struct CheckInMethods {
     pub bulk: u32,
 }
 
+/// The caller, as a member the meeting expects.
+fn attendee<'a>(a: &'a Assembly, m: &'a Meeting, c: &Caller, id: &AssemblyId) -> Option<&'a Member> {
+    let own = own_member(c, id)?;
+    expected(a, m).find(|x| x.id == own)
+}
+
 /// Whether a meeting still takes check-ins: not adjourned, in a session not closed.
 fn takes_attendance(a: &Assembly, m: &Meeting) -> bool {
     m.state != MeetingState::Adjourned && a.sessions.get(&m.session).is_some_and(|s| !s.closed)
@@ -1465,8 +1471,7 @@ pub async fn meeting(
     chrome.live = Some(id.to_string());
     let att = attendance_view(&a, m, lang, staff);
     let open = takes_attendance(&a, m);
-    let own = own_member(&c, &id);
-    let me_member = own.as_ref().and_then(|o| expected(&a, m).find(|x| &x.id == o));
+    let me_member = attendee(&a, m, &c, &id);
     let me = me_member.map(|x| (x.id.to_string(), presence_label(presence(m, x), lang).0));
     let can_self_check_in = open && me_member.is_some_and(|x| presence(m, x) != Presence::Present);
     let query = q.q.clone().unwrap_or_default();
@@ -1705,8 +1710,7 @@ pub async fn check_in_page(
     let a = load(&web, &id, lang)?;
     let m = a.meetings.get(&mid).ok_or_else(|| not_found(lang))?;
     let open = takes_attendance(&a, m);
-    let own = own_member(&c, &id);
-    let me = own.as_ref().and_then(|o| expected(&a, m).find(|x| &x.id == o));
+    let me = attendee(&a, m, &c, &id);
     let present = me.is_some_and(|x| presence(m, x) == Presence::Present);
     // Only digits and spaces are carried into the form.
     let given: String = q
